@@ -1,0 +1,85 @@
+import { cdk8s, javascript } from 'projen';
+import { UpdateSnapshot } from 'projen/lib/javascript';
+
+const project = new cdk8s.ConstructLibraryCdk8s({
+  name: 'cdk8s-org-ca',
+  description:
+    'Trust an organisation CA in every pod: validate it once, distribute it (trust-manager Bundle or ConfigMaps) and wire it into any workload, Argo CD, Keycloak, JupyterHub and Ray at cdk8s synth time.',
+  author: 'cdk8s-org-ca developers',
+  authorAddress: 'dev@cdk8s-org-ca.local',
+  repositoryUrl: 'https://example.invalid/cdk8s-org-ca.git',
+  defaultReleaseBranch: 'main',
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+  keywords: ['cdk8s', 'kubernetes', 'ca', 'tls', 'trust-manager', 'cert-manager', 'proxy', 'air-gapped'],
+
+  cdk8sVersion: '2.70.106',
+  constructsVersion: '10.3.0',
+  jsiiVersion: '~6.0.0',
+  peerDeps: ['cdk8s-plus-28@^2.5.6'],
+  devDeps: [
+    'cdk8s-plus-28@2.5.6',
+    'cdk8s-cli@2.207.60',
+    'fast-check@^4',
+    'ajv@^8',
+    'yaml@^2',
+    'kubernetes-models@4.5.1',
+  ],
+
+  // CI and the README drive the build; no hosted workflows, no release automation here.
+  github: false,
+  release: false,
+  buildWorkflow: false,
+  depsUpgrade: false,
+  pullRequestTemplate: false,
+
+  jestOptions: {
+    updateSnapshot: UpdateSnapshot.NEVER,
+    jestConfig: {
+      testMatch: ['<rootDir>/test/**/*.test.ts'],
+      testTimeout: 120_000,
+      collectCoverage: false,
+    },
+  },
+  eslintOptions: {
+    dirs: ['src', 'examples', 'bench'],
+    devdirs: ['test', 'examples', 'bench'],
+    ignorePatterns: ['src/imports/**'],
+  },
+  gitignore: ['/dist/', '/bench/out/', '/test-reports/'],
+});
+
+// examples/ and bench/ are type-checked (and linted) with the test settings.
+for (const dir of ['examples', 'bench']) {
+  new javascript.TypescriptConfig(project, {
+    fileName: `${dir}/tsconfig.json`,
+    extends: javascript.TypescriptConfigExtends.fromPaths(['../test/tsconfig.json']),
+    include: ['**/*.ts'],
+  });
+}
+
+project.addPackageIgnore('/examples/');
+project.addPackageIgnore('/bench/');
+project.addPackageIgnore('/.ci/');
+project.addPackageIgnore('/schemas/');
+
+// cdk8s import of the trust-manager Bundle CRD (offline, from a copy kept in the repo).
+project.addTask('import', {
+  description: 'Regenerate src/imports from the CRDs in schemas/ (cdk8s import, offline)',
+  steps: [
+    { exec: 'cdk8s import schemas/trust-manager-bundle-crd.yaml --language typescript --output src/imports' },
+  ],
+});
+
+project.addTask('synth:example', {
+  description: 'Synthesize the example platform in examples/ into dist/ from the committed demo CA',
+  steps: [{ exec: 'ts-node --project examples/tsconfig.json --transpile-only examples/main.ts' }],
+});
+
+project.addTask('bench', {
+  description: 'Run the synth benchmark and print the figures recorded in BENCHMARKS.md',
+  steps: [{ exec: 'node --expose-gc -r ts-node/register/transpile-only bench/synth.bench.ts' }],
+  env: { TS_NODE_PROJECT: 'bench/tsconfig.json' },
+});
+
+project.synth();

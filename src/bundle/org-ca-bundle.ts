@@ -1,0 +1,463 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ApiObject, Chart, JsonPatch } from 'cdk8s';
+import { Construct } from 'constructs';
+import { parseCaBundle, ParsedBundle } from './pem';
+import { Bundle } from '../imports/trust.cert-manager.io';
+
+/**
+ * Key of the ConfigMap that trust-manager projects (its documented convention).
+ */
+const TRUST_MANAGER_DEFAULT_KEY = 'ca-certificates.crt';
+const DEFAULT_NAME = 'org-ca-bundle';
+const DEFAULT_PLAIN_KEY = 'ca.crt';
+const SYNC_WAVE_ANNOTATION = 'argocd.argoproj.io/sync-wave';
+const DNS_LABEL_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_SUBDOMAIN_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const CONFIGMAP_KEY_RE = /^[-._a-zA-Z0-9]+$/;
+
+/**
+ * A Java trust store format that trust-manager writes next to the PEM bundle.
+ */
+export interface TrustStoreFormat {
+  /**
+   * Key of the binary entry in the projected ConfigMap, e.g. `truststore.p12`.
+   */
+  readonly key: string;
+
+  /**
+   * Password of the trust store. A trust store holds public certificates only; the password
+   * protects integrity, not secrecy, and is written to the Bundle in clear.
+   *
+   * @default - trust-manager's default: no password for PKCS12, "changeit" for JKS
+   */
+  readonly password?: string;
+}
+
+/**
+ * How the trust-manager `Bundle` is rendered.
+ */
+export interface TrustManagerBundleOptions {
+  /**
+   * Emit the Bundle at all.
+   *
+   * @default true
+   */
+  readonly enabled?: boolean;
+
+  /**
+   * Name of the Bundle, which is also the name of the ConfigMap it projects.
+   *
+   * @default "org-ca-bundle"
+   */
+  readonly name?: string;
+
+  /**
+   * Key of the PEM bundle in the projected ConfigMap.
+   *
+   * @default "ca-certificates.crt"
+   */
+  readonly key?: string;
+
+  /**
+   * Add trust-manager's default public CA package as a second source, so the projected bundle
+   * holds public roots as well as the org CA. Requires trust-manager installed with default CA
+   * support (`--default-package-location`), otherwise the Bundle fails to reconcile.
+   *
+   * @default false
+   */
+  readonly useDefaultCAs?: boolean;
+
+  /**
+   * Only project into namespaces whose labels match all of these.
+   *
+   * @default - every namespace (`namespaceSelector: {}`)
+   */
+  readonly namespaceSelectorLabels?: { [key: string]: string };
+
+  /**
+   * Also write a PKCS#12 trust store (for JVM workloads) under this key.
+   *
+   * @default - no PKCS#12 trust store
+   */
+  readonly pkcs12?: TrustStoreFormat;
+
+  /**
+   * Also write a JKS trust store under this key. Deprecated by trust-manager; prefer `pkcs12`.
+   *
+   * @default - no JKS trust store
+   */
+  readonly jks?: TrustStoreFormat;
+
+  /**
+   * Argo CD sync wave of the Bundle. trust-manager itself is usually wave 3; the Bundle must
+   * come after it (use `OrgCaBundle.BUNDLE_SYNC_WAVE`, 4).
+   *
+   * @default - no sync-wave annotation
+   */
+  readonly syncWave?: number;
+}
+
+/**
+ * Plain ConfigMaps holding the bundle, for clusters without trust-manager and for consumers that
+ * must trust the CA before trust-manager exists (Argo CD's repo-server).
+ */
+export interface PlainConfigMapOptions {
+  /**
+   * Namespaces to create the ConfigMap in (at least one).
+   */
+  readonly namespaces: string[];
+
+  /**
+   * Name of the ConfigMaps.
+   *
+   * @default "org-ca-bundle"
+   */
+  readonly name?: string;
+
+  /**
+   * Key of the PEM bundle in the ConfigMaps.
+   *
+   * @default "ca.crt"
+   */
+  readonly key?: string;
+
+  /**
+   * Argo CD sync wave of the ConfigMaps.
+   *
+   * @default - no sync-wave annotation
+   */
+  readonly syncWave?: number;
+}
+
+/**
+ * Properties of an `OrgCaBundle`.
+ */
+export interface OrgCaBundleProps {
+  /**
+   * Path to a PEM bundle (one or more certificates) or a single DER certificate, read at synth time.
+   * Relative paths are resolved from the current working directory. Exactly one of `path` or
+   * `inline` must be set.
+   *
+   * @default - use `inline`
+   */
+  readonly path?: string;
+
+  /**
+   * The PEM text itself. Exactly one of `path` or `inline` must be set.
+   *
+   * @default - use `path`
+   */
+  readonly inline?: string;
+
+  /**
+   * Distribute with a trust-manager `Bundle` (cluster-scoped, projected into every namespace).
+   *
+   * @default - a Bundle named "org-ca-bundle" with key "ca-certificates.crt", unless only
+   * `configMaps` is given
+   */
+  readonly trustManager?: TrustManagerBundleOptions;
+
+  /**
+   * Distribute as plain ConfigMaps in the given namespaces. More can be added with
+   * `addConfigMaps()`.
+   *
+   * @default - no plain ConfigMaps
+   */
+  readonly configMaps?: PlainConfigMapOptions[];
+
+  /**
+   * Print the bundle's warnings (expired, not a CA, duplicates) to stderr at synth time.
+   * They are always available in `warnings`.
+   *
+   * @default true
+   */
+  readonly printWarnings?: boolean;
+}
+
+/**
+ * Which ConfigMap carries the bundle in a namespace, and under which key.
+ */
+export interface CaConfigMapRef {
+  /** Name of the ConfigMap. */
+  readonly name: string;
+  /** Key of the PEM bundle in it. */
+  readonly key: string;
+  /** true when the ConfigMap is projected by trust-manager, false for a plain ConfigMap. */
+  readonly projectedByTrustManager: boolean;
+  /**
+   * Key of a PKCS#12 trust store next to the PEM bundle, when trust-manager writes one.
+   * @default - none
+   */
+  readonly pkcs12Key?: string;
+  /**
+   * Password of that PKCS#12 trust store.
+   * @default - none (no password)
+   */
+  readonly pkcs12Password?: string;
+}
+
+/**
+ * Facts about one certificate of the bundle.
+ */
+export interface CaCertificateInfo {
+  /** Subject distinguished name, one line. */
+  readonly subject: string;
+  /** Issuer distinguished name, one line. */
+  readonly issuer: string;
+  /** SHA-256 fingerprint of the DER encoding (colon-separated hex). */
+  readonly fingerprint256: string;
+  /** Start of validity, ISO 8601. */
+  readonly notBefore: string;
+  /** End of validity, ISO 8601. */
+  readonly notAfter: string;
+  /** basicConstraints CA:TRUE. */
+  readonly isCa: boolean;
+}
+
+interface PlainGroup {
+  readonly name: string;
+  readonly key: string;
+  readonly namespaces: Set<string>;
+}
+
+/**
+ * The organisation CA, validated once and distributed to the cluster.
+ *
+ * Reads the CA from `path` or `inline`, parses every block as X.509, rejects keys and anything
+ * that is not a certificate, de-duplicates, and emits normalised PEM through a trust-manager
+ * `Bundle` and/or plain ConfigMaps. Pod wiring asks it which ConfigMap to mount with
+ * `configMapFor(namespace)`.
+ */
+export class OrgCaBundle extends Construct {
+  /** Argo CD sync wave for the Bundle: after trust-manager (wave 3). */
+  public static readonly BUNDLE_SYNC_WAVE = 4;
+
+  /** Key trust-manager projects by convention. */
+  public static readonly TRUST_MANAGER_KEY = TRUST_MANAGER_DEFAULT_KEY;
+
+  private static load(props: OrgCaBundleProps): ParsedBundle {
+    const hasPath = props.path !== undefined;
+    const hasInline = props.inline !== undefined;
+    if (hasPath && hasInline) {
+      throw new Error('only one of path or inline may be set');
+    }
+    if (!hasPath && !hasInline) {
+      throw new Error('set one of path (a PEM or DER file) or inline (PEM text) for the org CA bundle');
+    }
+    if (hasPath) {
+      const file = path.resolve(props.path!);
+      let content: Buffer;
+      try {
+        content = fs.readFileSync(file);
+      } catch (e) {
+        throw new Error(`cannot read the org CA bundle at path "${props.path}" (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); check the path`);
+      }
+      return parseCaBundle(content, props.path!);
+    }
+    return parseCaBundle(props.inline!, 'inline PEM');
+  }
+
+  /** Normalised PEM: unique certificates in input order, LF line ends, one final newline. */
+  public readonly pem: string;
+
+  /** Hex SHA-256 of the set of certificates: changes exactly when a certificate is added or removed. */
+  public readonly sha256: string;
+
+  /** The certificates, in order. */
+  public readonly certificates: CaCertificateInfo[];
+
+  /** Warnings found while validating (expired, not yet valid, not a CA, duplicates dropped). */
+  public readonly warnings: string[];
+
+  /** The trust-manager Bundle, if one is emitted. */
+  public readonly trustManagerBundle?: ApiObject;
+
+  /** Name of the trust-manager Bundle (and its projected ConfigMap), if one is emitted. */
+  public readonly trustManagerBundleName?: string;
+
+  private readonly tmOptions?: TrustManagerBundleOptions;
+  private readonly plainGroups: PlainGroup[];
+
+  constructor(scope: Construct, id: string, props: OrgCaBundleProps) {
+    // Validate before joining the tree: bad input leaves nothing behind to synthesize.
+    const parsed = OrgCaBundle.load(props);
+    super(scope, id);
+    this.plainGroups = [];
+    this.pem = parsed.pem;
+    this.sha256 = parsed.sha256;
+    this.warnings = parsed.warnings;
+    this.certificates = parsed.certificates.map(c => ({
+      subject: c.subject,
+      issuer: c.issuer,
+      fingerprint256: c.fingerprint256,
+      notBefore: c.notBefore.toISOString(),
+      notAfter: c.notAfter.toISOString(),
+      isCa: c.isCa,
+    }));
+    if (props.printWarnings ?? true) {
+      for (const w of this.warnings) {
+        process.stderr.write(`[cdk8s-org-ca] warning: ${w}\n`);
+      }
+    }
+
+    const tmEnabled = props.trustManager
+      ? props.trustManager.enabled ?? true
+      : (props.configMaps ?? []).length === 0;
+    for (const cm of props.configMaps ?? []) {
+      this.addConfigMaps(cm);
+    }
+    if (tmEnabled) {
+      this.tmOptions = props.trustManager ?? {};
+      validateTrustManagerOptions(this.tmOptions);
+      this.trustManagerBundleName = this.tmOptions.name ?? DEFAULT_NAME;
+      this.trustManagerBundle = this.renderBundle(this.tmOptions);
+    }
+  }
+
+  /**
+   * Create plain ConfigMaps holding the bundle in more namespaces.
+   * Adding the same name and key to a namespace twice is a no-op.
+   */
+  public addConfigMaps(options: PlainConfigMapOptions): void {
+    const name = options.name ?? DEFAULT_NAME;
+    const key = options.key ?? DEFAULT_PLAIN_KEY;
+    checkName('ConfigMap name', name, DNS_SUBDOMAIN_RE);
+    checkKey(key);
+    if (!options.namespaces || options.namespaces.length === 0) {
+      throw new Error(`configMaps "${name}": namespaces is empty; list at least one namespace to create the ConfigMap in`);
+    }
+    let group = this.plainGroups.find(g => g.name === name && g.key === key);
+    if (!group) {
+      group = { name, key, namespaces: new Set() };
+      this.plainGroups.push(group);
+    }
+    for (const ns of options.namespaces) {
+      checkName('namespace', ns, DNS_LABEL_RE);
+      const clash = this.plainGroups.find(g => g !== group && g.name === name && g.namespaces.has(ns));
+      if (clash) {
+        throw new Error(`ConfigMap "${name}" in namespace "${ns}" is already created with key "${clash.key}"; use one key per ConfigMap name or choose another name`);
+      }
+      if (group.namespaces.has(ns)) {
+        continue;
+      }
+      group.namespaces.add(ns);
+      const obj = new ApiObject(this, `ConfigMap-${ns}-${name}`, {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: {
+          name,
+          namespace: ns,
+          labels: { 'app.kubernetes.io/managed-by': 'cdk8s-org-ca' },
+          annotations: {
+            'cdk8s-org-ca/bundle-sha256': this.sha256,
+            ...(options.syncWave !== undefined ? { [SYNC_WAVE_ANNOTATION]: String(options.syncWave) } : {}),
+          },
+        },
+        data: { [key]: this.pem },
+      });
+      void obj;
+    }
+  }
+
+  /**
+   * Which ConfigMap (name and key) a pod in `namespace` should mount.
+   *
+   * A plain ConfigMap created in that namespace wins over the trust-manager projection. Without a
+   * namespace, the trust-manager projection is returned, or the plain ConfigMaps' name and key
+   * when there is no Bundle.
+   *
+   * @param namespace the pod's namespace
+   * @default - the namespace is not known
+   */
+  public configMapFor(namespace?: string): CaConfigMapRef {
+    if (namespace !== undefined) {
+      const local = this.plainGroups.find(g => g.namespaces.has(namespace));
+      if (local) {
+        return { name: local.name, key: local.key, projectedByTrustManager: false };
+      }
+    }
+    if (this.trustManagerBundleName && this.tmOptions) {
+      return {
+        name: this.trustManagerBundleName,
+        key: this.tmOptions.key ?? TRUST_MANAGER_DEFAULT_KEY,
+        projectedByTrustManager: true,
+        pkcs12Key: this.tmOptions.pkcs12?.key,
+        pkcs12Password: this.tmOptions.pkcs12?.password,
+      };
+    }
+    if (namespace === undefined && this.plainGroups.length > 0) {
+      const g = this.plainGroups[0];
+      return { name: g.name, key: g.key, projectedByTrustManager: false };
+    }
+    const where = this.plainGroups.flatMap(g => Array.from(g.namespaces)).join(', ') || 'none';
+    throw new Error(`no ConfigMap of bundle "${this.node.path}" reaches namespace "${namespace}" (plain ConfigMaps exist in: ${where}); add it with addConfigMaps({ namespaces: ["${namespace}"] }) or enable trustManager`);
+  }
+
+  private renderBundle(o: TrustManagerBundleOptions): ApiObject {
+    const name = o.name ?? DEFAULT_NAME;
+    const additionalFormats = (o.pkcs12 || o.jks)
+      ? {
+        ...(o.pkcs12 ? { pkcs12: { key: o.pkcs12.key, ...(o.pkcs12.password !== undefined ? { password: o.pkcs12.password } : {}) } } : {}),
+        ...(o.jks ? { jks: { key: o.jks.key, ...(o.jks.password !== undefined ? { password: o.jks.password } : {}) } } : {}),
+      }
+      : undefined;
+    const bundle = new Bundle(this, 'Bundle', {
+      metadata: {
+        name,
+        labels: { 'app.kubernetes.io/managed-by': 'cdk8s-org-ca' },
+        annotations: {
+          'cdk8s-org-ca/bundle-sha256': this.sha256,
+          ...(o.syncWave !== undefined ? { [SYNC_WAVE_ANNOTATION]: String(o.syncWave) } : {}),
+        },
+      },
+      spec: {
+        sources: [
+          { inLine: this.pem },
+          ...(o.useDefaultCAs ? [{ useDefaultCAs: true }] : []),
+        ],
+        target: {
+          configMap: { key: o.key ?? TRUST_MANAGER_DEFAULT_KEY },
+          namespaceSelector: o.namespaceSelectorLabels ? { matchLabels: { ...o.namespaceSelectorLabels } } : {},
+          ...(additionalFormats ? { additionalFormats } : {}),
+        },
+      },
+    });
+    // Bundle is cluster-scoped: a chart namespace must not leak into it.
+    if (Chart.of(this).namespace) {
+      bundle.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
+    }
+    return bundle;
+  }
+
+
+}
+
+function validateTrustManagerOptions(o: TrustManagerBundleOptions) {
+  checkName('Bundle name', o.name ?? DEFAULT_NAME, DNS_SUBDOMAIN_RE);
+  const key = o.key ?? TRUST_MANAGER_DEFAULT_KEY;
+  checkKey(key);
+  for (const [fmt, f] of [['pkcs12', o.pkcs12], ['jks', o.jks]] as const) {
+    if (f) {
+      checkKey(f.key);
+      if (f.key === key) {
+        throw new Error(`trustManager.${fmt}.key "${f.key}" is the same as the PEM key; choose another key (e.g. "truststore.${fmt === 'pkcs12' ? 'p12' : 'jks'}")`);
+      }
+    }
+  }
+  if (o.pkcs12 && o.jks && o.pkcs12.key === o.jks.key) {
+    throw new Error(`trustManager.pkcs12.key and trustManager.jks.key are both "${o.jks.key}"; use two keys`);
+  }
+}
+
+function checkName(what: string, value: string, re: RegExp) {
+  if (!re.test(value) || value.length > 253) {
+    throw new Error(`${what} "${value}" is not a valid Kubernetes name: use lower-case letters, digits and "-"`);
+  }
+}
+
+function checkKey(key: string) {
+  if (!CONFIGMAP_KEY_RE.test(key) || key.length > 253) {
+    throw new Error(`ConfigMap key "${key}" is invalid: use letters, digits, "-", "_" and "."`);
+  }
+}

@@ -1,0 +1,159 @@
+import * as fc from 'fast-check';
+import { parseCaBundle, CONFIGMAP_LIMIT_BYTES } from '../../src/bundle/pem';
+import { derOf, fingerprintOf, fingerprintsIn, makeCa, privateKeyFixtures, textForm } from '../util/certs';
+
+const rootA = makeCa('root-a');
+const rootB = makeCa('root-b', { alg: 'rsa' });
+const interC = makeCa('inter-c');
+
+describe('parseCaBundle accepts what real bundles contain', () => {
+  test('several certificates are all kept, in order', () => {
+    const r = parseCaBundle(rootA.certPem + rootB.certPem + interC.certPem, 'x');
+    expect(r.certificates.map(c => c.subject)).toEqual(['O=Test Org, CN=root-a', 'O=Test Org, CN=root-b', 'O=Test Org, CN=inter-c']);
+    expect(fingerprintsIn(r.pem)).toEqual([rootA, rootB, interC].map(c => fingerprintOf(c.certPem)));
+  });
+
+  test.each([
+    ['CRLF line ends', () => (rootA.certPem + rootB.certPem).replace(/\n/g, '\r\n')],
+    ['a UTF-8 BOM', () => '\uFEFF' + rootA.certPem + rootB.certPem],
+    ['openssl x509 -text output between blocks', () => textForm(rootA) + textForm(rootB)],
+    ['# comments and blank lines', () => `# org CA bundle\n\n# root A\n${rootA.certPem}\n\n# root B\n${rootB.certPem}`],
+    ['trailing spaces', () => (rootA.certPem + rootB.certPem).replace(/\n/g, '  \n')],
+    ['no final newline', () => (rootA.certPem + rootB.certPem).trimEnd()],
+  ])('%s', (_what, make) => {
+    const r = parseCaBundle(make(), 'x');
+    expect(r.certificates).toHaveLength(2);
+    expect(r.pem).toBe(parseCaBundle(rootA.certPem + rootB.certPem, 'y').pem);
+    expect(r.pem.endsWith('-----END CERTIFICATE-----\n')).toBe(true);
+    expect(r.pem).not.toMatch(/\r|\uFEFF| \n|\n\n/);
+  });
+
+  test('a single DER certificate', () => {
+    const r = parseCaBundle(derOf(rootA), 'root.der');
+    expect(r.certificates).toHaveLength(1);
+    expect(fingerprintsIn(r.pem)).toEqual([fingerprintOf(rootA.certPem)]);
+  });
+
+  test('duplicates are kept once, in first-seen order, with a warning', () => {
+    const r = parseCaBundle(rootA.certPem + rootB.certPem + rootA.certPem, 'x');
+    expect(r.certificates.map(c => c.subject)).toEqual(['O=Test Org, CN=root-a', 'O=Test Org, CN=root-b']);
+    expect(r.warnings.join('\n')).toMatch(/block #3 \(O=Test Org, CN=root-a\) repeats an earlier certificate/);
+  });
+
+  test('sha256 depends only on the set of certificates', () => {
+    const a = parseCaBundle(rootA.certPem + rootB.certPem, 'x').sha256;
+    expect(parseCaBundle(`# c\r\n${rootB.certPem}\n\n${rootA.certPem}${rootA.certPem}`, 'x').sha256).toBe(a);
+    expect(parseCaBundle(rootA.certPem, 'x').sha256).not.toBe(a);
+    expect(parseCaBundle(rootA.certPem + rootB.certPem + interC.certPem, 'x').sha256).not.toBe(a);
+    expect(a).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
+
+describe('parseCaBundle warns, never drops silently', () => {
+  test('expired certificate', () => {
+    const old = makeCa('expired-ca', { notBefore: '20100101000000Z', notAfter: '20200101000000Z' });
+    const r = parseCaBundle(old.certPem, 'x');
+    expect(r.certificates).toHaveLength(1);
+    expect(r.warnings).toEqual([expect.stringMatching(/"[^"]*CN=expired-ca[^"]*" \(block #1\) expired on 2020-01-01T00:00:00.000Z/)]);
+  });
+  test('not yet valid certificate', () => {
+    const future = makeCa('future-ca', { notBefore: '20990101000000Z', notAfter: '20991231000000Z' });
+    const r = parseCaBundle(future.certPem, 'x', new Date('2026-11-22T00:00:00Z'));
+    expect(r.warnings).toEqual([expect.stringMatching(/"[^"]*CN=future-ca[^"]*" \(block #1\) is not valid before 2099-01-01T00:00:00.000Z/)]);
+  });
+  test('certificate that is not a CA', () => {
+    const leaf = makeCa('a-leaf', { type: 'leaf' });
+    const r = parseCaBundle(rootA.certPem + leaf.certPem, 'x');
+    expect(r.certificates).toHaveLength(2);
+    expect(r.warnings).toEqual([expect.stringMatching(/"O=Test Org, CN=a-leaf" \(block #2\) is not a CA/)]);
+  });
+});
+
+describe('parseCaBundle rejects with an error naming the block', () => {
+  test.each(Object.entries(privateKeyFixtures()))('private key: %s', (_flavour, key) => {
+    expect(() => parseCaBundle(rootA.certPem + key, 'bundle.pem')).toThrow(/bundle\.pem: block #2 is a private key .*remove the key/);
+    expect(() => parseCaBundle(key + rootA.certPem, 'bundle.pem')).toThrow(/block #1 is a private key/);
+  });
+
+  test('no certificate at all', () => {
+    expect(() => parseCaBundle('just some text\n', 'inline PEM')).toThrow('no PEM certificate found in inline PEM');
+    expect(() => parseCaBundle('', 'inline PEM')).toThrow('no PEM certificate found');
+    expect(() => parseCaBundle(Buffer.from('hello'), 'f.der')).toThrow('no PEM certificate found in f.der');
+  });
+
+  test('another PEM type', () => {
+    const csr = '-----BEGIN CERTIFICATE REQUEST-----\nQUJD\n-----END CERTIFICATE REQUEST-----\n';
+    expect(() => parseCaBundle(rootA.certPem + csr, 'x')).toThrow(/block #2 is a "CERTIFICATE REQUEST" block .*only contain CERTIFICATE blocks/);
+    const params = '-----BEGIN EC PARAMETERS-----\nBggqhkjOPQMBBw==\n-----END EC PARAMETERS-----\n';
+    expect(() => parseCaBundle(params + rootA.certPem, 'x')).toThrow(/block #1 is a "EC PARAMETERS" block/);
+  });
+
+  test('PEM headers', () => {
+    const withHeaders = rootA.certPem.replace('-----BEGIN CERTIFICATE-----\n', '-----BEGIN CERTIFICATE-----\nProc-Type: 4,ENCRYPTED\n\n');
+    expect(() => parseCaBundle(rootB.certPem + withHeaders, 'x')).toThrow(/block #2 .*has PEM headers/);
+  });
+
+  test('corrupt base64', () => {
+    const lines = rootA.certPem.split('\n');
+    lines[3] = lines[3].slice(0, 10) + '!!' + lines[3].slice(12);
+    expect(() => parseCaBundle(rootB.certPem + lines.join('\n'), 'x')).toThrow(/block #2 .*is not valid base64/);
+  });
+
+  test('valid base64 that is not a certificate', () => {
+    const bogus = '-----BEGIN CERTIFICATE-----\n' + Buffer.from('definitely not DER at all!!').toString('base64') + '\n-----END CERTIFICATE-----\n';
+    expect(() => parseCaBundle(rootA.certPem + bogus, 'x')).toThrow(/block #2 is not a parsable X.509 certificate/);
+  });
+
+  test('truncated block and mismatched markers', () => {
+    const truncated = rootA.certPem.split('\n').slice(0, 5).join('\n');
+    expect(() => parseCaBundle(rootB.certPem + truncated, 'x')).toThrow(/block #2 .*has no "-----END CERTIFICATE-----" line/);
+    expect(() => parseCaBundle(rootA.certPem.replace('END CERTIFICATE', 'END X509 CRL'), 'x')).toThrow(/starts with "BEGIN CERTIFICATE" but ends with "END X509 CRL"/);
+    expect(() => parseCaBundle('-----END CERTIFICATE-----\n' + rootA.certPem, 'x')).toThrow(/without a matching BEGIN/);
+  });
+
+  test('over the 1 MiB ConfigMap limit, with the size in the error', () => {
+    // many distinct certificates: the limit is about the normalised output, not the input
+    const many: string[] = [];
+    let size = 0;
+    for (let i = 0; size <= CONFIGMAP_LIMIT_BYTES; i++) {
+      const c = makeCa(`bulk-${i}`, { padding: 60_000 }).certPem;
+      many.push(c);
+      size += c.length;
+    }
+    expect(() => parseCaBundle(many.join(''), 'big.pem')).toThrow(/big\.pem: the bundle is \d{7} bytes after normalisation, over the 1048576-byte \(1 MiB\) ConfigMap limit/);
+  });
+});
+
+describe('property: output is exactly the unique certificates and never key material', () => {
+  const certs = [rootA, rootB, interC, makeCa('prop-d'), makeCa('prop-e', { alg: 'rsa' })];
+  const keys = Object.values(privateKeyFixtures());
+  const junk = ['', '\n', '\r\n', '   ', '# comment\n', 'Certificate:\n    Data:\n        Version: 3 (0x2)\n', '\uFEFF', 'garbage text without markers\n'];
+
+  type Piece = { t: 'cert'; i: number } | { t: 'key'; i: number } | { t: 'junk'; i: number };
+  const piece: fc.Arbitrary<Piece> = fc.oneof(
+    { weight: 5, arbitrary: fc.integer({ min: 0, max: certs.length - 1 }).map(i => ({ t: 'cert' as const, i })) },
+    { weight: 1, arbitrary: fc.integer({ min: 0, max: keys.length - 1 }).map(i => ({ t: 'key' as const, i })) },
+    { weight: 3, arbitrary: fc.integer({ min: 0, max: junk.length - 1 }).map(i => ({ t: 'junk' as const, i })) },
+  );
+
+  test('random mixes of certificates, keys, junk and whitespace', () => {
+    const certFps = certs.map(c => fingerprintOf(c.certPem));
+    fc.assert(fc.property(fc.array(piece, { maxLength: 12 }), fc.boolean(), (pieces, crlf) => {
+      let text = pieces.map(p => (p.t === 'cert' ? certs[p.i].certPem : p.t === 'key' ? keys[p.i] : junk[p.i])).join('');
+      if (crlf) text = text.replace(/\n/g, '\r\n');
+      const hasKey = pieces.some(p => p.t === 'key');
+      const expected = Array.from(new Set(pieces.filter(p => p.t === 'cert').map(p => certFps[p.i])));
+      let result;
+      try {
+        result = parseCaBundle(text, 'prop');
+      } catch (e) {
+        // throwing is only right when there is a key or no certificate
+        expect(hasKey || expected.length === 0).toBe(true);
+        return;
+      }
+      expect(hasKey).toBe(false);
+      expect(result.pem).not.toMatch(/PRIVATE KEY/);
+      expect(result.certificates.map(c => c.fingerprint256)).toEqual(expected);
+    }), { numRuns: 150 });
+  });
+});

@@ -1,0 +1,171 @@
+/* Validation of synthesized objects.
+ *
+ * Kubernetes kinds: the OpenAPI-generated validators of kubernetes-models 4.5 (types, enums,
+ * required fields; Kubernetes 1.33 schemas) plus an unknown-field check built from the field lists
+ * of cdk8s-plus-28's generated k8s 1.28 imports (themselves generated from the Kubernetes OpenAPI
+ * document). The API server would drop unknown fields silently; here they fail the test.
+ *
+ * CRDs: ajv over the CRD's openAPIV3Schema, with `additionalProperties: false` added wherever the
+ * structural schema lists properties and does not preserve unknown fields (what the API server
+ * prunes). CEL rules (x-kubernetes-validations) are not evaluated by JSON Schema: tests assert them.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import Ajv from 'ajv';
+import * as YAML from 'yaml';
+
+type FieldKind = { kind: 'scalar' } | { kind: 'obj' | 'arr' | 'map'; type: string };
+type Struct = Map<string, FieldKind>;
+
+let structs: Map<string, Struct> | undefined;
+
+function loadStructs(): Map<string, Struct> {
+  if (structs) return structs;
+  const src = fs.readFileSync(require.resolve('cdk8s-plus-28/lib/imports/k8s.js'), 'utf8');
+  structs = new Map();
+  const fnRe = /function toJson_(\w+)\(obj\) \{[\s\S]*?const result = \{([\s\S]*?)\n {4}\};/g;
+  let m: RegExpExecArray | null;
+  while ((m = fnRe.exec(src))) {
+    const fields: Struct = new Map();
+    const lineRe = /^ {8}'([^']+)': (.*),$/gm;
+    let l: RegExpExecArray | null;
+    while ((l = lineRe.exec(m[2]))) {
+      const [, key, expr] = l;
+      let t: RegExpExecArray | null;
+      if ((t = /^toJson_(\w+)\(obj\.\w+\)$/.exec(expr))) fields.set(key, { kind: 'obj', type: t[1] });
+      else if ((t = /^obj\.\w+\?\.map\(y => toJson_(\w+)\(y\)\)$/.exec(expr))) fields.set(key, { kind: 'arr', type: t[1] });
+      else if ((t = /\[i\[0\]\]: toJson_(\w+)\(i\[1\]\)/.exec(expr))) fields.set(key, { kind: 'map', type: t[1] });
+      else fields.set(key, { kind: 'scalar' });
+    }
+    structs.set(m[1], fields);
+  }
+  return structs;
+}
+
+function unknownFields(value: any, type: string, at: string, out: string[]) {
+  const s = loadStructs().get(type);
+  if (!s || value === null || typeof value !== 'object' || Array.isArray(value)) return;
+  for (const [k, v] of Object.entries(value)) {
+    const f = s.get(k);
+    if (!f) {
+      out.push(`${at}/${k}: unknown field (not in ${type})`);
+      continue;
+    }
+    if (f.kind === 'obj') unknownFields(v, f.type, `${at}/${k}`, out);
+    if (f.kind === 'arr' && Array.isArray(v)) v.forEach((x, i) => unknownFields(x, f.type, `${at}/${k}/${i}`, out));
+    if (f.kind === 'map' && v && typeof v === 'object') for (const [mk, mv] of Object.entries(v)) unknownFields(mv, f.type, `${at}/${k}/${mk}`, out);
+  }
+}
+
+/** Returns a list of problems (empty when the object is valid). */
+export function k8sProblems(obj: any): string[] {
+  const { apiVersion, kind } = obj;
+  if (!apiVersion || !kind) return ['missing apiVersion/kind'];
+  const modPath = `kubernetes-models/${apiVersion}/${kind}`;
+  let Model: any;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    Model = require(modPath)[kind];
+  } catch {
+    return [`no Kubernetes schema for ${apiVersion} ${kind}`];
+  }
+  const problems: string[] = [];
+  try {
+    new Model(obj).validate();
+  } catch (e) {
+    problems.push(String((e as Error).message));
+  }
+  const { apiVersion: _a, kind: _k, ...rest } = obj;
+  unknownFields(rest, `Kube${kind}Props`, '', problems);
+  if (!loadStructs().has(`Kube${kind}Props`)) problems.push(`no field list for ${kind}`);
+  return problems;
+}
+
+/** Throws with every problem of every object that is not valid. */
+export function expectValidK8s(objs: any[]) {
+  const all: string[] = [];
+  for (const o of objs) {
+    for (const p of k8sProblems(o)) all.push(`${o.kind}/${o.metadata?.name}: ${p}`);
+  }
+  if (all.length) throw new Error(`schema violations:\n${all.join('\n')}`);
+}
+
+const SHARED_SCHEMAS = path.resolve(__dirname, '..', '..', '..', 'shared', 'schemas');
+
+/** Path of a schema file: the repo's own copy in schemas/ first, then ../shared/schemas. */
+export function schemaFile(name: string): string {
+  const own = path.resolve(__dirname, '..', '..', 'schemas', name);
+  if (fs.existsSync(own)) return own;
+  const shared = path.join(SHARED_SCHEMAS, name);
+  if (fs.existsSync(shared)) return shared;
+  throw new Error(`schema ${name} not found in schemas/ or ${SHARED_SCHEMAS}`);
+}
+
+function strictify(schema: any): any {
+  if (Array.isArray(schema)) return schema.map(strictify);
+  if (!schema || typeof schema !== 'object') return schema;
+  const out: any = {};
+  for (const [k, v] of Object.entries(schema)) out[k] = strictify(v);
+  if (out.properties && out.additionalProperties === undefined && !out['x-kubernetes-preserve-unknown-fields']) {
+    out.additionalProperties = false;
+  }
+  if (out['x-kubernetes-int-or-string']) {
+    delete out.type;
+    out.anyOf = [{ type: 'integer' }, { type: 'string' }];
+  }
+  return out;
+}
+
+const crdValidators = new Map<string, (o: any) => string[]>();
+
+/** Validator for objects of a CRD file (version picked from the object's apiVersion). */
+export function crdValidator(file: string): (obj: any) => string[] {
+  const hit = crdValidators.get(file);
+  if (hit) return hit;
+  const crd = YAML.parse(fs.readFileSync(schemaFile(file), 'utf8'));
+  const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
+  const byVersion = new Map<string, any>();
+  for (const v of crd.spec.versions) {
+    byVersion.set(`${crd.spec.group}/${v.name}`, ajv.compile(strictify(v.schema.openAPIV3Schema)));
+  }
+  const fn = (obj: any) => {
+    const validate = byVersion.get(obj.apiVersion);
+    if (!validate) return [`${file} has no version ${obj.apiVersion}`];
+    if (obj.kind !== crd.spec.names.kind) return [`kind ${obj.kind} is not ${crd.spec.names.kind}`];
+    if (validate(obj)) return [];
+    return (validate.errors ?? []).map((e: any) => `${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`);
+  };
+  crdValidators.set(file, fn);
+  return fn;
+}
+
+/** Validates every object: Kubernetes kinds strictly, known CRDs against their schema files. */
+export function expectAllValid(objs: any[]) {
+  const all: string[] = [];
+  for (const o of objs) {
+    let problems: string[];
+    if (o.apiVersion === 'trust.cert-manager.io/v1alpha1') problems = [...crdValidator('trust-manager-bundle-crd.yaml')(o), ...bundleCelProblems(o)];
+    else if (o.apiVersion === 'ray.io/v1') problems = crdValidator('raycluster-crd.yaml')(o);
+    else problems = k8sProblems(o);
+    for (const p of problems) all.push(`${o.kind}/${o.metadata?.name}: ${p}`);
+  }
+  if (all.length) throw new Error(`schema violations:\n${all.join('\n')}`);
+}
+
+/** The Bundle CRD's CEL rules, which JSON Schema validators ignore. */
+export function bundleCelProblems(b: any): string[] {
+  const p: string[] = [];
+  const count = (o: any, ks: string[]) => ks.filter(k => o && o[k] !== undefined).length;
+  (b.spec?.sources ?? []).forEach((s: any, i: number) => {
+    if (count(s, ['configMap', 'secret', 'inLine', 'useDefaultCAs']) !== 1) p.push(`sources[${i}]: exactly one of configMap, secret, inLine, useDefaultCAs must be set`);
+    for (const k of ['configMap', 'secret']) {
+      if (s[k] && count(s[k], ['name', 'selector']) !== 1) p.push(`sources[${i}].${k}: exactly one of name, selector must be set`);
+    }
+  });
+  const t = b.spec?.target;
+  if (t) {
+    if (count(t, ['configMap', 'secret']) < 1) p.push('target: at least one of configMap, secret must be set');
+    if (t.additionalFormats && count(t.additionalFormats, ['jks', 'pkcs12']) < 1) p.push('target.additionalFormats: at least one of jks, pkcs12 must be set');
+  }
+  return p;
+}
