@@ -1,4 +1,4 @@
-import { cdk8s, javascript } from 'projen';
+import { cdk8s, DependencyType, javascript } from 'projen';
 import { UpdateSnapshot } from 'projen/lib/javascript';
 
 const project = new cdk8s.ConstructLibraryCdk8s({
@@ -33,7 +33,11 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   depsUpgrade: false,
   pullRequestTemplate: false,
 
+  // jest 30 and eslint-import-resolver-typescript 4 depend on unrs-resolver, whose per-platform
+  // optional packages the registry reachable here does not all serve, so `npm ci` rejects the
+  // lock file. jest 29 and the resolver 3.6 use plain resolvers.
   jestOptions: {
+    jestVersion: '^29',
     updateSnapshot: UpdateSnapshot.NEVER,
     jestConfig: {
       testMatch: ['<rootDir>/test/**/*.test.ts'],
@@ -57,6 +61,10 @@ for (const dir of ['examples', 'bench']) {
     include: ['**/*.ts'],
   });
 }
+
+// see jestOptions above: pin the resolver below 4 (no unrs-resolver)
+project.deps.removeDependency('eslint-import-resolver-typescript');
+project.deps.addDependency('eslint-import-resolver-typescript@3.6.3', DependencyType.BUILD);
 
 project.addPackageIgnore('/examples/');
 project.addPackageIgnore('/bench/');

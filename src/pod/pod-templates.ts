@@ -1,0 +1,85 @@
+/**
+ * Where the pod templates of each workload kind live, as JSON pointers to an object with
+ * `metadata` and `spec` (a PodTemplateSpec; for a Pod, the object itself: "").
+ * `*` matches every element of an array.
+ *
+ * @internal
+ */
+export const BUILTIN_TEMPLATE_PATHS: Record<string, string[]> = {
+  'v1/Pod': [''],
+  'v1/ReplicationController': ['/spec/template'],
+  'v1/PodTemplate': ['/template'],
+  'apps/v1/Deployment': ['/spec/template'],
+  'apps/v1/StatefulSet': ['/spec/template'],
+  'apps/v1/DaemonSet': ['/spec/template'],
+  'apps/v1/ReplicaSet': ['/spec/template'],
+  'batch/v1/Job': ['/spec/template'],
+  'batch/v1/CronJob': ['/spec/jobTemplate/spec/template'],
+  'ray.io/v1/RayCluster': ['/spec/headGroupSpec/template', '/spec/workerGroupSpecs/*/template'],
+  'ray.io/v1/RayJob': ['/spec/rayClusterSpec/headGroupSpec/template', '/spec/rayClusterSpec/workerGroupSpecs/*/template'],
+  'ray.io/v1/RayService': ['/spec/rayClusterConfig/headGroupSpec/template', '/spec/rayClusterConfig/workerGroupSpecs/*/template'],
+};
+
+/** @internal */
+export function gvk(json: any): string {
+  return `${json.apiVersion}/${json.kind}`;
+}
+
+/** A pod template found in an object: its pointer and the template object (mutable). @internal */
+export interface FoundTemplate {
+  readonly pointer: string;
+  readonly template: any;
+}
+
+/** @internal */
+export function checkPointer(p: string, what: string): void {
+  if (p !== '' && !/^(\/[^/]+)+$/.test(p)) {
+    throw new Error(`${what}: "${p}" is not a JSON pointer (e.g. "/spec/template", "" for a Pod, "*" for every array element)`);
+  }
+}
+
+/** Resolves pointers (with `*`) against `json`; missing paths yield nothing. @internal */
+export function findTemplates(json: any, pointers: string[]): FoundTemplate[] {
+  const out: FoundTemplate[] = [];
+  for (const p of pointers) {
+    const segs = p === '' ? [] : p.slice(1).split('/').map(s => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+    walk(json, segs, '', out);
+  }
+  return out;
+}
+
+function walk(node: any, segs: string[], at: string, out: FoundTemplate[]) {
+  if (node === undefined || node === null || typeof node !== 'object') return;
+  if (segs.length === 0) {
+    out.push({ pointer: at, template: node });
+    return;
+  }
+  const [head, ...rest] = segs;
+  if (head === '*') {
+    if (Array.isArray(node)) node.forEach((v, i) => walk(v, rest, `${at}/${i}`, out));
+    return;
+  }
+  walk(node[head], rest, `${at}/${head}`, out);
+}
+
+/**
+ * Looks for something shaped like a pod spec (an object with a `containers` array) anywhere in an
+ * object of an unknown kind; returns the pointer of its parent template, or undefined.
+ * @internal
+ */
+export function sniffPodTemplate(json: any): string | undefined {
+  const stack: Array<{ node: any; at: string; depth: number }> = [{ node: json, at: '', depth: 0 }];
+  while (stack.length) {
+    const { node, at, depth } = stack.shift()!;
+    if (!node || typeof node !== 'object' || depth > 8) continue;
+    if (!Array.isArray(node) && Array.isArray(node.containers)) {
+      // `at` is the pod spec; its template is the parent
+      return at.replace(/\/spec$/, '');
+    }
+    for (const [k, v] of Object.entries(node)) {
+      if (at === '' && (k === 'metadata' || k === 'status')) continue;
+      stack.push({ node: v, at: `${at}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`, depth: depth + 1 });
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,136 @@
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { KEYTOOL_SCRIPT, MERGE_SCRIPT } from '../../src/pod/merge-script';
+import { fingerprintOf, fingerprintsIn, makeCa } from '../util/certs';
+import { cleanupSandboxes, hostDir, LAYOUTS, requireSandbox, runInImage } from '../util/sandbox';
+
+const enabled = requireSandbox('merge script tests (dash and busybox in image sandboxes)');
+const d = enabled ? describe : describe.skip;
+
+const pub1 = makeCa('script-public-1');
+const pub2 = makeCa('script-public-2', { alg: 'rsa' });
+const org1 = makeCa('script-org-1');
+const org2 = makeCa('script-org-2');
+const systemPem = pub1.certPem + pub2.certPem;
+const orgPem = org1.certPem + org2.certPem;
+
+afterAll(() => cleanupSandboxes());
+
+interface Case {
+  layout: keyof typeof LAYOUTS;
+  shell: 'dash' | 'busybox';
+  orgCa: 'present' | 'missing' | 'no-final-newline';
+  systemNewline: boolean;
+}
+
+const cases: Case[] = [];
+for (const layout of Object.keys(LAYOUTS) as Array<keyof typeof LAYOUTS>) {
+  for (const shell of ['dash', 'busybox'] as const) {
+    for (const orgCa of ['present', 'missing', 'no-final-newline'] as const) {
+      cases.push({ layout, shell, orgCa, systemNewline: orgCa !== 'no-final-newline' });
+    }
+  }
+}
+
+async function merge(c: Case) {
+  const src = hostDir('src');
+  const out = hostDir('merged');
+  if (c.orgCa !== 'missing') fs.writeFileSync(path.join(src, 'org-ca.crt'), c.orgCa === 'no-final-newline' ? orgPem.trimEnd() : orgPem);
+  const argv = c.shell === 'dash'
+    ? ['/bin/dash', '-c', MERGE_SCRIPT, 'merge-ca-bundle', '/var/run/org-ca/source/org-ca.crt', '/etc/ssl/certs-extra/ca-bundle.crt']
+    : ['busybox', 'sh', '-c', MERGE_SCRIPT, 'merge-ca-bundle', '/var/run/org-ca/source/org-ca.crt', '/etc/ssl/certs-extra/ca-bundle.crt'];
+  const r = await runInImage({
+    layout: LAYOUTS[c.layout],
+    systemPem: c.systemNewline ? systemPem : systemPem.trimEnd(),
+    mounts: [
+      { hostPath: src, containerPath: '/var/run/org-ca/source', readOnly: true },
+      { hostPath: out, containerPath: '/etc/ssl/certs-extra' },
+    ],
+    readOnlyRoot: true,
+    argv,
+  });
+  return { r, out };
+}
+
+d('merge script under dash and busybox, per image family', () => {
+  test.each(cases)('$layout / $shell / org CA $orgCa', async (c) => {
+    const { r, out } = await merge(c);
+    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
+    const merged = fs.readFileSync(path.join(out, 'ca-bundle.crt'), 'utf8');
+    const hasSystem = LAYOUTS[c.layout].systemBundlePaths.length > 0;
+    const expected = [
+      ...(hasSystem ? [pub1, pub2] : []),
+      ...(c.orgCa === 'missing' ? [] : [org1, org2]),
+    ].map(x => fingerprintOf(x.certPem));
+    // every certificate parses (openssl) and the set is exactly system + org
+    expect(fingerprintsIn(merged)).toEqual(expected);
+    // one line saying what it used
+    const line = r.stdout.trim();
+    expect(line.split('\n')).toHaveLength(1);
+    expect(line).toContain(hasSystem ? `system bundle ${LAYOUTS[c.layout].systemBundlePaths[0]}` : 'no system bundle found');
+    expect(line).toContain(c.orgCa === 'missing' ? 'no org CA' : '+ org CA /var/run/org-ca/source/org-ca.crt');
+    // no temp file left behind, readable by other users
+    expect(fs.readdirSync(out)).toEqual(['ca-bundle.crt']);
+    expect(fs.statSync(path.join(out, 'ca-bundle.crt')).mode & 0o777).toBe(0o644);
+  });
+
+  test.each(['dash', 'busybox'] as const)('fails, saying why, only when it cannot write (%s)', async (shell) => {
+    const src = hostDir('src');
+    const out = hostDir('merged');
+    fs.writeFileSync(path.join(src, 'org-ca.crt'), orgPem);
+    const argv = shell === 'dash' ? ['/bin/dash', '-c'] : ['busybox', 'sh', '-c'];
+    const r = await runInImage({
+      layout: LAYOUTS.debian,
+      systemPem,
+      mounts: [
+        { hostPath: src, containerPath: '/var/run/org-ca/source', readOnly: true },
+        { hostPath: out, containerPath: '/etc/ssl/certs-extra', readOnly: true },
+      ],
+      readOnlyRoot: true,
+      argv: [...argv, MERGE_SCRIPT, 'merge-ca-bundle', '/var/run/org-ca/source/org-ca.crt', '/etc/ssl/certs-extra/ca-bundle.crt'],
+    });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/merge-ca-bundle: cannot write \/etc\/ssl\/certs-extra\/ca-bundle\.crt\.tmp\.\d+/);
+  });
+});
+
+const haveKeytool = (() => {
+  try {
+    execFileSync('sh', ['-c', 'command -v keytool'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+if (process.env.CI && !haveKeytool) throw new Error('keytool must be installed in CI (.ci/run installs default-jdk-headless)');
+
+(enabled && haveKeytool ? describe : describe.skip)('keytool trust store script', () => {
+  test.each(['dash', 'busybox'] as const)('imports every org CA certificate into a copy of the JVM cacerts (%s)', async (shell) => {
+    const src = hostDir('src');
+    const out = hostDir('merged');
+    fs.writeFileSync(path.join(src, 'org-ca.crt'), orgPem);
+    const argv = shell === 'dash' ? ['/bin/dash', '-c'] : ['busybox', 'sh', '-c'];
+    const r = await runInImage({
+      layout: LAYOUTS.debian,
+      systemPem,
+      mounts: [
+        { hostPath: src, containerPath: '/var/run/org-ca/source', readOnly: true },
+        { hostPath: out, containerPath: '/etc/ssl/certs-extra' },
+      ],
+      readOnlyRoot: true,
+      argv: [...argv, KEYTOOL_SCRIPT, 'merge-ca-truststore', '/var/run/org-ca/source/org-ca.crt', '/etc/ssl/certs-extra/java-cacerts', 'changeit'],
+      timeoutMs: 120_000,
+    });
+    expect({ code: r.code, stderr: r.stderr.replace(/^Picked up .*\n/gm, '') }).toEqual({ code: 0, stderr: '' });
+    expect(r.stdout).toMatch(/merge-ca-truststore: wrote \/etc\/ssl\/certs-extra\/java-cacerts from JVM cacerts \S+ \+ 2 org CA certificate\(s\)/);
+    const list = execFileSync('keytool', ['-list', '-keystore', path.join(out, 'java-cacerts'), '-storepass', 'changeit']).toString();
+    expect(list).toMatch(/^org-ca-1,/m);
+    expect(list).toMatch(/^org-ca-2,/m);
+    // public roots of the JVM are still there
+    const total = Number(/contains (\d+) entr/.exec(list)![1]);
+    expect(total).toBeGreaterThan(50);
+    const fp1 = fingerprintOf(org1.certPem);
+    expect(list.replace(/\s/g, '')).toContain(fp1.replace(/\s/g, ''));
+  });
+});
