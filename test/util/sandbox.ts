@@ -127,7 +127,7 @@ export function runInImage(o: RunOptions): Promise<RunResult> {
   lines.push(`exec chroot "$R" setpriv --reuid=${uid} --regid=${gid} --clear-groups -- /usr/bin/env -i ${envArgs} ${o.argv.map(q).join(' ')}`);
   fs.writeFileSync(path.join(w, 'setup.sh'), lines.join('\n') + '\n');
   return new Promise(resolve => {
-    execFile('unshare', ['-m', '--propagation', 'private', '/bin/sh', path.join(w, 'setup.sh')], { timeout: o.timeoutMs ?? 60_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+    execFile('unshare', ['-m', '--propagation', 'private', '/bin/sh', path.join(w, 'setup.sh')], { timeout: o.timeoutMs ?? 60_000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
       const code = err ? (typeof (err as any).code === 'number' ? (err as any).code : 124) : 0;
       // the overlay upper dir keeps the work files; drop it (mounts are gone with the namespace)
       fs.rmSync(w, { recursive: true, force: true });
