@@ -1,0 +1,150 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ApiObject, Chart, Cron, Include, Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import * as YAML from 'yaml';
+import { KIND_FORMS, makeWorkload, manifest, podOf, podSpec } from './fixtures';
+import { CaTrust, OrgCaBundle, WiringOutcome } from '../../src';
+import { makeCa } from '../util/certs';
+import { expectAllValid } from '../util/schema';
+
+const ca = makeCa('wireall-ca');
+
+function setup() {
+  const app = Testing.app();
+  const chart = new Chart(app, 'test');
+  const bundle = new OrgCaBundle(chart, 'ca', { inline: ca.certPem, printWarnings: false });
+  return { app, chart, bundle };
+}
+
+const wiredNames = (objs: any[]) => objs.filter(o => o.kind !== 'Bundle' && o.kind !== 'Service' && o.spec && (() => {
+  try {
+    return podOf(o).initContainers?.[0]?.name === 'merge-ca-bundle';
+  } catch {
+    return false;
+  }
+})()).map(o => `${o.kind}/${o.metadata.name}`).sort();
+
+describe('CaTrust.wireAll', () => {
+  test('wires every kind in every form with one call, Jobs and CronJobs included', () => {
+    const { chart, bundle } = setup();
+    KIND_FORMS.forEach(([kind, form], i) => makeWorkload(chart, kind, form, `w${i}-${kind.toLowerCase()}-${form}`));
+    const wiring = CaTrust.wireAll(chart, bundle);
+    const objs = Testing.synth(chart);
+    const workloads = objs.filter(o => !['Bundle', 'Service'].includes(o.kind));
+    expect(workloads).toHaveLength(KIND_FORMS.length);
+    expect(wiredNames(objs)).toHaveLength(KIND_FORMS.length);
+    expect(wiring.report().filter(e => e.outcome === WiringOutcome.WIRED)).toHaveLength(KIND_FORMS.length);
+    expectAllValid(objs);
+  });
+
+  test('a third-party YAML loaded with Include: every pod in it is wired', () => {
+    const { chart, bundle } = setup();
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'inc-')), 'upstream.yaml');
+    fs.writeFileSync(file, [
+      manifest('Deployment', 'api', podSpec(), 'vendor'),
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'api', namespace: 'vendor' }, spec: { ports: [{ port: 80 }], selector: { app: 'api' } } },
+      manifest('CronJob', 'report', podSpec(), 'vendor'),
+      manifest('Job', 'migrate', podSpec(), 'vendor'),
+    ].map(m => YAML.stringify(m)).join('---\n'));
+    new Include(chart, 'upstream', { url: file });
+    CaTrust.wireAll(chart, bundle);
+    const objs = Testing.synth(chart);
+    expect(wiredNames(objs)).toEqual(['CronJob/report', 'Deployment/api', 'Job/migrate']);
+    expect(objs.find(o => o.kind === 'Service').spec).toEqual({ ports: [{ port: 80 }], selector: { app: 'api' } });
+    expectAllValid(objs);
+  });
+
+  test('workloads created after the call are wired', () => {
+    const { chart, bundle } = setup();
+    CaTrust.wireAll(chart, bundle);
+    new kplus.Job(chart, 'late', { containers: [{ image: 'x' }] });
+    expect(wiredNames(Testing.synth(chart))).toEqual([expect.stringMatching(/^Job\//)]);
+  });
+
+  test('filters: opt-out label and annotation, namespaces, kinds; pods without containers skipped', () => {
+    const { chart, bundle } = setup();
+    new ApiObject(chart, 'a', manifest('Deployment', 'in-ns', podSpec(), 'apps'));
+    new ApiObject(chart, 'b', manifest('Deployment', 'other-ns', podSpec(), 'other'));
+    new ApiObject(chart, 'c', { ...manifest('Deployment', 'opt-label', podSpec(), 'apps'), metadata: { name: 'opt-label', namespace: 'apps', labels: { [CaTrust.OPT_OUT_KEY]: 'true' } } });
+    new ApiObject(chart, 'd', { ...manifest('Deployment', 'opt-anno', podSpec(), 'apps'), metadata: { name: 'opt-anno', namespace: 'apps', annotations: { [CaTrust.OPT_OUT_KEY]: 'true' } } });
+    new ApiObject(chart, 'e', manifest('DaemonSet', 'wrong-kind', podSpec(), 'apps'));
+    new ApiObject(chart, 'f', manifest('Deployment', 'no-containers', { containers: [] }, 'apps'));
+    new ApiObject(chart, 'g', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm', namespace: 'apps' }, data: { a: 'b' } });
+    const wiring = CaTrust.wireAll(chart, bundle, { namespaces: ['apps'], kinds: ['Deployment'] });
+    const objs = Testing.synth(chart);
+    expect(wiredNames(objs)).toEqual(['Deployment/in-ns']);
+    const outcomes = Object.fromEntries(wiring.report().map(e => [e.name, e.outcome]));
+    expect(outcomes).toEqual({
+      'in-ns': WiringOutcome.WIRED,
+      'other-ns': WiringOutcome.FILTERED_NAMESPACE,
+      'opt-label': WiringOutcome.OPTED_OUT,
+      'opt-anno': WiringOutcome.OPTED_OUT,
+      'wrong-kind': WiringOutcome.FILTERED_KIND,
+      'no-containers': WiringOutcome.NO_CONTAINERS,
+    });
+  });
+
+  test('an unknown kind with a pod template is reported, not silently passed over; podTemplates wires it', () => {
+    const rollout = (name: string) => ({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', metadata: { name }, spec: { strategy: {}, template: { metadata: {}, spec: podSpec() } } });
+    const a = setup();
+    new ApiObject(a.chart, 'r', rollout('r'));
+    const spy = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    let wiring;
+    try {
+      wiring = CaTrust.wireAll(a.chart, a.bundle);
+      Testing.synth(a.chart);
+      expect(spy).toHaveBeenCalledWith(expect.stringContaining('Rollout "r" (argoproj.io/v1alpha1, test/r) looks like it has a pod template at "/spec/template" but its kind is unknown: not wired. Pass podTemplates: [{ apiVersion: "argoproj.io/v1alpha1", kind: "Rollout", paths: ["/spec/template"] }]'));
+    } finally {
+      spy.mockRestore();
+    }
+    expect(wiring.report()).toEqual([expect.objectContaining({ name: 'r', outcome: WiringOutcome.UNKNOWN_POD_TEMPLATE, detail: '/spec/template' })]);
+
+    const b = setup();
+    new ApiObject(b.chart, 'r', rollout('r'));
+    CaTrust.wireAll(b.chart, b.bundle, { failOnUnknownKinds: true });
+    expect(() => Testing.synth(b.chart)).toThrow(/Rollout "r" .* looks like it has a pod template/);
+
+    const c = setup();
+    new ApiObject(c.chart, 'r', rollout('r'));
+    CaTrust.wireAll(c.chart, c.bundle, { podTemplates: [{ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', paths: ['/spec/template'] }] });
+    const r = Testing.synth(c.chart).find(o => o.kind === 'Rollout');
+    expect(r.spec.template.spec.initContainers[0].name).toBe('merge-ca-bundle');
+  });
+
+  test('disabled: byte-for-byte unchanged', () => {
+    const build = (wire: boolean) => {
+      const { chart, bundle } = setup();
+      KIND_FORMS.forEach(([kind, form], i) => makeWorkload(chart, kind, form, `w${i}`));
+      if (wire) CaTrust.wireAll(chart, bundle, { enabled: false });
+      return Testing.synth(chart).map(o => YAML.stringify(o)).join('---\n');
+    };
+    expect(build(true)).toEqual(build(false));
+  });
+
+  test('the App as scope wires every chart; App.synth writes wired files', () => {
+    const app = Testing.app();
+    const c1 = new Chart(app, 'one');
+    const c2 = new Chart(app, 'two');
+    const bundle = new OrgCaBundle(c1, 'ca', { inline: ca.certPem, printWarnings: false });
+    new kplus.Deployment(c1, 'a', { containers: [{ image: 'a' }] });
+    new kplus.CronJob(c2, 'b', { containers: [{ image: 'b' }], schedule: Cron.daily() });
+    CaTrust.wireAll(app, bundle);
+    app.synth();
+    const files = fs.readdirSync(app.outdir).sort();
+    expect(files).toEqual(['one.k8s.yaml', 'two.k8s.yaml']);
+    const docs = files.flatMap(f => YAML.parseAllDocuments(fs.readFileSync(path.join(app.outdir, f), 'utf8')).map(d => d.toJS()));
+    expect(wiredNames(docs)).toHaveLength(2);
+  });
+
+  test('wireAll twice is the same as once', () => {
+    const build = (times: number) => {
+      const { chart, bundle } = setup();
+      KIND_FORMS.forEach(([kind, form], i) => makeWorkload(chart, kind, form, `w${i}`));
+      for (let i = 0; i < times; i++) CaTrust.wireAll(chart, bundle);
+      return Testing.synth(chart).map(o => YAML.stringify(o)).join('---\n');
+    };
+    expect(build(2)).toEqual(build(1));
+  });
+});

@@ -1,0 +1,288 @@
+import * as fs from 'node:fs';
+import { ApiObject, Chart, JsonPatch, Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import * as YAML from 'yaml';
+import { KIND_FORMS, makeWorkload, manifest, podOf, podSpec, templateMetaOf, workloadsOf } from './fixtures';
+import { CaVariables, JavaTrust, MergedCaInitContainer, MergedCaOptions, OrgCaBundle } from '../../src';
+import { MERGE_SCRIPT } from '../../src/pod/merge-script';
+import { makeCa } from '../util/certs';
+import { expectAllValid } from '../util/schema';
+
+const ca = makeCa('wiring-ca');
+
+function setup(namespace?: string, bundleProps: any = {}) {
+  const app = Testing.app();
+  const chart = new Chart(app, 'test', { namespace });
+  const bundle = new OrgCaBundle(chart, 'ca', { inline: ca.certPem, printWarnings: false, ...bundleProps });
+  return { app, chart, bundle };
+}
+
+const yamlOf = (objs: any[]) => objs.map(o => YAML.stringify(o)).join('---\n');
+
+describe.each(KIND_FORMS)('%s (%s)', (kind, form) => {
+  test('wired: init container first, volumes, variables, annotation, schema-valid', () => {
+    const { chart, bundle } = setup('apps');
+    const w = makeWorkload(chart, kind, form);
+    MergedCaInitContainer.addTo(w, bundle);
+    const objs = Testing.synth(chart);
+    const [obj] = workloadsOf(objs);
+    const pod = podOf(obj);
+
+    expect(pod.initContainers[0].name).toBe('merge-ca-bundle');
+    const init = pod.initContainers[0];
+    expect(init.image).toBe('registry.example/app:1.0');
+    expect(init.imagePullPolicy).toBe('IfNotPresent');
+    expect(init.command).toEqual(['/bin/sh', '-c', MERGE_SCRIPT, 'merge-ca-bundle', '/var/run/org-ca/source/org-ca.crt', '/etc/ssl/certs-extra/ca-bundle.crt']);
+    // Pod Security Standards "restricted"
+    expect(init.securityContext).toEqual({
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+      readOnlyRootFilesystem: true,
+      runAsGroup: 65534,
+      runAsNonRoot: true,
+      runAsUser: 65534,
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+    expect(init.resources.requests).toBeDefined();
+    expect(init.resources.limits).toBeDefined();
+
+    expect(pod.volumes).toEqual(expect.arrayContaining([
+      { name: 'org-ca', configMap: { name: 'org-ca-bundle', items: [{ key: 'ca-certificates.crt', path: 'org-ca.crt' }], optional: true } },
+      { name: 'org-ca-merged', emptyDir: {} },
+    ]));
+    const app = pod.containers.find((c: any) => c.name === 'app');
+    for (const v of CaVariables.DEFAULTS) {
+      expect(app.env).toContainEqual({ name: v, value: '/etc/ssl/certs-extra/ca-bundle.crt' });
+    }
+    expect(app.env).toContainEqual({ name: 'KEEP', value: 'me' });
+    expect(app.volumeMounts).toContainEqual({ name: 'org-ca-merged', mountPath: '/etc/ssl/certs-extra', readOnly: true });
+    expect(templateMetaOf(obj).annotations[MergedCaInitContainer.ROTATION_ANNOTATION]).toBe(bundle.sha256);
+    expectAllValid(objs);
+  });
+
+  test('idempotent: wiring twice gives the same YAML as once', () => {
+    const once = setup();
+    MergedCaInitContainer.addTo(makeWorkload(once.chart, kind, form), once.bundle);
+    const twice = setup();
+    const w = makeWorkload(twice.chart, kind, form);
+    MergedCaInitContainer.addTo(w, twice.bundle);
+    MergedCaInitContainer.addTo(w, twice.bundle);
+    expect(yamlOf(Testing.synth(twice.chart))).toEqual(yamlOf(Testing.synth(once.chart)));
+  });
+
+  test('disabled: byte-for-byte unchanged', () => {
+    const plain = setup();
+    makeWorkload(plain.chart, kind, form);
+    const off = setup();
+    MergedCaInitContainer.addTo(makeWorkload(off.chart, kind, form), off.bundle, { enabled: false });
+    expect(yamlOf(Testing.synth(off.chart))).toEqual(yamlOf(Testing.synth(plain.chart)));
+  });
+});
+
+describe('MergedCaInitContainer rules', () => {
+  test('the CronJob pod template is at /spec/jobTemplate/spec/template', () => {
+    const { chart, bundle } = setup();
+    MergedCaInitContainer.addTo(new ApiObject(chart, 'cj', manifest('CronJob', 'cj')), bundle);
+    const [cj] = Testing.synth(chart).filter(o => o.kind === 'CronJob');
+    expect(cj.spec.template).toBeUndefined();
+    expect(cj.spec.jobTemplate.spec.template.spec.initContainers[0].name).toBe('merge-ca-bundle');
+  });
+
+  test('existing init containers keep their order after the merge and get the variables', () => {
+    const { chart, bundle } = setup();
+    const obj = new ApiObject(chart, 'd', manifest('Deployment', 'd', podSpec({
+      initContainers: [{ name: 'pull', image: 'puller' }, { name: 'migrate', image: 'm', env: [{ name: 'A', value: '1' }] }],
+      volumes: [{ name: 'data', emptyDir: {} }],
+    })));
+    MergedCaInitContainer.addTo(obj, bundle);
+    const pod = podOf(Testing.synth(chart).find(o => o.kind === 'Deployment'));
+    expect(pod.initContainers.map((c: any) => c.name)).toEqual(['merge-ca-bundle', 'pull', 'migrate']);
+    expect(pod.initContainers[2].env[0]).toEqual({ name: 'A', value: '1' });
+    expect(pod.initContainers[2].env).toContainEqual({ name: 'SSL_CERT_FILE', value: '/etc/ssl/certs-extra/ca-bundle.crt' });
+    expect(pod.volumes.map((v: any) => v.name)).toEqual(['data', 'org-ca', 'org-ca-merged']);
+  });
+
+  test('containers added after the call are wired (synth-time wiring)', () => {
+    const { chart, bundle } = setup();
+    const d = new kplus.Deployment(chart, 'd', { containers: [{ name: 'app', image: 'a' }] });
+    MergedCaInitContainer.addTo(d, bundle);
+    d.addContainer({ name: 'sidecar', image: 'b' });
+    d.addInitContainer({ name: 'later-init', image: 'c' });
+    const pod = podOf(Testing.synth(chart).find(o => o.kind === 'Deployment'));
+    expect(pod.containers.find((c: any) => c.name === 'sidecar').env).toContainEqual({ name: 'GIT_SSL_CAINFO', value: '/etc/ssl/certs-extra/ca-bundle.crt' });
+    expect(pod.initContainers.map((c: any) => c.name)).toEqual(['merge-ca-bundle', 'later-init']);
+  });
+
+  test('a variable already set to another value is an error naming workload, container and variable', () => {
+    const { chart, bundle } = setup('apps');
+    const obj = new ApiObject(chart, 'd', manifest('Deployment', 'web', podSpec({ containers: [{ name: 'app', image: 'a', env: [{ name: 'SSL_CERT_FILE', value: '/mine.pem' }] }] }), 'apps'));
+    MergedCaInitContainer.addTo(obj, bundle);
+    expect(() => Testing.synth(chart)).toThrow('Deployment "apps/web" at /spec/template container "app" already sets SSL_CERT_FILE to "/mine.pem", not the merged bundle "/etc/ssl/certs-extra/ca-bundle.crt"; remove it, or pass skipVariables: ["SSL_CERT_FILE"] to keep it');
+  });
+
+  test('skipVariables keeps the container\'s own value and still sets the others', () => {
+    const { chart, bundle } = setup();
+    const obj = new ApiObject(chart, 'd', manifest('Deployment', 'web', podSpec({ containers: [{ name: 'app', image: 'a', env: [{ name: 'SSL_CERT_FILE', value: '/mine.pem' }] }] })));
+    MergedCaInitContainer.addTo(obj, bundle, { skipVariables: ['SSL_CERT_FILE'] });
+    const app = podOf(Testing.synth(chart).find(o => o.kind === 'Deployment')).containers[0];
+    expect(app.env).toContainEqual({ name: 'SSL_CERT_FILE', value: '/mine.pem' });
+    expect(app.env).toContainEqual({ name: 'CURL_CA_BUNDLE', value: '/etc/ssl/certs-extra/ca-bundle.crt' });
+  });
+
+  test('App.synth refuses before writing any file', () => {
+    const { app, chart, bundle } = setup();
+    new kplus.Deployment(new Chart(app, 'first'), 'ok', { containers: [{ image: 'a' }] });
+    const obj = new ApiObject(chart, 'd', manifest('Deployment', 'web', podSpec({ containers: [{ name: 'app', image: 'a', env: [{ name: 'CURL_CA_BUNDLE', valueFrom: { configMapKeyRef: { name: 'x', key: 'y' } } }] }] })));
+    MergedCaInitContainer.addTo(obj, bundle);
+    expect(() => app.synth()).toThrow(/already sets CURL_CA_BUNDLE to a valueFrom reference/);
+    expect(fs.readdirSync(app.outdir)).toEqual([]);
+  });
+
+  test.each([
+    ['volume', { volumes: [{ name: 'org-ca', emptyDir: {} }] }, /a volume named "org-ca" already exists and is not the org CA volume; rename it or set sourceVolumeName/],
+    ['init container', { initContainers: [{ name: 'merge-ca-bundle', image: 'other' }] }, /an init container named "merge-ca-bundle" already exists and is not the org CA merge/],
+    ['mount path', { containers: [{ name: 'app', image: 'a', volumeMounts: [{ name: 'x', mountPath: '/etc/ssl/certs-extra' }] }], volumes: [{ name: 'x', emptyDir: {} }] }, /container "app" already mounts volume "x" at \/etc\/ssl\/certs-extra; set mergedDir/],
+  ])('name collision with an existing %s is an error, not a rename', (_what, spec, err) => {
+    const { chart, bundle } = setup();
+    MergedCaInitContainer.addTo(new ApiObject(chart, 'd', manifest('Deployment', 'web', podSpec(spec))), bundle);
+    expect(() => Testing.synth(chart)).toThrow(err);
+  });
+
+  test('a pod without containers is left alone', () => {
+    const { chart, bundle } = setup();
+    const m = manifest('Deployment', 'empty', { containers: [] });
+    MergedCaInitContainer.addTo(new ApiObject(chart, 'd', m), bundle);
+    expect(Testing.synth(chart).find(o => o.kind === 'Deployment')).toEqual(new ApiObject(new Chart(Testing.app(), 'x'), 'd', m).toJson());
+  });
+
+  test('namespace decides the ConfigMap: a plain ConfigMap there wins over the projection', () => {
+    const { chart, bundle } = setup(undefined, { trustManager: {}, configMaps: [{ namespaces: ['argocd'], name: 'argocd-org-ca' }] });
+    MergedCaInitContainer.addTo(new ApiObject(chart, 'a', manifest('Deployment', 'a', podSpec(), 'argocd')), bundle);
+    MergedCaInitContainer.addTo(new ApiObject(chart, 'b', manifest('Deployment', 'b', podSpec(), 'other')), bundle);
+    const ds = Testing.synth(chart).filter(o => o.kind === 'Deployment');
+    expect(podOf(ds[0]).volumes[0].configMap).toEqual({ name: 'argocd-org-ca', items: [{ key: 'ca.crt', path: 'org-ca.crt' }], optional: true });
+    expect(podOf(ds[1]).volumes[0].configMap).toEqual({ name: 'org-ca-bundle', items: [{ key: 'ca-certificates.crt', path: 'org-ca.crt' }], optional: true });
+  });
+
+  test('all options', () => {
+    const options: Required<Omit<MergedCaOptions, 'podTemplatePaths' | 'javaTrustStorePassword'>> & Pick<MergedCaOptions, 'podTemplatePaths' | 'javaTrustStorePassword'> = {
+      enabled: true,
+      initContainerName: 'ca-merge',
+      image: 'busybox:1.36',
+      mergedDir: '/shared',
+      mergedFileName: 'combined-ca.crt',
+      variables: ['SSL_CERT_FILE'],
+      extraVariables: CaVariables.KNOWN_EXTRAS,
+      skipVariables: [],
+      optional: false,
+      configMap: { name: 'custom', key: 'k.pem', projectedByTrustManager: false },
+      sourceVolumeName: 'src',
+      mergedVolumeName: 'dst',
+      runAsUser: 1000,
+      containers: ['app'],
+      java: JavaTrust.KEYTOOL_IMPORT,
+      rotationAnnotation: false,
+      podTemplatePaths: ['/spec/template'],
+      javaTrustStorePassword: 'changeit',
+    };
+    const { chart, bundle } = setup();
+    MergedCaInitContainer.addTo(new ApiObject(chart, 'd', manifest('Deployment', 'web', podSpec({ containers: [{ name: 'app', image: 'a' }, { name: 'other', image: 'b' }] }))), bundle, options);
+    const objs = Testing.synth(chart);
+    const d = objs.find(o => o.kind === 'Deployment');
+    const pod = podOf(d);
+    expect(pod.initContainers.map((c: any) => [c.name, c.image, c.securityContext.runAsUser])).toEqual([['ca-merge', 'busybox:1.36', 1000], ['ca-merge-java', 'busybox:1.36', 1000]]);
+    expect(pod.initContainers[0].command.slice(-2)).toEqual(['/var/run/org-ca/source/org-ca.crt', '/shared/combined-ca.crt']);
+    expect(pod.volumes).toEqual([{ name: 'src', configMap: { name: 'custom', items: [{ key: 'k.pem', path: 'org-ca.crt' }], optional: false } }, { name: 'dst', emptyDir: {} }]);
+    expect(pod.containers[0].env).toEqual([
+      { name: 'SSL_CERT_FILE', value: '/shared/combined-ca.crt' },
+      { name: 'PIP_CERT', value: '/shared/combined-ca.crt' },
+      { name: 'AWS_CA_BUNDLE', value: '/shared/combined-ca.crt' },
+      { name: 'CARGO_HTTP_CAINFO', value: '/shared/combined-ca.crt' },
+      { name: 'JAVA_TOOL_OPTIONS', value: '-Djavax.net.ssl.trustStore=/shared/java-cacerts -Djavax.net.ssl.trustStorePassword=changeit' },
+    ]);
+    expect(pod.containers[1].env).toBeUndefined();
+    expect(d.spec.template.metadata.annotations?.[MergedCaInitContainer.ROTATION_ANNOTATION]).toBeUndefined();
+    expectAllValid(objs);
+    // every option is exercised here: adding one without coverage breaks this test
+    const declared = Object.keys(options).sort();
+    const api = JSON.parse(fs.readFileSync(require.resolve('../../.jsii'), 'utf8'));
+    const props = api.types['cdk8s-org-ca.MergedCaOptions'].properties.map((p: any) => p.name).sort();
+    expect(declared).toEqual(props);
+  });
+
+  describe('Java', () => {
+    test('KEYTOOL_IMPORT appends to JAVA_TOOL_OPTIONS the container already sets', () => {
+      const { chart, bundle } = setup();
+      MergedCaInitContainer.addTo(new ApiObject(chart, 'd', manifest('Deployment', 'kc', podSpec({ containers: [{ name: 'app', image: 'jre', env: [{ name: 'JAVA_TOOL_OPTIONS', value: '-Xmx512m -XX:+UseG1GC' }] }] }))), bundle, { java: JavaTrust.KEYTOOL_IMPORT });
+      const pod = podOf(Testing.synth(chart).find(o => o.kind === 'Deployment'));
+      expect(pod.containers[0].env.find((e: any) => e.name === 'JAVA_TOOL_OPTIONS').value)
+        .toBe('-Xmx512m -XX:+UseG1GC -Djavax.net.ssl.trustStore=/etc/ssl/certs-extra/java-cacerts -Djavax.net.ssl.trustStorePassword=changeit');
+      expect(pod.initContainers.map((c: any) => c.name)).toEqual(['merge-ca-bundle', 'merge-ca-bundle-java']);
+    });
+
+    test('a conflicting trustStore option is an error', () => {
+      const { chart, bundle } = setup();
+      MergedCaInitContainer.addTo(new ApiObject(chart, 'd', manifest('Deployment', 'kc', podSpec({ containers: [{ name: 'app', image: 'jre', env: [{ name: 'JAVA_TOOL_OPTIONS', value: '-Djavax.net.ssl.trustStore=/other' }] }] }))), bundle, { java: JavaTrust.KEYTOOL_IMPORT });
+      expect(() => Testing.synth(chart)).toThrow(/already sets -Djavax.net.ssl.trustStore=\/other in JAVA_TOOL_OPTIONS/);
+    });
+
+    test('TRUST_MANAGER_PKCS12 mounts the projected trust store', () => {
+      const { chart, bundle } = setup(undefined, { trustManager: { useDefaultCAs: true, pkcs12: { key: 'truststore.p12', password: 'pw' } } });
+      MergedCaInitContainer.addTo(new ApiObject(chart, 'd', manifest('Deployment', 'kc')), bundle, { java: JavaTrust.TRUST_MANAGER_PKCS12 });
+      const objs = Testing.synth(chart);
+      const pod = podOf(objs.find(o => o.kind === 'Deployment'));
+      expect(pod.volumes).toContainEqual({ name: 'org-ca-java', configMap: { name: 'org-ca-bundle', items: [{ key: 'truststore.p12', path: 'truststore.p12' }], optional: true } });
+      expect(pod.containers[0].volumeMounts).toContainEqual({ name: 'org-ca-java', mountPath: '/var/run/org-ca/java', readOnly: true });
+      expect(pod.containers[0].env).toContainEqual({ name: 'JAVA_TOOL_OPTIONS', value: '-Djavax.net.ssl.trustStore=/var/run/org-ca/java/truststore.p12 -Djavax.net.ssl.trustStoreType=PKCS12 -Djavax.net.ssl.trustStorePassword=pw' });
+      expectAllValid(objs);
+    });
+
+    test('TRUST_MANAGER_PKCS12 without a pkcs12 trust store is an error naming the fix', () => {
+      const { bundle } = setup();
+      expect(() => new MergedCaInitContainer(bundle, { java: JavaTrust.TRUST_MANAGER_PKCS12 })).toThrow(/set trustManager.pkcs12 .* on the OrgCaBundle, or use JavaTrust.KEYTOOL_IMPORT/);
+    });
+  });
+
+  test.each([
+    [{ initContainerName: 'Bad_Name' }, /initContainerName "Bad_Name" is not a valid name/],
+    [{ mergedDir: 'relative/dir' }, /mergedDir "relative\/dir" must be a normalised absolute directory/],
+    [{ mergedDir: '/etc/ssl/certs' }, /would hide the image's own system bundle/],
+    [{ mergedFileName: 'a/b' }, /mergedFileName "a\/b" must be a plain file name/],
+    [{ runAsUser: 0 }, /runAsUser 0 must be a positive UID/],
+    [{ variables: ['NOT VALID'] }, /"NOT VALID" is not a valid environment variable name/],
+    [{ variables: ['SSL_CERT_FILE'], extraVariables: ['SSL_CERT_FILE'] }, /"SSL_CERT_FILE" is listed twice/],
+    [{ variables: [] }, /variables is empty and java is NONE/],
+    [{ sourceVolumeName: 'x', mergedVolumeName: 'x' }, /sourceVolumeName and mergedVolumeName are both "x"/],
+    [{ podTemplatePaths: ['spec/template'] }, /"spec\/template" is not a JSON pointer/],
+  ])('bad option %o', (opts, err) => {
+    const { bundle } = setup();
+    expect(() => new MergedCaInitContainer(bundle, opts as MergedCaOptions)).toThrow(err);
+  });
+
+  test('unknown kind needs podTemplatePaths; with them it is wired', () => {
+    const { chart, bundle } = setup();
+    const rollout = { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', metadata: { name: 'r' }, spec: { template: { metadata: {}, spec: podSpec() } } };
+    expect(() => MergedCaInitContainer.addTo(new ApiObject(chart, 'r', rollout), bundle)).toThrow(/Rollout "r" \(argoproj.io\/v1alpha1\) has no known pod template: pass podTemplatePaths/);
+    MergedCaInitContainer.addTo(new ApiObject(chart, 'r2', { ...rollout, metadata: { name: 'r2' } }), bundle, { podTemplatePaths: ['/spec/template'] });
+    const r2 = Testing.synth(chart).find(o => o.metadata.name === 'r2');
+    expect(r2.spec.template.spec.initContainers[0].name).toBe('merge-ca-bundle');
+  });
+
+  test('user patches are applied before the wiring sees the object', () => {
+    const { chart, bundle } = setup();
+    const obj = new ApiObject(chart, 'd', manifest('Deployment', 'web'));
+    obj.addJsonPatch(JsonPatch.add('/spec/template/spec/containers/-', { name: 'patched', image: 'p' }));
+    MergedCaInitContainer.addTo(obj, bundle);
+    const pod = podOf(Testing.synth(chart).find(o => o.kind === 'Deployment'));
+    expect(pod.containers[1].env).toContainEqual({ name: 'SSL_CERT_FILE', value: '/etc/ssl/certs-extra/ca-bundle.crt' });
+  });
+
+  test('wireManifest wires plain JSON and leaves the input untouched', () => {
+    const { bundle } = setup();
+    const m = manifest('Job', 'j');
+    const before = JSON.stringify(m);
+    const out = new MergedCaInitContainer(bundle).wireManifest(m);
+    expect(JSON.stringify(m)).toBe(before);
+    expect(podOf(out).initContainers[0].name).toBe('merge-ca-bundle');
+  });
+});
