@@ -1,16 +1,107 @@
-import { App, Chart } from 'cdk8s';
-import { OrgCaBundle } from '../src';
+import { ApiObject, App, Chart, Cron, Yaml } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import {
+  ArgoRepoServerCa, CaTrust, KeycloakTruststore, OrgCaBundle, RayClusterCa, SingleuserCaMerge,
+} from '../src';
+
+/** Images of the example; the end-to-end tests run them as image layouts of this machine. */
+export const IMAGES = {
+  argocd: 'quay.io/argoproj/argocd:v2.14.2',
+  keycloak: 'quay.io/keycloak/keycloak:26.0.7',
+  singleuser: 'quay.io/jupyterhub/k8s-singleuser-sample:4.1.0',
+  ray: 'rayproject/ray:2.41.0',
+  app: 'registry.example.com/platform/api:1.4.2',
+  job: 'registry.example.com/platform/migrate:1.4.2',
+  cron: 'registry.example.com/platform/report:1.4.2',
+};
 
 /**
  * Builds the example platform into `app` and returns extra files (name → content) to write next
  * to the manifests. Shared by `npm run synth:example` and the end-to-end tests.
  */
 export function buildPlatform(app: App, caPath: string): Record<string, string> {
+  // 1. The org CA, validated once: trust-manager Bundle (sync wave 4, after trust-manager at 3)
+  //    projecting ConfigMap "nebari-trust-bundle" (key ca-certificates.crt) into every namespace.
   const trust = new Chart(app, 'trust');
-  new OrgCaBundle(trust, 'org-ca', {
+  const ca = new OrgCaBundle(trust, 'org-ca', {
     path: caPath,
-    trustManager: { name: 'org-ca-bundle', syncWave: OrgCaBundle.BUNDLE_SYNC_WAVE },
-    configMaps: [{ namespaces: ['argocd'], name: 'argocd-org-ca', key: 'ca.crt' }],
+    trustManager: { name: 'nebari-trust-bundle', syncWave: OrgCaBundle.BUNDLE_SYNC_WAVE },
   });
-  return {};
+
+  // 2. Argo CD repo-server: install-time ConfigMap argocd-org-ca (key ca.crt), merged into
+  //    /etc/ssl/certs-combined/ca-bundle.crt; argocd-tls-certs-cm is left alone.
+  const argocd = new Chart(app, 'argocd', { namespace: 'argocd' });
+  const repoServer = new ApiObject(argocd, 'repo-server', {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'argocd-repo-server', labels: { 'app.kubernetes.io/name': 'argocd-repo-server' } },
+    spec: {
+      selector: { matchLabels: { 'app.kubernetes.io/name': 'argocd-repo-server' } },
+      template: {
+        metadata: { labels: { 'app.kubernetes.io/name': 'argocd-repo-server' } },
+        spec: {
+          initContainers: [{ name: 'copyutil', image: IMAGES.argocd, command: ['/bin/cp', '-n', '/usr/local/bin/argocd', '/var/run/argocd/argocd-cmp-server'], volumeMounts: [{ name: 'var-files', mountPath: '/var/run/argocd' }] }],
+          containers: [{ name: 'argocd-repo-server', image: IMAGES.argocd, args: ['/usr/local/bin/argocd-repo-server'], ports: [{ containerPort: 8081 }], volumeMounts: [{ name: 'var-files', mountPath: '/var/run/argocd' }] }],
+          volumes: [{ name: 'var-files', emptyDir: {} }],
+        },
+      },
+    },
+  });
+  const argo = new ArgoRepoServerCa(argocd, 'org-ca', { bundle: ca, namespace: 'argocd', repoServer, syncWave: -1 });
+
+  // 3. Keycloak 26: the projected bundle mounted at /etc/nebari/truststore, KC_TRUSTSTORE_PATHS.
+  const keycloakChart = new Chart(app, 'keycloak', { namespace: 'keycloak' });
+  const keycloak = new kplus.StatefulSet(keycloakChart, 'keycloak', {
+    metadata: { name: 'keycloak' },
+    containers: [{ name: 'keycloak', image: IMAGES.keycloak, args: ['start'], portNumber: 8080, securityContext: { ensureNonRoot: true, user: 1000 } }],
+  });
+  const kc = new KeycloakTruststore(ca, { namespace: 'keycloak' });
+  kc.patch(keycloak);
+
+  // 4. RayCluster: head and every worker group merge into /shared/combined-ca.crt; the key comes
+  //    from the bundle (ca-certificates.crt for the projection), never typed by hand.
+  const ray = new Chart(app, 'ray', { namespace: 'ray' });
+  const rayGroup = (name: string) => ({
+    metadata: { labels: { group: name } },
+    spec: { containers: [{ name: 'ray-worker', image: IMAGES.ray, resources: { limits: { cpu: '1', memory: '2Gi' } } }] },
+  });
+  const rayCluster = new ApiObject(ray, 'raycluster', {
+    apiVersion: 'ray.io/v1',
+    kind: 'RayCluster',
+    metadata: { name: 'analytics' },
+    spec: {
+      rayVersion: '2.41.0',
+      headGroupSpec: {
+        rayStartParams: { 'dashboard-host': '0.0.0.0' },
+        template: { metadata: { labels: { group: 'head' } }, spec: { containers: [{ name: 'ray-head', image: IMAGES.ray, ports: [{ containerPort: 6379, name: 'gcs' }] }] } },
+      },
+      workerGroupSpecs: [
+        { groupName: 'cpu', replicas: 2, minReplicas: 0, maxReplicas: 4, rayStartParams: {}, template: rayGroup('cpu') },
+        { groupName: 'highmem', replicas: 1, minReplicas: 0, maxReplicas: 2, rayStartParams: {}, template: rayGroup('highmem') },
+      ],
+    },
+  });
+  RayClusterCa.addTo(rayCluster, ca);
+
+  // 5. Generic workloads, wired with one whole-chart call: a Deployment, a Job and a CronJob.
+  const apps = new Chart(app, 'apps', { namespace: 'apps' });
+  new kplus.Deployment(apps, 'api', { metadata: { name: 'api' }, containers: [{ name: 'api', image: IMAGES.app, portNumber: 8080 }] });
+  new kplus.Job(apps, 'migrate', { metadata: { name: 'migrate' }, containers: [{ name: 'migrate', image: IMAGES.job }] });
+  new kplus.CronJob(apps, 'report', { metadata: { name: 'report' }, schedule: Cron.daily(), containers: [{ name: 'report', image: IMAGES.cron }] });
+  CaTrust.wireAll(apps, ca);
+
+  // 6. JupyterHub (z2jh) values: the merge before the package-pull init container.
+  const singleuser = new SingleuserCaMerge(ca, { namespace: 'jupyterhub' });
+  const z2jh = singleuser.values({
+    singleuser: {
+      image: { name: IMAGES.singleuser.split(':')[0], tag: IMAGES.singleuser.split(':')[1] },
+      initContainers: [{ name: 'nebi-pull', image: IMAGES.singleuser, command: ['sh', '-c', 'pixi install'] }],
+    },
+  });
+
+  return {
+    'jupyterhub.values.yaml': Yaml.stringify(z2jh),
+    'argocd.values.yaml': Yaml.stringify(argo.helmValues(IMAGES.argocd)),
+    'keycloakx.values.yaml': Yaml.stringify(kc.keycloakxValues()),
+  };
 }

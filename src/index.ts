@@ -2,3 +2,8 @@ export * from './bundle/org-ca-bundle';
 export * from './pod/ca-env';
 export * from './pod/merged-ca-init-container';
 export * from './pod/ca-trust';
+export * from './pod/ca-configmap-mount';
+export * from './components/argo-repo-server-ca';
+export * from './components/keycloak-truststore';
+export * from './components/singleuser-ca-merge';
+export * from './components/ray-cluster-ca';

@@ -3,6 +3,7 @@ import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { CaVariables } from './ca-env';
 import { KEYTOOL_SCRIPT, MERGE_SCRIPT } from './merge-script';
+import { describeObject, ensureEnv, ensureMount, ensureVolume, sameJson } from './pod-patch';
 import { BUILTIN_TEMPLATE_PATHS, checkPointer, findTemplates, gvk } from './pod-templates';
 import { addSynthTransform } from './synth-hook';
 import { CaConfigMapRef, OrgCaBundle } from '../bundle/org-ca-bundle';
@@ -290,7 +291,7 @@ export class MergedCaInitContainer {
     if (!this.enabled) return manifest;
     const json = JSON.parse(JSON.stringify(manifest));
     const paths = this.opts.podTemplatePaths ?? BUILTIN_TEMPLATE_PATHS[gvk(json)];
-    const where = describe(json);
+    const where = describeObject(json);
     if (!paths) {
       throw new Error(`${where} (${json.apiVersion}) has no known pod template: pass podTemplatePaths, e.g. ["/spec/template"]`);
     }
@@ -417,12 +418,8 @@ export class MergedCaInitContainer {
     }
 
     // volumes: ours must be identical to any existing one of the same name
-    spec.volumes = spec.volumes ?? [];
     for (const v of this.volumes(namespace)) {
-      const existing = spec.volumes.find((x: any) => x.name === v.name);
-      if (!existing) {spec.volumes.push(v);} else if (!sameJson(existing, v)) {
-        throw new Error(`${where}: a volume named "${v.name}" already exists and is not the org CA volume; rename it or set ${v.emptyDir ? 'mergedVolumeName' : 'sourceVolumeName'}`);
-      }
+      ensureVolume(spec, v, where, v.emptyDir ? 'mergedVolumeName' : 'sourceVolumeName');
     }
 
     // init containers: ours first (identical ones left where they are: idempotent)
@@ -453,33 +450,17 @@ export class MergedCaInitContainer {
   }
 
   private wireContainer(c: any, where: string) {
-    c.volumeMounts = c.volumeMounts ?? [];
     for (const m of this.volumeMounts()) {
-      const atPath = c.volumeMounts.find((x: any) => x.mountPath === m.mountPath);
-      if (atPath) {
-        if (atPath.name !== m.name) {
-          throw new Error(`${where} already mounts volume "${atPath.name}" at ${m.mountPath}; set mergedDir to a free directory`);
-        }
-        continue;
-      }
-      c.volumeMounts.push(m);
+      ensureMount(c, m, where, 'mergedDir');
     }
-    c.env = c.env ?? [];
     const skip = new Set(this.opts.skipVariables ?? []);
     for (const want of this.env()) {
-      const existing = c.env.find((e: any) => e.name === want.name);
-      if (!existing) {
-        c.env.push(want);
-        continue;
-      }
-      if (want.name === 'JAVA_TOOL_OPTIONS') {
+      const existing = (c.env ?? []).find((e: any) => e.name === want.name);
+      if (want.name === 'JAVA_TOOL_OPTIONS' && existing) {
         existing.value = this.mergeJavaOptions(existing, where);
         continue;
       }
-      if (existing.value === want.value && existing.valueFrom === undefined) continue;
-      if (skip.has(want.name)) continue;
-      const current = existing.valueFrom ? 'a valueFrom reference' : `"${existing.value}"`;
-      throw new Error(`${where} already sets ${want.name} to ${current}, not the merged bundle "${want.value}"; remove it, or pass skipVariables: ["${want.name}"] to keep it`);
+      ensureEnv(c, want, where, skip);
     }
   }
 
@@ -500,24 +481,4 @@ export class MergedCaInitContainer {
     const missing = ours.filter(o => !tokens.includes(o));
     return [...tokens, ...missing].join(' ');
   }
-}
-
-function describe(json: any): string {
-  const ns = json.metadata?.namespace;
-  return `${json.kind} "${ns ? `${ns}/` : ''}${json.metadata?.name}"`;
-}
-
-function sameJson(a: any, b: any): boolean {
-  return JSON.stringify(sortKeys(a)) === JSON.stringify(sortKeys(b));
-}
-
-function sortKeys(v: any): any {
-  if (Array.isArray(v)) return v.map(sortKeys);
-  if (v && typeof v === 'object') {
-    return Object.keys(v).sort().reduce((r: any, k) => {
-      r[k] = sortKeys(v[k]);
-      return r;
-    }, {});
-  }
-  return v;
 }

@@ -1,0 +1,120 @@
+import { ApiObject } from 'cdk8s';
+import { Construct, IConstruct } from 'constructs';
+import { OrgCaBundle } from '../bundle/org-ca-bundle';
+import { MergedCaInitContainer } from '../pod/merged-ca-init-container';
+
+/**
+ * Properties of `ArgoRepoServerCa`.
+ */
+export interface ArgoRepoServerCaProps {
+  /** The org CA. */
+  readonly bundle: OrgCaBundle;
+
+  /**
+   * Namespace of Argo CD.
+   *
+   * @default "argocd"
+   */
+  readonly namespace?: string;
+
+  /**
+   * Name of the install-time ConfigMap.
+   *
+   * @default "argocd-org-ca"
+   */
+  readonly configMapName?: string;
+
+  /**
+   * Key of the PEM bundle in the install-time ConfigMap.
+   *
+   * @default "ca.crt"
+   */
+  readonly configMapKey?: string;
+
+  /**
+   * Argo CD sync wave of the install-time ConfigMap.
+   *
+   * @default - no sync-wave annotation
+   */
+  readonly syncWave?: number;
+
+  /**
+   * The `argocd-repo-server` Deployment to patch (e.g. from the upstream install manifest loaded
+   * with `Include`). More can be patched with `patchRepoServer()`.
+   *
+   * @default - none: use `helmValues()` for Helm installs
+   */
+  readonly repoServer?: IConstruct;
+}
+
+/**
+ * The org CA for the Argo CD repo-server, which pulls charts and repositories through the proxy.
+ *
+ * Argo CD installs trust-manager, so the repo-server cannot wait for trust-manager's projection:
+ * this creates an install-time ConfigMap (`argocd-org-ca`, key `ca.crt`) in the Argo CD namespace
+ * and merges it with the repo-server image's system bundle into
+ * `/etc/ssl/certs-combined/ca-bundle.crt`, with SSL_CERT_FILE, GIT_SSL_CAINFO and CURL_CA_BUNDLE
+ * pointing at it. Only the repo-server is wired: the application controller and API server make no
+ * TLS-inspected egress calls.
+ *
+ * It never writes `argocd-tls-certs-cm`: an entry there makes Argo CD pass `--ca-file` for that
+ * host, which *replaces* the system trust pool instead of adding to it, and breaks redirects to
+ * other hosts (e.g. a Git host redirecting to its object storage).
+ */
+export class ArgoRepoServerCa extends Construct {
+  /** Variables set on the repo-server. */
+  public static readonly VARIABLES: string[] = ['SSL_CERT_FILE', 'GIT_SSL_CAINFO', 'CURL_CA_BUNDLE'];
+
+  /** The merged bundle inside the repo-server. */
+  public static readonly MERGED_FILE = '/etc/ssl/certs-combined/ca-bundle.crt';
+
+  /** The pod wiring used for the repo-server. */
+  public readonly wiring: MergedCaInitContainer;
+
+  /** Namespace of Argo CD. */
+  public readonly namespace: string;
+
+  constructor(scope: Construct, id: string, props: ArgoRepoServerCaProps) {
+    super(scope, id);
+    this.namespace = props.namespace ?? 'argocd';
+    const name = props.configMapName ?? 'argocd-org-ca';
+    const key = props.configMapKey ?? 'ca.crt';
+    props.bundle.addConfigMaps({ namespaces: [this.namespace], name, key, syncWave: props.syncWave });
+    this.wiring = new MergedCaInitContainer(props.bundle, {
+      mergedDir: '/etc/ssl/certs-combined',
+      mergedFileName: 'ca-bundle.crt',
+      variables: ArgoRepoServerCa.VARIABLES,
+      configMap: { name, key, projectedByTrustManager: false },
+    });
+    if (props.repoServer) this.patchRepoServer(props.repoServer);
+  }
+
+  /**
+   * Wire an `argocd-repo-server` Deployment already in the chart.
+   */
+  public patchRepoServer(repoServer: IConstruct): void {
+    const obj = ApiObject.of(repoServer);
+    if (obj.kind !== 'Deployment' || !obj.name.endsWith('repo-server')) {
+      throw new Error(`ArgoRepoServerCa only wires the Argo CD repo-server Deployment, not ${obj.kind} "${obj.name}"`);
+    }
+    this.wiring.applyTo(obj);
+  }
+
+  /**
+   * The argo-cd Helm chart values fragment (`repoServer.volumes`, `volumeMounts`, `initContainers`,
+   * `env`) for installs with Helm.
+   *
+   * @param image image of the merge init container: the repo-server's own image (e.g. "quay.io/argoproj/argocd:v2.14.2")
+   */
+  public helmValues(image: string): any {
+    if (!image) throw new Error('helmValues: pass the repo-server image (e.g. "quay.io/argoproj/argocd:v2.14.2") for the merge init container');
+    return {
+      repoServer: {
+        volumes: this.wiring.volumes(this.namespace),
+        volumeMounts: this.wiring.volumeMounts(),
+        initContainers: this.wiring.initContainers(image),
+        env: this.wiring.env(),
+      },
+    };
+  }
+}

@@ -1,0 +1,59 @@
+import { IConstruct } from 'constructs';
+import { CaConfigMapRef, OrgCaBundle } from '../bundle/org-ca-bundle';
+import { MergedCaInitContainer } from '../pod/merged-ca-init-container';
+
+/**
+ * Options of `RayClusterCa.addTo`.
+ */
+export interface RayClusterCaOptions {
+  /**
+   * ConfigMap to merge. Taken from the bundle by default, so pointing Ray at trust-manager's
+   * projection gets its key (`ca-certificates.crt`) right, and plain ConfigMaps theirs (`ca.crt`).
+   *
+   * @default - `bundle.configMapFor(namespace of the RayCluster)`
+   */
+  readonly configMap?: CaConfigMapRef;
+
+  /**
+   * Image of the merge init container.
+   *
+   * @default - the image of each group's first container
+   */
+  readonly image?: string;
+
+  /**
+   * Wire at all.
+   *
+   * @default true
+   */
+  readonly enabled?: boolean;
+}
+
+/**
+ * The org CA for a KubeRay `RayCluster` (`ray.io/v1`), also RayJob and RayService: the head group
+ * and every worker group get the merge init container writing `/shared/combined-ca.crt`
+ * (emptyDir), and SSL_CERT_FILE, REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE and GIT_SSL_CAINFO pointing
+ * at it.
+ */
+export class RayClusterCa {
+  /** Variables set on every Ray container. */
+  public static readonly VARIABLES: string[] = ['SSL_CERT_FILE', 'REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE', 'GIT_SSL_CAINFO'];
+
+  /** The merged bundle inside Ray pods. */
+  public static readonly MERGED_FILE = '/shared/combined-ca.crt';
+
+  /** Wire a RayCluster (an ApiObject, e.g. from `Include`). */
+  public static addTo(rayCluster: IConstruct, bundle: OrgCaBundle, options: RayClusterCaOptions = {}): MergedCaInitContainer {
+    return MergedCaInitContainer.addTo(rayCluster, bundle, {
+      enabled: options.enabled,
+      image: options.image,
+      configMap: options.configMap,
+      mergedDir: '/shared',
+      mergedFileName: 'combined-ca.crt',
+      variables: RayClusterCa.VARIABLES,
+    });
+  }
+
+  private constructor() {
+  }
+}

@@ -1,0 +1,193 @@
+import * as path from 'node:path';
+import { ApiObject } from 'cdk8s';
+import { IConstruct } from 'constructs';
+import { CaVariableEffect, CaVariables } from './ca-env';
+import { MergedCaInitContainer } from './merged-ca-init-container';
+import { describeObject, ensureEnv, ensureMount, ensureVolume } from './pod-patch';
+import { BUILTIN_TEMPLATE_PATHS, checkPointer, findTemplates } from './pod-templates';
+import { addSynthTransform } from './synth-hook';
+import { CaConfigMapRef, OrgCaBundle } from '../bundle/org-ca-bundle';
+
+/**
+ * Options for mounting the bundle ConfigMap as it is (no merge).
+ */
+export interface CaConfigMapMountOptions {
+  /** Directory the ConfigMap is mounted at, read-only. */
+  readonly mountPath: string;
+
+  /**
+   * File name of the PEM bundle in `mountPath`.
+   *
+   * @default "org-ca.pem"
+   */
+  readonly fileName?: string;
+
+  /**
+   * Variables set to `mountPath` (a directory). Only variables that ADD to a runtime's default
+   * pool are allowed here (e.g. KC_TRUSTSTORE_PATHS): a replacing variable pointed at the org CA
+   * alone would drop the public roots; use MergedCaInitContainer for those.
+   *
+   * @default - none
+   */
+  readonly directoryVariables?: string[];
+
+  /**
+   * Variables set to the PEM file itself (`mountPath/fileName`); ADD-type only (e.g. NODE_EXTRA_CA_CERTS).
+   *
+   * @default - none
+   */
+  readonly fileVariables?: string[];
+
+  /**
+   * ConfigMap to mount.
+   *
+   * @default - asked from the bundle for the pod's namespace
+   */
+  readonly configMap?: CaConfigMapRef;
+
+  /**
+   * Name of the volume.
+   *
+   * @default "org-ca-truststore"
+   */
+  readonly volumeName?: string;
+
+  /**
+   * Mount the ConfigMap with `optional: true`.
+   *
+   * @default true
+   */
+  readonly optional?: boolean;
+
+  /**
+   * Only these app containers get the mount and variables.
+   *
+   * @default - every app container
+   */
+  readonly containers?: string[];
+
+  /**
+   * Annotate the pod template with the bundle's sha256 so a CA change rolls the workload.
+   *
+   * @default true
+   */
+  readonly rotationAnnotation?: boolean;
+
+  /**
+   * Wire at all. Disabled leaves the output byte-for-byte unchanged.
+   *
+   * @default true
+   */
+  readonly enabled?: boolean;
+
+  /**
+   * JSON pointers to the pod templates of a kind the library does not know.
+   *
+   * @default - the built-in paths of the object's kind
+   */
+  readonly podTemplatePaths?: string[];
+}
+
+/**
+ * Mounts the bundle ConfigMap read-only into pods as it is, and points variables that add to a
+ * runtime's default trust pool at it. For runtimes with their own additive trust configuration
+ * (Keycloak's KC_TRUSTSTORE_PATHS, Node's NODE_EXTRA_CA_CERTS); everything that replaces a pool
+ * needs `MergedCaInitContainer`.
+ */
+export class CaConfigMapMount {
+  /** Wire `target` (a workload construct or an ApiObject). */
+  public static addTo(target: IConstruct, bundle: OrgCaBundle, options: CaConfigMapMountOptions): CaConfigMapMount {
+    const m = new CaConfigMapMount(bundle, options);
+    m.applyTo(target);
+    return m;
+  }
+
+  /** Path of the PEM file inside the containers. */
+  public readonly filePath: string;
+  /** Name of the volume. */
+  public readonly volumeName: string;
+
+  private readonly bundle: OrgCaBundle;
+  private readonly opts: CaConfigMapMountOptions;
+
+  constructor(bundle: OrgCaBundle, options: CaConfigMapMountOptions) {
+    this.bundle = bundle;
+    this.opts = options;
+    this.volumeName = options.volumeName ?? 'org-ca-truststore';
+    const file = options.fileName ?? 'org-ca.pem';
+    if (!path.posix.isAbsolute(options.mountPath) || options.mountPath === '/') {
+      throw new Error(`mountPath "${options.mountPath}" must be an absolute directory other than "/"`);
+    }
+    if (!file || file.includes('/')) {
+      throw new Error(`fileName "${file}" must be a plain file name, e.g. "org-ca.pem"`);
+    }
+    const vars = [...(options.directoryVariables ?? []), ...(options.fileVariables ?? [])];
+    CaVariables._check(vars, 'variables');
+    for (const v of vars) {
+      if (CaVariables.effectOf(v) !== CaVariableEffect.ADDS_TO_DEFAULT_POOL) {
+        throw new Error(`${v} replaces its runtime's default trust pool; pointed at the org CA alone it would drop the public roots: wire it with MergedCaInitContainer instead`);
+      }
+    }
+    for (const p of options.podTemplatePaths ?? []) checkPointer(p, 'podTemplatePaths');
+    this.filePath = path.posix.join(options.mountPath, file);
+  }
+
+  /** Wire `target`. */
+  public applyTo(target: IConstruct): void {
+    if (this.opts.enabled === false) return;
+    const obj = ApiObject.of(target);
+    const paths = this.opts.podTemplatePaths ?? BUILTIN_TEMPLATE_PATHS[`${obj.apiVersion}/${obj.kind}`];
+    if (!paths) {
+      throw new Error(`${obj.kind} "${obj.name}" (${obj.apiVersion}) has no known pod template: pass podTemplatePaths, e.g. ["/spec/template"]`);
+    }
+    addSynthTransform(obj, `configmap-mount:${this.volumeName}`, json => this.wireManifest(json));
+  }
+
+  /** Returns a wired copy of a manifest object. */
+  public wireManifest(manifest: any): any {
+    if (this.opts.enabled === false) return manifest;
+    const json = JSON.parse(JSON.stringify(manifest));
+    const where = describeObject(json);
+    const paths = this.opts.podTemplatePaths ?? BUILTIN_TEMPLATE_PATHS[`${json.apiVersion}/${json.kind}`] ?? [];
+    for (const t of findTemplates(json, paths)) {
+      const spec = t.template.spec;
+      if (!spec || !Array.isArray(spec.containers) || spec.containers.length === 0) continue;
+      const at = `${where}${t.pointer ? ` at ${t.pointer}` : ''}`;
+      ensureVolume(spec, this.volume(json.metadata?.namespace), at, 'volumeName');
+      const apps = this.opts.containers ? spec.containers.filter((c: any) => this.opts.containers!.includes(c.name)) : spec.containers;
+      for (const c of apps) {
+        const cw = `${at} container "${c.name}"`;
+        ensureMount(c, this.volumeMount(), cw, 'mountPath');
+        for (const e of this.env()) ensureEnv(c, e, cw, new Set());
+      }
+      if (this.opts.rotationAnnotation ?? true) {
+        t.template.metadata = t.template.metadata ?? {};
+        t.template.metadata.annotations = { ...t.template.metadata.annotations, [MergedCaInitContainer.ROTATION_ANNOTATION]: this.bundle.sha256 };
+      }
+    }
+    return json;
+  }
+
+  /**
+   * The volume (JSON).
+   * @param namespace the pod's namespace
+   * @default - the bundle's namespace-independent ConfigMap
+   */
+  public volume(namespace?: string): any {
+    const ref = this.opts.configMap ?? this.bundle.configMapFor(namespace);
+    return { name: this.volumeName, configMap: { name: ref.name, items: [{ key: ref.key, path: path.posix.basename(this.filePath) }], optional: this.opts.optional ?? true } };
+  }
+
+  /** The volume mount (JSON). */
+  public volumeMount(): any {
+    return { mountPath: this.opts.mountPath, name: this.volumeName, readOnly: true };
+  }
+
+  /** The variables (JSON). */
+  public env(): any[] {
+    return [
+      ...(this.opts.directoryVariables ?? []).map(name => ({ name, value: this.opts.mountPath })),
+      ...(this.opts.fileVariables ?? []).map(name => ({ name, value: this.filePath })),
+    ];
+  }
+}
