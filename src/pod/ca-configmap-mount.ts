@@ -175,7 +175,8 @@ export class CaConfigMapMount {
    */
   public volume(namespace?: string): any {
     const ref = this.opts.configMap ?? this.bundle.configMapFor(namespace);
-    return { name: this.volumeName, configMap: { name: ref.name, items: [{ key: ref.key, path: path.posix.basename(this.filePath) }], optional: this.opts.optional ?? true } };
+    const items = [{ key: ref.key, path: path.posix.basename(this.filePath) }];
+    return { name: this.volumeName, configMap: { name: ref.name, items, optional: this.opts.optional ?? true } };
   }
 
   /** The volume mount (JSON). */
