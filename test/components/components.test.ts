@@ -48,7 +48,8 @@ describe('example platform matches the per-application table', () => {
     expect(pod.initContainers[0].command.slice(-1)).toEqual(['/etc/ssl/certs-combined/ca-bundle.crt']);
     expect(pod.volumes).toContainEqual({ name: 'org-ca', configMap: { name: 'argocd-org-ca', items: [{ key: 'ca.crt', path: 'org-ca.crt' }], optional: true } });
     const env = envOf(pod.containers[0]);
-    expect(env).toEqual({ SSL_CERT_FILE: ArgoRepoServerCa.MERGED_FILE, GIT_SSL_CAINFO: ArgoRepoServerCa.MERGED_FILE, CURL_CA_BUNDLE: ArgoRepoServerCa.MERGED_FILE });
+    const f = ArgoRepoServerCa.MERGED_FILE;
+    expect(env).toEqual({ SSL_CERT_FILE: f, GIT_SSL_CAINFO: f, CURL_CA_BUNDLE: f });
   });
 
   test('Argo CD Helm values fragment', () => {
