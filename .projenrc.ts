@@ -46,15 +46,15 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     },
   },
   eslintOptions: {
-    dirs: ['src', 'examples', 'bench'],
-    devdirs: ['test', 'examples', 'bench'],
+    dirs: ['src', 'examples'],
+    devdirs: ['test', 'examples'],
     ignorePatterns: ['src/imports/**'],
   },
-  gitignore: ['/dist/', '/bench/out/', '/test-reports/'],
+  gitignore: ['/dist/', '/test-reports/'],
 });
 
-// examples/ and bench/ are type-checked (and linted) with the test settings.
-for (const dir of ['examples', 'bench']) {
+// examples/ is type-checked (and linted) with the test settings.
+for (const dir of ['examples']) {
   new javascript.TypescriptConfig(project, {
     fileName: `${dir}/tsconfig.json`,
     extends: javascript.TypescriptConfigExtends.fromPaths(['../test/tsconfig.json']),
@@ -67,7 +67,6 @@ project.deps.removeDependency('eslint-import-resolver-typescript');
 project.deps.addDependency('eslint-import-resolver-typescript@3.6.3', DependencyType.BUILD);
 
 project.addPackageIgnore('/examples/');
-project.addPackageIgnore('/bench/');
 project.addPackageIgnore('/.ci/');
 project.addPackageIgnore('/schemas/');
 
@@ -84,10 +83,5 @@ project.addTask('synth:example', {
   steps: [{ exec: 'ts-node --project examples/tsconfig.json --transpile-only examples/main.ts' }],
 });
 
-project.addTask('bench', {
-  description: 'Run the synth benchmark and print the figures recorded in BENCHMARKS.md',
-  steps: [{ exec: 'node --expose-gc -r ts-node/register/transpile-only bench/synth.bench.ts' }],
-  env: { TS_NODE_PROJECT: 'bench/tsconfig.json' },
-});
 
 project.synth();

@@ -1,0 +1,205 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ApiObject, Chart, Testing } from 'cdk8s';
+import * as YAML from 'yaml';
+import { clusterState, podsOf, problems, PodRun, runPod, singleuserPod, startServers } from './pod-runner';
+import { buildPlatform } from '../../examples/platform';
+import { CaTrust, JavaTrust, KeycloakTruststore, MergedCaInitContainer, OrgCaBundle } from '../../src';
+import { manifest, podSpec } from '../pod/fixtures';
+import { FIXTURE_DIR, fingerprintOf, fingerprintsIn, makeCa, makeLeaf } from '../util/certs';
+import { cleanupSandboxes, hostDir, LAYOUTS, requireSandbox, runInImage } from '../util/sandbox';
+
+const enabled = requireSandbox('end-to-end pod tests');
+const d = enabled ? describe : describe.skip;
+
+const orgCa = makeCa('e2e-org-root');
+const publicRoot = makeCa('e2e-public-root', { alg: 'rsa' });
+const orgLeaf = makeLeaf(orgCa, 'e2e-org-server');
+const publicLeaf = makeLeaf(publicRoot, 'e2e-public-server');
+const NAMESPACES = ['argocd', 'keycloak', 'ray', 'apps', 'jupyterhub', 'default'];
+const REPORT = path.join(__dirname, '..', '..', 'test-reports', 'e2e-report.json');
+
+let servers: Awaited<ReturnType<typeof startServers>>;
+const allRuns: Array<PodRun & { layout: string }> = [];
+
+beforeAll(async () => {
+  if (enabled) servers = await startServers(orgLeaf, publicLeaf);
+});
+afterAll(async () => {
+  await servers?.close();
+  cleanupSandboxes();
+  fs.mkdirSync(path.dirname(REPORT), { recursive: true });
+  fs.writeFileSync(REPORT, JSON.stringify(allRuns, null, 2));
+});
+
+function platformObjects() {
+  const caFile = path.join(FIXTURE_DIR, 'e2e-org-bundle.pem');
+  fs.writeFileSync(caFile, orgCa.certPem);
+  const app = Testing.app();
+  const files = buildPlatform(app, caFile);
+  const objs = app.charts.flatMap(c => Testing.synth(c));
+  return { objs, values: YAML.parse(files['jupyterhub.values.yaml']) };
+}
+
+async function run(pod: any, layoutName: keyof typeof LAYOUTS, cluster: any) {
+  const layout = LAYOUTS[layoutName];
+  const r = await runPod(pod, {
+    layout,
+    systemPem: publicRoot.certPem,
+    cluster,
+    endpoints: servers.endpoints,
+    systemBundlePath: layout.systemBundlePaths[0] ?? '/dev/null',
+  });
+  allRuns.push({ ...r, layout: layoutName });
+  return r;
+}
+
+d('example platform: every wired pod trusts the org CA and the public roots (Debian-style image)', () => {
+  const { objs, values } = platformObjects();
+  const cluster = clusterState(objs, NAMESPACES);
+  const pods = [...podsOf(objs), singleuserPod(values, 'jupyterhub')];
+
+  test('the example has the pods the table lists', () => {
+    expect(pods.map(p => p.id)).toEqual(expect.arrayContaining([
+      'Deployment argocd/argocd-repo-server at /spec/template',
+      'StatefulSet keycloak/keycloak at /spec/template',
+      'RayCluster ray/analytics at /spec/headGroupSpec/template',
+      'RayCluster ray/analytics at /spec/workerGroupSpecs/0/template',
+      'RayCluster ray/analytics at /spec/workerGroupSpecs/1/template',
+      'Deployment apps/api at /spec/template',
+      'Job apps/migrate at /spec/template',
+      'CronJob apps/report at /spec/jobTemplate/spec/template',
+      'z2jh singleuser jupyterhub/jupyter-user',
+    ]));
+  });
+
+  test.each(pods.filter(p => !p.id.startsWith('StatefulSet keycloak')).map(p => [p.id, p]))('%s', async (_id, pod) => {
+    const r = await run(pod, 'debian', cluster);
+    expect(problems(r)).toEqual([]);
+    // every container with CA variables ran clients; at least python/curl/git/openssl per wired container
+    expect(r.results.length).toBeGreaterThanOrEqual(6);
+    expect(r.initLogs[0]).toMatch(/merge-ca-bundle: exit 0 merge-ca-bundle: wrote \S+ from system bundle \/etc\/ssl\/certs\/ca-certificates.crt \+ org CA/);
+  });
+
+  test('Keycloak: the path in KC_TRUSTSTORE_PATHS, as mounted, contains the org CA', async () => {
+    const kc = podsOf(objs).find(p => p.id.startsWith('StatefulSet keycloak'))!;
+    const container = kc.spec.containers[0];
+    const dir = container.env.find((e: any) => e.name === 'KC_TRUSTSTORE_PATHS').value;
+    const vol = kc.spec.volumes.find((v: any) => v.name === container.volumeMounts.find((m: any) => m.mountPath === dir).name);
+    const data = cluster.get('keycloak')!.get(vol.configMap.name)!;
+    const host = hostDir('kc');
+    for (const it of vol.configMap.items) fs.writeFileSync(path.join(host, it.path), data[it.key], { mode: 0o644 });
+    const r = await runInImage({
+      layout: LAYOUTS.debian,
+      systemPem: publicRoot.certPem,
+      uid: 1000,
+      mounts: [{ hostPath: host, containerPath: dir, readOnly: true }],
+      argv: ['sh', '-c', 'for f in "$1"/*.pem; do cat "$f"; done', 'sh', dir],
+    });
+    expect(r.code).toBe(0);
+    expect(fingerprintsIn(r.stdout)).toEqual([fingerprintOf(orgCa.certPem)]);
+  });
+});
+
+d('image layouts and failure modes', () => {
+  function wiredApi(opts: any = {}, bundleProps: any = {}) {
+    const chart = new Chart(Testing.app(), 'e2e', { namespace: 'apps' });
+    const bundle = new OrgCaBundle(chart, 'ca', { inline: orgCa.certPem, printWarnings: false, ...bundleProps });
+    new ApiObject(chart, 'api', manifest('Deployment', 'api', podSpec({ containers: [{ name: 'app', image: 'img', securityContext: { runAsUser: 1000 } }] }), 'apps'));
+    CaTrust.wireAll(chart, bundle, opts);
+    return Testing.synth(chart);
+  }
+
+  test.each(['rhel', 'rhel9', 'alpine', 'opensuse', 'none'] as const)('%s image layout', async (layout) => {
+    const objs = wiredApi();
+    const r = await run(podsOf(objs)[0], layout, clusterState(objs, ['apps']));
+    // an image without any system bundle cannot trust the public root (asserted below)
+    expect(problems(r, x => layout === 'none' && x.endpoint === 'public')).toEqual([]);
+    expect(r.initLogs[0]).toContain(layout === 'none' ? 'no system bundle found' : `system bundle ${LAYOUTS[layout].systemBundlePaths[0]}`);
+    const byEndpoint = (e: string) => r.results.filter(x => x.endpoint === e && x.mode === 'wired');
+    expect(byEndpoint('org').every(x => x.ok)).toBe(true);
+    // an image without any system bundle cannot trust the public root; every other layout must
+    expect(byEndpoint('public').every(x => x.ok)).toBe(layout !== 'none');
+  });
+
+  test('bundle ConfigMap missing: the pod still starts and the public endpoint is still trusted', async () => {
+    const objs = wiredApi();
+    const r = await run(podsOf(objs)[0], 'debian', clusterState([], ['apps']));
+    expect(r.error).toBeUndefined();
+    expect(r.initLogs[0]).toContain('no org CA (optional ConfigMap missing');
+    expect(r.results.filter(x => x.endpoint === 'public' && x.mode === 'wired').every(x => x.ok)).toBe(true);
+    expect(r.results.filter(x => x.endpoint === 'org' && x.mode === 'wired').every(x => !x.ok)).toBe(true);
+  });
+
+  test('Java: KEYTOOL_IMPORT trust store works for a JVM client', async () => {
+    const chart = new Chart(Testing.app(), 'e2e', { namespace: 'apps' });
+    const bundle = new OrgCaBundle(chart, 'ca', { inline: orgCa.certPem, printWarnings: false });
+    MergedCaInitContainer.addTo(new ApiObject(chart, 'jvm', manifest('Deployment', 'jvm', podSpec({ containers: [{ name: 'jvm', image: 'jre', securityContext: { runAsUser: 1000 }, env: [{ name: 'JAVA_TOOL_OPTIONS', value: '-Xmx256m' }] }] }), 'apps')), bundle, { java: JavaTrust.KEYTOOL_IMPORT, variables: ['SSL_CERT_FILE'] });
+    const objs = Testing.synth(chart);
+    const r = await run(podsOf(objs)[0], 'debian', clusterState(objs, ['apps']));
+    // the JVM trusts its own cacerts (real public roots), which never held the test "public" root
+    expect(problems(r, x => x.client === 'java HttpClient' && x.endpoint === 'public')).toEqual([]);
+    const java = r.results.filter(x => x.client === 'java HttpClient');
+    // the JVM's public roots do not include the test public root: only the org endpoint is expected
+    expect(java.find(x => x.endpoint === 'org')!.ok).toBe(true);
+  }, 300_000);
+
+  test('a deliberately broken wiring (wrong merged path) is caught', async () => {
+    const objs = wiredApi();
+    const pod = podsOf(objs)[0];
+    for (const e of pod.spec.containers[0].env) if (e.name === 'SSL_CERT_FILE') e.value = '/etc/ssl/certs-extra/wrong.crt';
+    const r = await run(pod, 'debian', clusterState(objs, ['apps']));
+    const p = problems(r);
+    expect(p.length).toBeGreaterThan(0);
+    expect(p.join('\n')).toMatch(/Deployment apps\/api at \/spec\/template container "app" python urllib → org \(wired\): failed/);
+  });
+
+  test('Keycloak wiring with a missing projection still leaves an existing directory', async () => {
+    const chart = new Chart(Testing.app(), 'e2e', { namespace: 'keycloak' });
+    const bundle = new OrgCaBundle(chart, 'ca', { inline: orgCa.certPem, printWarnings: false });
+    new KeycloakTruststore(bundle).patch(new ApiObject(chart, 'kc', manifest('StatefulSet', 'kc', podSpec(), 'keycloak')));
+    const pod = podsOf(Testing.synth(chart))[0];
+    const r = await run(pod, 'debian', clusterState([], ['keycloak']));
+    expect(r.error).toBeUndefined();
+  });
+});
+
+d('merge vs update-ca-certificates, same machine, same sandbox', () => {
+  test('timings are recorded', async () => {
+    const objs = (() => {
+      const chart = new Chart(Testing.app(), 'e2e', { namespace: 'apps' });
+      const bundle = new OrgCaBundle(chart, 'ca', { inline: orgCa.certPem, printWarnings: false });
+      new ApiObject(chart, 'api', manifest('Deployment', 'api', podSpec(), 'apps'));
+      CaTrust.wireAll(chart, bundle);
+      return Testing.synth(chart);
+    })();
+    const pod = podsOf(objs)[0];
+    const cluster = clusterState(objs, ['apps']);
+    const merge: number[] = [];
+    const update: number[] = [];
+    const realSystem = fs.readFileSync('/etc/ssl/certs/ca-certificates.crt', 'utf8');
+    for (let i = 0; i < 5; i++) {
+      const r = await runPod(pod, { layout: LAYOUTS.debian, systemPem: realSystem, cluster, endpoints: { org: 'https://127.0.0.1:1', public: 'https://127.0.0.1:1' } });
+      merge.push(r.initMs[0]);
+      const src = hostDir('uca');
+      fs.writeFileSync(path.join(src, 'org-ca.crt'), orgCa.certPem, { mode: 0o644 });
+      const start = process.hrtime.bigint();
+      const u = await runInImage({
+        layout: LAYOUTS.debian,
+        systemPem: realSystem,
+        uid: 0,
+        mounts: [{ hostPath: src, containerPath: '/usr/local/share/ca-certificates/org' }],
+        argv: ['update-ca-certificates'],
+      });
+      update.push(Number(process.hrtime.bigint() - start) / 1e6);
+      expect(u.code).toBe(0);
+    }
+    const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
+    const out = { date: new Date().toISOString(), runs: 5, mergeMedianMs: median(merge), updateCaCertificatesMedianMs: median(update), merge, update };
+    fs.mkdirSync(path.dirname(REPORT), { recursive: true });
+    fs.writeFileSync(path.join(path.dirname(REPORT), 'merge-vs-update-ca-certificates.json'), JSON.stringify(out, null, 2));
+    // eslint-disable-next-line no-console
+    console.log(`merge init container median ${out.mergeMedianMs.toFixed(0)} ms vs update-ca-certificates median ${out.updateCaCertificatesMedianMs.toFixed(0)} ms (each including sandbox setup)`);
+    expect(merge.every(x => x > 0)).toBe(true);
+  }, 300_000);
+});
