@@ -179,7 +179,8 @@ d('merge vs update-ca-certificates, same machine, same sandbox', () => {
     const update: number[] = [];
     const realSystem = fs.readFileSync('/etc/ssl/certs/ca-certificates.crt', 'utf8');
     for (let i = 0; i < 5; i++) {
-      const r = await runPod(pod, { layout: LAYOUTS.debian, systemPem: realSystem, cluster, endpoints: { org: 'https://127.0.0.1:1', public: 'https://127.0.0.1:1' } });
+      const endpoints = { org: 'https://127.0.0.1:1', public: 'https://127.0.0.1:1' };
+      const r = await runPod(pod, { layout: LAYOUTS.debian, systemPem: realSystem, cluster, endpoints });
       merge.push(r.initMs[0]);
       const src = hostDir('uca');
       fs.writeFileSync(path.join(src, 'org-ca.crt'), orgCa.certPem, { mode: 0o644 });

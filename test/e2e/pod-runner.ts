@@ -243,7 +243,8 @@ export async function runPod(pod: PodUnderTest, o: RunPodOptions): Promise<PodRu
           argv: client.argv(run.url),
           timeoutMs: 60_000,
         });
-        results.push({ pod: pod.id, container: c.name, client: client.name, endpoint: run.endpoint, mode: run.mode, ok: r.code === 0, detail: (r.stderr || r.stdout).trim().split('\n').slice(-2).join(' | ') });
+        const detail = (r.stderr || r.stdout).trim().split('\n').slice(-2).join(' | ');
+        results.push({ pod: pod.id, container: c.name, client: client.name, endpoint: run.endpoint, mode: run.mode, ok: r.code === 0, detail });
       }
     }
   }
