@@ -196,7 +196,9 @@ d('merge vs update-ca-certificates, same machine, same sandbox', () => {
       expect(u.code).toBe(0);
     }
     const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
-    const out = { date: new Date().toISOString(), runs: 5, mergeMedianMs: median(merge), updateCaCertificatesMedianMs: median(update), merge, update };
+    const out = {
+      date: new Date().toISOString(), runs: 5, mergeMedianMs: median(merge), updateCaCertificatesMedianMs: median(update), merge, update,
+    };
     fs.mkdirSync(path.dirname(REPORT), { recursive: true });
     fs.writeFileSync(path.join(path.dirname(REPORT), 'merge-vs-update-ca-certificates.json'), JSON.stringify(out, null, 2));
     // eslint-disable-next-line no-console

@@ -196,7 +196,8 @@ export async function runPod(pod: PodUnderTest, o: RunPodOptions): Promise<PodRu
     { hostPath: e2eDir, containerPath: '/var/run/e2e', readOnly: true },
   ];
   const uidOf = (c: any) => c.securityContext?.runAsUser ?? pod.spec.securityContext?.runAsUser ?? 0;
-  const envOf = (c: any): Record<string, string> => Object.fromEntries((c.env ?? []).filter((e: any) => e.value !== undefined).map((e: any) => [e.name, e.value]));
+  const envOf = (c: any): Record<string, string> =>
+    Object.fromEntries((c.env ?? []).filter((e: any) => e.value !== undefined).map((e: any) => [e.name, e.value]));
 
   const initLogs: string[] = [];
   const initMs: number[] = [];
