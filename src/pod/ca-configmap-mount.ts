@@ -4,7 +4,7 @@ import { IConstruct } from 'constructs';
 import { CaVariableEffect, CaVariables } from './ca-env';
 import { MergedCaInitContainer } from './merged-ca-init-container';
 import { describeObject, ensureEnv, ensureMount, ensureVolume } from './pod-patch';
-import { BUILTIN_TEMPLATE_PATHS, checkPointer, findTemplates } from './pod-templates';
+import { checkPointer, findTemplates, templatePathsFor } from './pod-templates';
 import { addSynthTransform } from './synth-hook';
 import { CaConfigMapRef, OrgCaBundle } from '../bundle/org-ca-bundle';
 
@@ -136,10 +136,7 @@ export class CaConfigMapMount {
   public applyTo(target: IConstruct): void {
     if (this.opts.enabled === false) return;
     const obj = ApiObject.of(target);
-    const paths = this.opts.podTemplatePaths ?? BUILTIN_TEMPLATE_PATHS[`${obj.apiVersion}/${obj.kind}`];
-    if (!paths) {
-      throw new Error(`${obj.kind} "${obj.name}" (${obj.apiVersion}) has no known pod template: pass podTemplatePaths, e.g. ["/spec/template"]`);
-    }
+    templatePathsFor(obj.apiVersion, obj.kind, obj.name, this.opts.podTemplatePaths);
     addSynthTransform(obj, `configmap-mount:${this.volumeName}`, json => this.wireManifest(json));
   }
 
@@ -148,7 +145,7 @@ export class CaConfigMapMount {
     if (this.opts.enabled === false) return manifest;
     const json = JSON.parse(JSON.stringify(manifest));
     const where = describeObject(json);
-    const paths = this.opts.podTemplatePaths ?? BUILTIN_TEMPLATE_PATHS[`${json.apiVersion}/${json.kind}`] ?? [];
+    const paths = templatePathsFor(json.apiVersion, json.kind, json.metadata?.name, this.opts.podTemplatePaths);
     for (const t of findTemplates(json, paths)) {
       const spec = t.template.spec;
       if (!spec || !Array.isArray(spec.containers) || spec.containers.length === 0) continue;

@@ -191,7 +191,7 @@ export class CaTrust {
             result._record({ ...entry, outcome: WiringOutcome.NO_CONTAINERS, detail: 'no containers' });
             return json;
           }
-          const wired = new MergedCaInitContainer(bundle, { ...options, podTemplatePaths: paths }).wireManifest(json);
+          const wired = wiring._wireAt(json, paths);
           result._record({ ...entry, outcome: WiringOutcome.WIRED, detail: templates.map(t => t.pointer || '/').join(', ') });
           return wired;
         });

@@ -4,7 +4,7 @@ import { IConstruct } from 'constructs';
 import { CaVariables } from './ca-env';
 import { KEYTOOL_SCRIPT, MERGE_SCRIPT } from './merge-script';
 import { describeObject, ensureEnv, ensureMount, ensureVolume, sameJson } from './pod-patch';
-import { BUILTIN_TEMPLATE_PATHS, checkPointer, findTemplates, gvk } from './pod-templates';
+import { checkPointer, findTemplates, templatePathsFor } from './pod-templates';
 import { addSynthTransform } from './synth-hook';
 import { CaConfigMapRef, OrgCaBundle } from '../bundle/org-ca-bundle';
 
@@ -276,10 +276,7 @@ export class MergedCaInitContainer {
   public applyTo(target: IConstruct): void {
     if (!this.enabled) return;
     const obj = ApiObject.of(target);
-    const paths = this.opts.podTemplatePaths ?? BUILTIN_TEMPLATE_PATHS[`${obj.apiVersion}/${obj.kind}`];
-    if (!paths) {
-      throw new Error(`${obj.kind} "${obj.name}" (${obj.apiVersion}) has no known pod template: pass podTemplatePaths, e.g. ["/spec/template"]`);
-    }
+    templatePathsFor(obj.apiVersion, obj.kind, obj.name, this.opts.podTemplatePaths);
     addSynthTransform(obj, `merged-ca:${this.initContainerName}`, json => this.wireManifest(json));
   }
 
@@ -289,12 +286,16 @@ export class MergedCaInitContainer {
    */
   public wireManifest(manifest: any): any {
     if (!this.enabled) return manifest;
+    return this._wireAt(manifest, templatePathsFor(manifest.apiVersion, manifest.kind, manifest.metadata?.name, this.opts.podTemplatePaths));
+  }
+
+  /**
+   * Wired copy of `manifest`, its pod templates at `paths`.
+   * @internal
+   */
+  public _wireAt(manifest: any, paths: string[]): any {
     const json = JSON.parse(JSON.stringify(manifest));
-    const paths = this.opts.podTemplatePaths ?? BUILTIN_TEMPLATE_PATHS[gvk(json)];
     const where = describeObject(json);
-    if (!paths) {
-      throw new Error(`${where} (${json.apiVersion}) has no known pod template: pass podTemplatePaths, e.g. ["/spec/template"]`);
-    }
     const found = findTemplates(json, paths);
     for (const t of found) {
       this.wireTemplate(t.template, `${where}${t.pointer ? ` at ${t.pointer}` : ''}`, json.metadata?.namespace);

@@ -20,9 +20,17 @@ export const BUILTIN_TEMPLATE_PATHS: Record<string, string[]> = {
   'ray.io/v1/RayService': ['/spec/rayClusterConfig/headGroupSpec/template', '/spec/rayClusterConfig/workerGroupSpecs/*/template'],
 };
 
-/** @internal */
-export function gvk(json: any): string {
-  return `${json.apiVersion}/${json.kind}`;
+/**
+ * The pod template pointers of an object: `override` when given, else the built-in paths of its
+ * kind; an unknown kind without `override` is an error naming the fix.
+ * @internal
+ */
+export function templatePathsFor(apiVersion: string, kind: string, name: string, override?: string[]): string[] {
+  const paths = override ?? BUILTIN_TEMPLATE_PATHS[`${apiVersion}/${kind}`];
+  if (!paths) {
+    throw new Error(`${kind} "${name}" (${apiVersion}) has no known pod template: pass podTemplatePaths, e.g. ["/spec/template"]`);
+  }
+  return paths;
 }
 
 /** A pod template found in an object: its pointer and the template object (mutable). @internal */

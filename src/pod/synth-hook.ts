@@ -17,26 +17,28 @@ export type JsonTransform = (json: any) => any;
 const TRANSFORMS = Symbol.for('cdk8s-org-ca.transforms');
 const CHART_HOOKS = Symbol.for('cdk8s-org-ca.chart-hooks');
 
-/** @internal */
-export function addSynthTransform(obj: ApiObject, key: string, fn: JsonTransform): void {
-  const holder = obj as any;
-  let transforms: Map<string, JsonTransform> | undefined = holder[TRANSFORMS];
-  if (!transforms) {
-    transforms = new Map();
-    Object.defineProperty(holder, TRANSFORMS, { value: transforms, enumerable: false });
-    const original = obj.toJson.bind(obj);
-    const registered = transforms;
-    holder.toJson = () => {
-      let json = original();
-      for (const t of registered.values()) {
-        json = t(json);
-      }
-      return json;
-    };
-    obj.node.addValidation({
+/**
+ * The registry of hooks `symbol` on `target`, created on first use: `toJson` is wrapped once by
+ * `wrap(original, registry)` and a node validation calls `validate(registry)`, so `App.synth()`
+ * reports errors before it writes any file.
+ */
+function registryOn<T>(
+  target: ApiObject | Chart,
+  symbol: symbol,
+  wrap: (original: () => any, registry: Map<string, T>) => () => any,
+  validate: (registry: Map<string, T>) => void,
+): Map<string, T> {
+  const holder = target as any;
+  let registry: Map<string, T> | undefined = holder[symbol];
+  if (!registry) {
+    const created = new Map<string, T>();
+    registry = created;
+    Object.defineProperty(holder, symbol, { value: created, enumerable: false });
+    holder.toJson = wrap(target.toJson.bind(target), created);
+    target.node.addValidation({
       validate: () => {
         try {
-          obj.toJson();
+          validate(created);
           return [];
         } catch (e) {
           return [(e as Error).message];
@@ -44,42 +46,40 @@ export function addSynthTransform(obj: ApiObject, key: string, fn: JsonTransform
       },
     });
   }
-  transforms.set(key, fn);
+  return registry;
 }
 
 /** @internal */
-export function hasSynthTransform(obj: ApiObject, key: string): boolean {
-  return ((obj as any)[TRANSFORMS] as Map<string, JsonTransform> | undefined)?.has(key) ?? false;
+export function addSynthTransform(obj: ApiObject, key: string, fn: JsonTransform): void {
+  registryOn<JsonTransform>(
+    obj,
+    TRANSFORMS,
+    (original, transforms) => () => {
+      let json = original();
+      for (const t of transforms.values()) json = t(json);
+      return json;
+    },
+    () => obj.toJson(),
+  ).set(key, fn);
 }
 
 /**
  * Runs `fn` before the chart renders (Testing.synth, App.synth, synthYaml), so whole-chart
- * wiring also sees objects created after the call.
+ * wiring also sees objects created after the call. App.synth validates the chart before its
+ * children, so objects found here are validated too.
  * @internal
  */
 export function beforeChartSynth(chart: Chart, key: string, fn: () => void): void {
-  const holder = chart as any;
-  let hooks: Map<string, () => void> | undefined = holder[CHART_HOOKS];
-  if (!hooks) {
-    hooks = new Map();
-    Object.defineProperty(holder, CHART_HOOKS, { value: hooks, enumerable: false });
-    const original = chart.toJson.bind(chart);
-    const registered = hooks;
-    holder.toJson = () => {
-      for (const h of registered.values()) h();
-      return original();
-    };
-    // App.synth validates before writing: discover late objects there too, so they are validated.
-    chart.node.addValidation({
-      validate: () => {
-        try {
-          for (const h of registered.values()) h();
-          return [];
-        } catch (e) {
-          return [(e as Error).message];
-        }
-      },
-    });
-  }
-  hooks.set(key, fn);
+  const runAll = (hooks: Map<string, () => void>) => {
+    for (const h of hooks.values()) h();
+  };
+  registryOn<() => void>(
+    chart,
+  CHART_HOOKS,
+  (original, hooks) => () => {
+    runAll(hooks);
+    return original();
+  },
+  runAll,
+  ).set(key, fn);
 }

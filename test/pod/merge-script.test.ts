@@ -33,24 +33,49 @@ for (const layout of Object.keys(LAYOUTS) as Array<keyof typeof LAYOUTS>) {
   }
 }
 
-async function merge(c: Case) {
+interface ScriptRun {
+  shell: 'dash' | 'busybox';
+  script: string;
+  args: string[];
+  /** org CA file content; undefined: the optional ConfigMap is missing */
+  org?: string;
+  layout?: keyof typeof LAYOUTS;
+  system?: string;
+  mergedReadOnly?: boolean;
+  timeoutMs?: number;
+}
+
+/** Runs a script as the init container does: source and merged volumes mounted, read-only root, uid 65534. */
+async function runScript(o: ScriptRun) {
   const src = hostDir('src');
   const out = hostDir('merged');
-  if (c.orgCa !== 'missing') fs.writeFileSync(path.join(src, 'org-ca.crt'), c.orgCa === 'no-final-newline' ? orgPem.trimEnd() : orgPem);
-  const argv = c.shell === 'dash'
-    ? ['/bin/dash', '-c', MERGE_SCRIPT, 'merge-ca-bundle', '/var/run/org-ca/source/org-ca.crt', '/etc/ssl/certs-extra/ca-bundle.crt']
-    : ['busybox', 'sh', '-c', MERGE_SCRIPT, 'merge-ca-bundle', '/var/run/org-ca/source/org-ca.crt', '/etc/ssl/certs-extra/ca-bundle.crt'];
+  if (o.org !== undefined) fs.writeFileSync(path.join(src, 'org-ca.crt'), o.org);
+  const sh = o.shell === 'dash' ? ['/bin/dash', '-c'] : ['busybox', 'sh', '-c'];
   const r = await runInImage({
-    layout: LAYOUTS[c.layout],
-    systemPem: c.systemNewline ? systemPem : systemPem.trimEnd(),
+    layout: LAYOUTS[o.layout ?? 'debian'],
+    systemPem: o.system ?? systemPem,
     mounts: [
       { hostPath: src, containerPath: '/var/run/org-ca/source', readOnly: true },
-      { hostPath: out, containerPath: '/etc/ssl/certs-extra' },
+      { hostPath: out, containerPath: '/etc/ssl/certs-extra', readOnly: o.mergedReadOnly },
     ],
     readOnlyRoot: true,
-    argv,
+    argv: [...sh, o.script, ...o.args],
+    timeoutMs: o.timeoutMs,
   });
   return { r, out };
+}
+
+const MERGE_ARGS = ['merge-ca-bundle', '/var/run/org-ca/source/org-ca.crt', '/etc/ssl/certs-extra/ca-bundle.crt'];
+
+function merge(c: Case) {
+  return runScript({
+    shell: c.shell,
+    script: MERGE_SCRIPT,
+    args: MERGE_ARGS,
+    org: c.orgCa === 'missing' ? undefined : c.orgCa === 'no-final-newline' ? orgPem.trimEnd() : orgPem,
+    layout: c.layout,
+    system: c.systemNewline ? systemPem : systemPem.trimEnd(),
+  });
 }
 
 d('merge script under dash and busybox, per image family', () => {
@@ -76,20 +101,7 @@ d('merge script under dash and busybox, per image family', () => {
   });
 
   test.each(['dash', 'busybox'] as const)('fails, saying why, only when it cannot write (%s)', async (shell) => {
-    const src = hostDir('src');
-    const out = hostDir('merged');
-    fs.writeFileSync(path.join(src, 'org-ca.crt'), orgPem);
-    const argv = shell === 'dash' ? ['/bin/dash', '-c'] : ['busybox', 'sh', '-c'];
-    const r = await runInImage({
-      layout: LAYOUTS.debian,
-      systemPem,
-      mounts: [
-        { hostPath: src, containerPath: '/var/run/org-ca/source', readOnly: true },
-        { hostPath: out, containerPath: '/etc/ssl/certs-extra', readOnly: true },
-      ],
-      readOnlyRoot: true,
-      argv: [...argv, MERGE_SCRIPT, 'merge-ca-bundle', '/var/run/org-ca/source/org-ca.crt', '/etc/ssl/certs-extra/ca-bundle.crt'],
-    });
+    const { r } = await runScript({ shell, script: MERGE_SCRIPT, args: MERGE_ARGS, org: orgPem, mergedReadOnly: true });
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/merge-ca-bundle: cannot write \/etc\/ssl\/certs-extra\/ca-bundle\.crt\.tmp\.\d+/);
   });
@@ -107,19 +119,11 @@ if (process.env.CI && !haveKeytool) throw new Error('keytool must be installed i
 
 (enabled && haveKeytool ? describe : describe.skip)('keytool trust store script', () => {
   test.each(['dash', 'busybox'] as const)('imports every org CA certificate into a copy of the JVM cacerts (%s)', async (shell) => {
-    const src = hostDir('src');
-    const out = hostDir('merged');
-    fs.writeFileSync(path.join(src, 'org-ca.crt'), orgPem);
-    const argv = shell === 'dash' ? ['/bin/dash', '-c'] : ['busybox', 'sh', '-c'];
-    const r = await runInImage({
-      layout: LAYOUTS.debian,
-      systemPem,
-      mounts: [
-        { hostPath: src, containerPath: '/var/run/org-ca/source', readOnly: true },
-        { hostPath: out, containerPath: '/etc/ssl/certs-extra' },
-      ],
-      readOnlyRoot: true,
-      argv: [...argv, KEYTOOL_SCRIPT, 'merge-ca-truststore', '/var/run/org-ca/source/org-ca.crt', '/etc/ssl/certs-extra/java-cacerts', 'changeit'],
+    const { r, out } = await runScript({
+      shell,
+      script: KEYTOOL_SCRIPT,
+      args: ['merge-ca-truststore', '/var/run/org-ca/source/org-ca.crt', '/etc/ssl/certs-extra/java-cacerts', 'changeit'],
+      org: orgPem,
       timeoutMs: 120_000,
     });
     expect({ code: r.code, stderr: r.stderr.replace(/^Picked up .*\n/gm, '') }).toEqual({ code: 0, stderr: '' });
