@@ -7,3 +7,4 @@ export * from './components/argo-repo-server-ca';
 export * from './components/keycloak-truststore';
 export * from './components/singleuser-ca-merge';
 export * from './components/ray-cluster-ca';
+export * from './node/node-trust';
