@@ -46,15 +46,15 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     },
   },
   eslintOptions: {
-    dirs: ['src', 'examples'],
-    devdirs: ['test', 'examples'],
+    dirs: ['src', 'examples', 'bench'],
+    devdirs: ['test', 'examples', 'bench'],
     ignorePatterns: ['src/imports/**'],
   },
   gitignore: ['/dist/', '/test-reports/'],
 });
 
-// examples/ is type-checked (and linted) with the test settings.
-for (const dir of ['examples']) {
+// examples/ and bench/ are type-checked (and linted) with the test settings.
+for (const dir of ['examples', 'bench']) {
   new javascript.TypescriptConfig(project, {
     fileName: `${dir}/tsconfig.json`,
     extends: javascript.TypescriptConfigExtends.fromPaths(['../test/tsconfig.json']),
@@ -67,6 +67,7 @@ project.deps.removeDependency('eslint-import-resolver-typescript');
 project.deps.addDependency('eslint-import-resolver-typescript@3.6.3', DependencyType.BUILD);
 
 project.addPackageIgnore('/examples/');
+project.addPackageIgnore('/bench/');
 project.addPackageIgnore('/.ci/');
 project.addPackageIgnore('/schemas/');
 
@@ -83,5 +84,11 @@ project.addTask('synth:example', {
   steps: [{ exec: 'ts-node --project examples/tsconfig.json --transpile-only examples/main.ts' }],
 });
 
+
+project.addTask('bench', {
+  description: 'Synth benchmark (1,000 / 5,000 workloads wired vs not, bytes, peak memory); writes BENCHMARKS.md',
+  steps: [{ exec: 'node -r ts-node/register/transpile-only bench/synth.bench.ts' }],
+  env: { TS_NODE_PROJECT: 'bench/tsconfig.json' },
+});
 
 project.synth();

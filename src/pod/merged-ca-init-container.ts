@@ -276,8 +276,8 @@ export class MergedCaInitContainer {
   public applyTo(target: IConstruct): void {
     if (!this.enabled) return;
     const obj = ApiObject.of(target);
-    templatePathsFor(obj.apiVersion, obj.kind, obj.name, this.opts.podTemplatePaths);
-    addSynthTransform(obj, `merged-ca:${this.initContainerName}`, json => this.wireManifest(json));
+    const paths = templatePathsFor(obj.apiVersion, obj.kind, obj.name, this.opts.podTemplatePaths);
+    addSynthTransform(obj, `merged-ca:${this.initContainerName}`, json => this._wireAt(json, paths));
   }
 
   /**
@@ -286,15 +286,16 @@ export class MergedCaInitContainer {
    */
   public wireManifest(manifest: any): any {
     if (!this.enabled) return manifest;
-    return this._wireAt(manifest, templatePathsFor(manifest.apiVersion, manifest.kind, manifest.metadata?.name, this.opts.podTemplatePaths));
+    const paths = templatePathsFor(manifest.apiVersion, manifest.kind, manifest.metadata?.name, this.opts.podTemplatePaths);
+    return this._wireAt(JSON.parse(JSON.stringify(manifest)), paths);
   }
 
   /**
-   * Wired copy of `manifest`, its pod templates at `paths`.
+   * Wires `json` in place (the caller owns it: a fresh `toJson()` result or a copy), its pod
+   * templates at `paths`, and returns it.
    * @internal
    */
-  public _wireAt(manifest: any, paths: string[]): any {
-    const json = JSON.parse(JSON.stringify(manifest));
+  public _wireAt(json: any, paths: string[]): any {
     const where = describeObject(json);
     const found = findTemplates(json, paths);
     for (const t of found) {

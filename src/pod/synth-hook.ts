@@ -49,17 +49,36 @@ function registryOn<T>(
   return registry;
 }
 
+/**
+ * `App.synth()` validates, then renders, synchronously: the JSON the validation computed is handed
+ * to the render that follows in the same tick instead of being computed twice. It is dropped at
+ * the next microtask, so nothing stale survives a synthesis.
+ */
+const VALIDATED = Symbol.for('cdk8s-org-ca.validated-json');
+
 /** @internal */
 export function addSynthTransform(obj: ApiObject, key: string, fn: JsonTransform): void {
+  const holder = obj as any;
   registryOn<JsonTransform>(
     obj,
     TRANSFORMS,
     (original, transforms) => () => {
+      const validated = holder[VALIDATED];
+      if (validated !== undefined) {
+        holder[VALIDATED] = undefined;
+        return validated;
+      }
       let json = original();
       for (const t of transforms.values()) json = t(json);
       return json;
     },
-    () => obj.toJson(),
+    () => {
+      const json = obj.toJson();
+      holder[VALIDATED] = json;
+      queueMicrotask(() => {
+        holder[VALIDATED] = undefined;
+      });
+    },
   ).set(key, fn);
 }
 

@@ -138,6 +138,29 @@ describe('MergedCaInitContainer rules', () => {
     expect(fs.readdirSync(app.outdir)).toEqual([]);
   });
 
+  test('App.synth reuses the validated JSON for the render, and never serves it stale', async () => {
+    const { app, chart, bundle } = setup();
+    const d = new kplus.Deployment(chart, 'd', { containers: [{ name: 'app', image: 'a' }] });
+    MergedCaInitContainer.addTo(d, bundle);
+    const direct = YAML.stringify(Testing.synth(chart));
+    app.synth();
+    const written = fs.readFileSync(`${app.outdir}/test.k8s.yaml`, 'utf8');
+    expect(YAML.parseAllDocuments(written).map(x => x.toJS())).toEqual(YAML.parse(direct));
+  });
+
+  test('a validation whose render never comes (synth failed elsewhere) leaves nothing stale', async () => {
+    const { app, chart, bundle } = setup();
+    const good = new kplus.Deployment(chart, 'good', { containers: [{ name: 'app', image: 'a' }] });
+    MergedCaInitContainer.addTo(good, bundle);
+    const bad = new ApiObject(chart, 'bad', manifest('Deployment', 'bad', podSpec({ containers: [{ name: 'app', image: 'a', env: [{ name: 'SSL_CERT_FILE', value: '/x' }] }] })));
+    MergedCaInitContainer.addTo(bad, bundle);
+    expect(() => app.synth()).toThrow(/already sets SSL_CERT_FILE/); // "good" was validated, never rendered
+    await Promise.resolve();
+    good.addContainer({ name: 'later', image: 'b' });
+    const pod = podOf(ApiObject.of(good).toJson());
+    expect(pod.containers.map((c: any) => c.name)).toEqual(['app', 'later']);
+  });
+
   test.each([
     ['volume', { volumes: [{ name: 'org-ca', emptyDir: {} }] }, /a volume named "org-ca" already exists and is not the org CA volume; rename it or set sourceVolumeName/],
     ['init container', { initContainers: [{ name: 'merge-ca-bundle', image: 'other' }] }, /an init container named "merge-ca-bundle" already exists and is not the org CA merge/],
