@@ -19,6 +19,8 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   peerDeps: ['cdk8s-plus-28@^2.5.6'],
   devDeps: [
     'cdk8s-plus-28@2.5.6',
+    // source of src/imports/k8s.ts (projenrc/import-k8s.ts); also the newest cdk8s-plus line
+    'cdk8s-plus-33@2.5.57',
     'cdk8s-cli@2.207.60',
     'fast-check@^4',
     'ajv@^8',
@@ -66,6 +68,15 @@ for (const dir of ['examples', 'bench']) {
 project.deps.removeDependency('eslint-import-resolver-typescript');
 project.deps.addDependency('eslint-import-resolver-typescript@3.6.3', DependencyType.BUILD);
 
+// src/imports/k8s.ts is generated from the Kubernetes schema, whose ContainerPort struct has a
+// containerPort field (JSII5019: C# renames the struct). Only that code is silenced.
+project.compileTask.reset('jsii --silence-warnings=reserved-word --silence-warnings=JSII5019');
+project.tasks.tryFind('watch')?.reset('jsii -w --silence-warnings=reserved-word --silence-warnings=JSII5019');
+
+// API.md documents this library's own API; the generated `k8s` submodule holds the standard
+// Kubernetes structs (Container, Volume, ...), documented by Kubernetes itself.
+project.tasks.tryFind('docgen')?.reset('jsii-docgen -o API.md --submodule root');
+
 project.addPackageIgnore('/examples/');
 project.addPackageIgnore('/bench/');
 project.addPackageIgnore('/.ci/');
@@ -73,9 +84,10 @@ project.addPackageIgnore('/schemas/');
 
 // cdk8s import of the trust-manager Bundle CRD (offline, from a copy kept in the repo).
 project.addTask('import', {
-  description: 'Regenerate src/imports from the CRDs in schemas/ (cdk8s import, offline)',
+  description: 'Regenerate src/imports from the CRDs in schemas/ and the k8s structs of cdk8s-plus-33 (offline)',
   steps: [
     { exec: 'cdk8s import schemas/trust-manager-bundle-crd.yaml --language typescript --output src/imports' },
+    { exec: 'ts-node --project projenrc/tsconfig.json --transpile-only projenrc/import-k8s.ts' },
   ],
 });
 

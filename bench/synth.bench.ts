@@ -17,7 +17,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { App, Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
-import { CaTrust, OrgCaBundle } from '../src';
+import { CaSource, CaTrust, OrgCaBundle } from '../src';
 
 const ROOT = path.resolve(__dirname, '..');
 const CA = path.join(ROOT, 'examples', 'demo-ca', 'org-ca.pem');
@@ -28,7 +28,7 @@ function synthOnce(n: number, wired: boolean): { ms: number; yaml: string } {
   const start = process.hrtime.bigint();
   const app = new App({ outdir: os.tmpdir() });
   const chart = new Chart(app, 'bench', { namespace: 'apps' });
-  const bundle = new OrgCaBundle(chart, 'ca', { path: CA });
+  const bundle = new OrgCaBundle(chart, 'ca', { source: CaSource.fromFile(CA) });
   for (let i = 0; i < n; i++) {
     new kplus.Deployment(chart, `d${i}`, { containers: [{ name: 'app', image: `registry.example.com/app-${i}:1.0`, portNumber: 8080 }] });
   }

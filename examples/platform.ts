@@ -1,7 +1,7 @@
 import { ApiObject, App, Chart, Cron, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import {
-  ArgoRepoServerCa, CaTrust, KeycloakTruststore, OrgCaBundle, RayClusterCa, SingleuserCaMerge,
+  ArgoRepoServerCa, CaSource, CaTrust, KeycloakHelmChart, KeycloakTruststore, OrgCaBundle, RayClusterCa, SingleuserCaMerge,
 } from '../src';
 
 /** Images of the example; the end-to-end tests run them as image layouts of this machine. */
@@ -24,7 +24,7 @@ export function buildPlatform(app: App, caPath: string): Record<string, string> 
   //    projecting ConfigMap "nebari-trust-bundle" (key ca-certificates.crt) into every namespace.
   const trust = new Chart(app, 'trust');
   const ca = new OrgCaBundle(trust, 'org-ca', {
-    path: caPath,
+    source: CaSource.fromFile(caPath),
     trustManager: { name: 'nebari-trust-bundle', syncWave: OrgCaBundle.BUNDLE_SYNC_WAVE },
   });
 
@@ -56,7 +56,7 @@ export function buildPlatform(app: App, caPath: string): Record<string, string> 
     containers: [{ name: 'keycloak', image: IMAGES.keycloak, args: ['start'], portNumber: 8080, securityContext: { ensureNonRoot: true, user: 1000 } }],
   });
   const kc = new KeycloakTruststore(ca, { namespace: 'keycloak' });
-  kc.patch(keycloak);
+  kc.applyTo(keycloak);
 
   // 4. RayCluster: head and every worker group merge into /shared/combined-ca.crt; the key comes
   //    from the bundle (ca-certificates.crt for the projection), never typed by hand.
@@ -81,7 +81,7 @@ export function buildPlatform(app: App, caPath: string): Record<string, string> 
       ],
     },
   });
-  RayClusterCa.addTo(rayCluster, ca);
+  new RayClusterCa(ca).applyTo(rayCluster);
 
   // 5. Generic workloads, wired with one whole-chart call: a Deployment, a Job and a CronJob.
   const apps = new Chart(app, 'apps', { namespace: 'apps' });
@@ -92,7 +92,7 @@ export function buildPlatform(app: App, caPath: string): Record<string, string> 
 
   // 6. JupyterHub (z2jh) values: the merge before the package-pull init container.
   const singleuser = new SingleuserCaMerge(ca, { namespace: 'jupyterhub' });
-  const z2jh = singleuser.values({
+  const z2jh = singleuser.helmValues({
     singleuser: {
       image: { name: IMAGES.singleuser.split(':')[0], tag: IMAGES.singleuser.split(':')[1] },
       initContainers: [{ name: 'nebi-pull', image: IMAGES.singleuser, command: ['sh', '-c', 'pixi install'] }],
@@ -102,6 +102,6 @@ export function buildPlatform(app: App, caPath: string): Record<string, string> 
   return {
     'jupyterhub.values.yaml': Yaml.stringify(z2jh),
     'argocd.values.yaml': Yaml.stringify(argo.helmValues(IMAGES.argocd)),
-    'keycloakx.values.yaml': Yaml.stringify(kc.keycloakxValues()),
+    'keycloakx.values.yaml': Yaml.stringify(kc.helmValues(KeycloakHelmChart.KEYCLOAKX)),
   };
 }

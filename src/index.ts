@@ -1,5 +1,7 @@
+export * from './bundle/ca-source';
 export * from './bundle/org-ca-bundle';
 export * from './pod/ca-env';
+export * from './pod/java-trust';
 export * from './pod/merged-ca-init-container';
 export * from './pod/ca-trust';
 export * from './pod/ca-configmap-mount';
@@ -8,3 +10,4 @@ export * from './components/keycloak-truststore';
 export * from './components/singleuser-ca-merge';
 export * from './components/ray-cluster-ca';
 export * from './node/node-trust';
+export * as k8s from './imports/k8s';

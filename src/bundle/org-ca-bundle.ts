@@ -1,9 +1,10 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { ApiObject, Chart, JsonPatch } from 'cdk8s';
 import { Construct } from 'constructs';
-import { parseCaBundle, ParsedBundle } from './pem';
+import { CaSource } from './ca-source';
+import { ParsedBundle } from './pem';
 import { Bundle } from '../imports/trust.cert-manager.io';
+import { METADATA } from '../util/metadata';
+import { checkConfigMapKey, checkDnsLabel, checkDnsSubdomain } from '../util/validate';
 
 /**
  * Key of the ConfigMap that trust-manager projects (its documented convention).
@@ -11,10 +12,7 @@ import { Bundle } from '../imports/trust.cert-manager.io';
 const TRUST_MANAGER_DEFAULT_KEY = 'ca-certificates.crt';
 const DEFAULT_NAME = 'org-ca-bundle';
 const DEFAULT_PLAIN_KEY = 'ca.crt';
-const SYNC_WAVE_ANNOTATION = 'argocd.argoproj.io/sync-wave';
-const DNS_LABEL_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS_SUBDOMAIN_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const CONFIGMAP_KEY_RE = /^[-._a-zA-Z0-9]+$/;
+const SYNC_WAVE_ANNOTATION = METADATA.SYNC_WAVE;
 
 /**
  * A Java trust store format that trust-manager writes next to the PEM bundle.
@@ -135,18 +133,25 @@ export interface PlainConfigMapOptions {
  */
 export interface OrgCaBundleProps {
   /**
-   * Path to a PEM bundle (one or more certificates) or a single DER certificate, read at synth time.
-   * Relative paths are resolved from the current working directory. Exactly one of `path` or
-   * `inline` must be set.
+   * The org CA: `CaSource.fromFile('certs/org-ca.pem')` or `CaSource.fromPem(text)`.
    *
-   * @default - use `inline`
+   * @default - `path` or `inline` (deprecated); one of the three must be set
+   */
+  readonly source?: CaSource;
+
+  /**
+   * Path to a PEM bundle or a single DER certificate.
+   *
+   * @default - use `source`
+   * @deprecated use `source: CaSource.fromFile(path)`
    */
   readonly path?: string;
 
   /**
-   * The PEM text itself. Exactly one of `path` or `inline` must be set.
+   * The PEM text itself.
    *
-   * @default - use `path`
+   * @default - use `source`
+   * @deprecated use `source: CaSource.fromPem(text)`
    */
   readonly inline?: string;
 
@@ -237,25 +242,17 @@ export class OrgCaBundle extends Construct {
   public static readonly TRUST_MANAGER_KEY = TRUST_MANAGER_DEFAULT_KEY;
 
   private static load(props: OrgCaBundleProps): ParsedBundle {
-    const hasPath = props.path !== undefined;
-    const hasInline = props.inline !== undefined;
-    if (hasPath && hasInline) {
-      throw new Error('only one of path or inline may be set');
+    const given = [props.source !== undefined && 'source', props.path !== undefined && 'path', props.inline !== undefined && 'inline'].filter(Boolean);
+    if (given.length > 1) {
+      throw new Error(`only one of ${given.join(' or ')} may be set; use source: CaSource.fromFile(path) or CaSource.fromPem(text)`);
     }
-    if (!hasPath && !hasInline) {
-      throw new Error('set one of path (a PEM or DER file) or inline (PEM text) for the org CA bundle');
+    const source = props.source
+      ?? (props.path !== undefined ? CaSource.fromFile(props.path) : undefined)
+      ?? (props.inline !== undefined ? CaSource.fromPem(props.inline) : undefined);
+    if (!source) {
+      throw new Error('set source for the org CA bundle: CaSource.fromFile(path) (a PEM or DER file) or CaSource.fromPem(text)');
     }
-    if (hasPath) {
-      const file = path.resolve(props.path!);
-      let content: Buffer;
-      try {
-        content = fs.readFileSync(file);
-      } catch (e) {
-        throw new Error(`cannot read the org CA bundle at path "${props.path}" (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); check the path`);
-      }
-      return parseCaBundle(content, props.path!);
-    }
-    return parseCaBundle(props.inline!, 'inline PEM');
+    return source._load();
   }
 
   /** Normalised PEM: unique certificates in input order, LF line ends, one final newline. */
@@ -282,6 +279,9 @@ export class OrgCaBundle extends Construct {
   constructor(scope: Construct, id: string, props: OrgCaBundleProps) {
     // Validate before joining the tree: bad input leaves nothing behind to synthesize.
     const parsed = OrgCaBundle.load(props);
+    if (!scope.node.scopes.some(c => c instanceof Chart)) {
+      throw new Error(`OrgCaBundle "${id}" must be created inside a Chart, not directly under "${scope.node.path || 'the App'}": the Bundle and ConfigMaps it emits are chart objects. Create a Chart (e.g. new Chart(app, 'trust')) and pass it as the scope`);
+    }
     super(scope, id);
     this.plainGroups = [];
     this.pem = parsed.pem;
@@ -316,14 +316,19 @@ export class OrgCaBundle extends Construct {
   }
 
   /**
-   * Create plain ConfigMaps holding the bundle in more namespaces.
-   * Adding the same name and key to a namespace twice is a no-op.
+   * Create plain ConfigMaps holding the bundle in more namespaces, and return the reference pods
+   * mount. Adding the same name and key to a namespace twice is a no-op.
+   *
+   * @param options the namespaces, name and key
+   * @param scope construct the ConfigMaps are created under (a component passes itself)
+   * @default - this bundle
    */
-  public addConfigMaps(options: PlainConfigMapOptions): void {
-    const name = options.name ?? DEFAULT_NAME;
-    const key = options.key ?? DEFAULT_PLAIN_KEY;
-    checkName('ConfigMap name', name, DNS_SUBDOMAIN_RE);
-    checkKey(key);
+  public addConfigMaps(options: PlainConfigMapOptions, scope?: Construct): CaConfigMapRef {
+    const name = checkDnsSubdomain('ConfigMap name', options.name ?? DEFAULT_NAME);
+    const key = checkConfigMapKey('ConfigMap key', options.key ?? DEFAULT_PLAIN_KEY);
+    if (options.syncWave !== undefined && !Number.isInteger(options.syncWave)) {
+      throw new Error(`configMaps "${name}": syncWave ${options.syncWave} must be an integer`);
+    }
     if (!options.namespaces || options.namespaces.length === 0) {
       throw new Error(`configMaps "${name}": namespaces is empty; list at least one namespace to create the ConfigMap in`);
     }
@@ -333,7 +338,7 @@ export class OrgCaBundle extends Construct {
       this.plainGroups.push(group);
     }
     for (const ns of options.namespaces) {
-      checkName('namespace', ns, DNS_LABEL_RE);
+      checkDnsLabel('namespace', ns);
       const clash = this.plainGroups.find(g => g !== group && g.name === name && g.namespaces.has(ns));
       if (clash) {
         throw new Error(`ConfigMap "${name}" in namespace "${ns}" is already created with key "${clash.key}"; use one key per ConfigMap name or choose another name`);
@@ -342,15 +347,15 @@ export class OrgCaBundle extends Construct {
         continue;
       }
       group.namespaces.add(ns);
-      const obj = new ApiObject(this, `ConfigMap-${ns}-${name}`, {
+      const obj = new ApiObject(scope ?? this, `ConfigMap-${ns}-${name}`, {
         apiVersion: 'v1',
         kind: 'ConfigMap',
         metadata: {
           name,
           namespace: ns,
-          labels: { 'app.kubernetes.io/managed-by': 'cdk8s-org-ca' },
+          labels: { [METADATA.MANAGED_BY_LABEL]: METADATA.MANAGED_BY_VALUE },
           annotations: {
-            'cdk8s-org-ca/bundle-sha256': this.sha256,
+            [METADATA.ROTATION_ANNOTATION]: this.sha256,
             ...(options.syncWave !== undefined ? { [SYNC_WAVE_ANNOTATION]: String(options.syncWave) } : {}),
           },
         },
@@ -358,6 +363,7 @@ export class OrgCaBundle extends Construct {
       });
       void obj;
     }
+    return { name, key, projectedByTrustManager: false };
   }
 
   /**
@@ -405,9 +411,9 @@ export class OrgCaBundle extends Construct {
     const bundle = new Bundle(this, 'Bundle', {
       metadata: {
         name,
-        labels: { 'app.kubernetes.io/managed-by': 'cdk8s-org-ca' },
+        labels: { [METADATA.MANAGED_BY_LABEL]: METADATA.MANAGED_BY_VALUE },
         annotations: {
-          'cdk8s-org-ca/bundle-sha256': this.sha256,
+          [METADATA.ROTATION_ANNOTATION]: this.sha256,
           ...(o.syncWave !== undefined ? { [SYNC_WAVE_ANNOTATION]: String(o.syncWave) } : {}),
         },
       },
@@ -434,12 +440,14 @@ export class OrgCaBundle extends Construct {
 }
 
 function validateTrustManagerOptions(o: TrustManagerBundleOptions) {
-  checkName('Bundle name', o.name ?? DEFAULT_NAME, DNS_SUBDOMAIN_RE);
-  const key = o.key ?? TRUST_MANAGER_DEFAULT_KEY;
-  checkKey(key);
+  checkDnsSubdomain('Bundle name', o.name ?? DEFAULT_NAME);
+  const key = checkConfigMapKey('trustManager.key', o.key ?? TRUST_MANAGER_DEFAULT_KEY);
+  if (o.syncWave !== undefined && !Number.isInteger(o.syncWave)) {
+    throw new Error(`trustManager.syncWave ${o.syncWave} must be an integer`);
+  }
   for (const [fmt, f] of [['pkcs12', o.pkcs12], ['jks', o.jks]] as const) {
     if (f) {
-      checkKey(f.key);
+      checkConfigMapKey(`trustManager.${fmt}.key`, f.key);
       if (f.key === key) {
         throw new Error(`trustManager.${fmt}.key "${f.key}" is the same as the PEM key; choose another key (e.g. "truststore.${fmt === 'pkcs12' ? 'p12' : 'jks'}")`);
       }
@@ -447,17 +455,5 @@ function validateTrustManagerOptions(o: TrustManagerBundleOptions) {
   }
   if (o.pkcs12 && o.jks && o.pkcs12.key === o.jks.key) {
     throw new Error(`trustManager.pkcs12.key and trustManager.jks.key are both "${o.jks.key}"; use two keys`);
-  }
-}
-
-function checkName(what: string, value: string, re: RegExp) {
-  if (!re.test(value) || value.length > 253) {
-    throw new Error(`${what} "${value}" is not a valid Kubernetes name: use lower-case letters, digits and "-"`);
-  }
-}
-
-function checkKey(key: string) {
-  if (!CONFIGMAP_KEY_RE.test(key) || key.length > 253) {
-    throw new Error(`ConfigMap key "${key}" is invalid: use letters, digits, "-", "_" and "."`);
   }
 }

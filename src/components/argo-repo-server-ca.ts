@@ -1,7 +1,8 @@
 import { ApiObject } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { OrgCaBundle } from '../bundle/org-ca-bundle';
-import { MergedCaInitContainer } from '../pod/merged-ca-init-container';
+import * as k8s from '../imports/k8s';
+import { ICaPodWiring, MergedCaInitContainer } from '../pod/merged-ca-init-container';
 
 /**
  * Properties of `ArgoRepoServerCa`.
@@ -40,7 +41,7 @@ export interface ArgoRepoServerCaProps {
 
   /**
    * The `argocd-repo-server` Deployment to patch (e.g. from the upstream install manifest loaded
-   * with `Include`). More can be patched with `patchRepoServer()`.
+   * with `Include`). More can be wired with `applyTo()`.
    *
    * @default - none: use `helmValues()` for Helm installs
    */
@@ -61,7 +62,7 @@ export interface ArgoRepoServerCaProps {
  * host, which *replaces* the system trust pool instead of adding to it, and breaks redirects to
  * other hosts (e.g. a Git host redirecting to its object storage).
  */
-export class ArgoRepoServerCa extends Construct {
+export class ArgoRepoServerCa extends Construct implements ICaPodWiring {
   /** Variables set on the repo-server. */
   public static readonly VARIABLES: string[] = ['SSL_CERT_FILE', 'GIT_SSL_CAINFO', 'CURL_CA_BUNDLE'];
 
@@ -79,20 +80,28 @@ export class ArgoRepoServerCa extends Construct {
     this.namespace = props.namespace ?? 'argocd';
     const name = props.configMapName ?? 'argocd-org-ca';
     const key = props.configMapKey ?? 'ca.crt';
-    props.bundle.addConfigMaps({ namespaces: [this.namespace], name, key, syncWave: props.syncWave });
+    const configMap = props.bundle.addConfigMaps({ namespaces: [this.namespace], name, key, syncWave: props.syncWave }, this);
     this.wiring = new MergedCaInitContainer(props.bundle, {
       mergedDir: '/etc/ssl/certs-combined',
       mergedFileName: 'ca-bundle.crt',
       variables: ArgoRepoServerCa.VARIABLES,
-      configMap: { name, key, projectedByTrustManager: false },
+      configMap,
     });
-    if (props.repoServer) this.patchRepoServer(props.repoServer);
+    if (props.repoServer) this.applyTo(props.repoServer);
   }
 
   /**
    * Wire an `argocd-repo-server` Deployment already in the chart.
+   * @deprecated use `applyTo()`
    */
   public patchRepoServer(repoServer: IConstruct): void {
+    this.applyTo(repoServer);
+  }
+
+  /**
+   * Wire an `argocd-repo-server` Deployment already in the chart (e.g. loaded with `Include`).
+   */
+  public applyTo(repoServer: IConstruct): void {
     const obj = ApiObject.of(repoServer);
     if (obj.kind !== 'Deployment' || !obj.name.endsWith('repo-server')) {
       throw new Error(`ArgoRepoServerCa only wires the Argo CD repo-server Deployment, not ${obj.kind} "${obj.name}"`);
@@ -110,10 +119,10 @@ export class ArgoRepoServerCa extends Construct {
     if (!image) throw new Error('helmValues: pass the repo-server image (e.g. "quay.io/argoproj/argocd:v2.14.2") for the merge init container');
     return {
       repoServer: {
-        volumes: this.wiring.volumes(this.namespace),
-        volumeMounts: this.wiring.volumeMounts(),
-        initContainers: this.wiring.initContainers(image),
-        env: this.wiring.env(),
+        volumes: this.wiring.volumes(this.namespace).map(v => k8s.toJson_Volume(v)),
+        volumeMounts: this.wiring.volumeMounts().map(m => k8s.toJson_VolumeMount(m)),
+        initContainers: this.wiring.initContainers(image).map(c => k8s.toJson_Container(c)),
+        env: this.wiring.env().map(e => k8s.toJson_EnvVar(e)),
       },
     };
   }

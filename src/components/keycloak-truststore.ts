@@ -1,7 +1,19 @@
 import { Yaml } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { CaConfigMapRef, OrgCaBundle } from '../bundle/org-ca-bundle';
+import * as k8s from '../imports/k8s';
 import { CaConfigMapMount } from '../pod/ca-configmap-mount';
+import { ICaPodWiring } from '../pod/merged-ca-init-container';
+
+/**
+ * Which Keycloak Helm chart `KeycloakTruststore.helmValues` renders values for.
+ */
+export enum KeycloakHelmChart {
+  /** codecentric `keycloakx`: `extraEnv`, `extraVolumes`, `extraVolumeMounts` as YAML strings. */
+  KEYCLOAKX = 'KEYCLOAKX',
+  /** Bitnami `keycloak`: `extraEnvVars`, `extraVolumes`, `extraVolumeMounts` as lists. */
+  BITNAMI = 'BITNAMI',
+}
 
 /**
  * Properties of `KeycloakTruststore`.
@@ -51,7 +63,7 @@ export interface KeycloakTruststoreProps {
  * `X509_CA_BUNDLE` is not used: it is a feature of the old WildFly-based images, which Keycloak on
  * Quarkus ignores.
  */
-export class KeycloakTruststore {
+export class KeycloakTruststore implements ICaPodWiring {
   /** The pod wiring. */
   public readonly wiring: CaConfigMapMount;
   private readonly namespace?: string;
@@ -69,28 +81,47 @@ export class KeycloakTruststore {
   }
 
   /** Wire a Keycloak Deployment or StatefulSet already in the chart. */
-  public patch(keycloak: IConstruct): void {
+  public applyTo(keycloak: IConstruct): void {
     this.wiring.applyTo(keycloak);
   }
 
   /**
-   * Values for the codecentric `keycloakx` chart, whose `extraEnv`, `extraVolumes` and
-   * `extraVolumeMounts` are YAML strings (templated by the chart).
+   * Wire a Keycloak Deployment or StatefulSet already in the chart.
+   * @deprecated use `applyTo()`
    */
-  public keycloakxValues(): any {
-    return {
-      extraEnv: Yaml.stringify(this.wiring.env()),
-      extraVolumes: Yaml.stringify([this.wiring.volume(this.namespace)]),
-      extraVolumeMounts: Yaml.stringify([this.wiring.volumeMount()]),
-    };
+  public patch(keycloak: IConstruct): void {
+    this.applyTo(keycloak);
   }
 
-  /** Values for the Bitnami `keycloak` chart (`extraEnvVars`, `extraVolumes`, `extraVolumeMounts` lists). */
+  /**
+   * Helm values for a Keycloak chart.
+   *
+   * @param chart which chart
+   * @default KeycloakHelmChart.KEYCLOAKX
+   */
+  public helmValues(chart: KeycloakHelmChart = KeycloakHelmChart.KEYCLOAKX): any {
+    const env = this.wiring.env().map(e => k8s.toJson_EnvVar(e));
+    const volumes = [k8s.toJson_Volume(this.wiring.volume(this.namespace))];
+    const mounts = [k8s.toJson_VolumeMount(this.wiring.volumeMount())];
+    if (chart === KeycloakHelmChart.BITNAMI) {
+      return { extraEnvVars: env, extraVolumes: volumes, extraVolumeMounts: mounts };
+    }
+    return { extraEnv: Yaml.stringify(env), extraVolumes: Yaml.stringify(volumes), extraVolumeMounts: Yaml.stringify(mounts) };
+  }
+
+  /**
+   * Values for the codecentric `keycloakx` chart.
+   * @deprecated use `helmValues(KeycloakHelmChart.KEYCLOAKX)`
+   */
+  public keycloakxValues(): any {
+    return this.helmValues(KeycloakHelmChart.KEYCLOAKX);
+  }
+
+  /**
+   * Values for the Bitnami `keycloak` chart.
+   * @deprecated use `helmValues(KeycloakHelmChart.BITNAMI)`
+   */
   public bitnamiValues(): any {
-    return {
-      extraEnvVars: this.wiring.env(),
-      extraVolumes: [this.wiring.volume(this.namespace)],
-      extraVolumeMounts: [this.wiring.volumeMount()],
-    };
+    return this.helmValues(KeycloakHelmChart.BITNAMI);
   }
 }

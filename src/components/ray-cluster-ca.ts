@@ -1,9 +1,9 @@
 import { IConstruct } from 'constructs';
 import { CaConfigMapRef, OrgCaBundle } from '../bundle/org-ca-bundle';
-import { MergedCaInitContainer } from '../pod/merged-ca-init-container';
+import { ICaPodWiring, MergedCaInitContainer } from '../pod/merged-ca-init-container';
 
 /**
- * Options of `RayClusterCa.addTo`.
+ * Options of `RayClusterCa`.
  */
 export interface RayClusterCaOptions {
   /**
@@ -35,16 +35,25 @@ export interface RayClusterCaOptions {
  * (emptyDir), and SSL_CERT_FILE, REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE and GIT_SSL_CAINFO pointing
  * at it.
  */
-export class RayClusterCa {
+export class RayClusterCa implements ICaPodWiring {
   /** Variables set on every Ray container. */
   public static readonly VARIABLES: string[] = ['SSL_CERT_FILE', 'REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE', 'GIT_SSL_CAINFO'];
 
   /** The merged bundle inside Ray pods. */
   public static readonly MERGED_FILE = '/shared/combined-ca.crt';
 
-  /** Wire a RayCluster (an ApiObject, e.g. from `Include`). */
-  public static addTo(rayCluster: IConstruct, bundle: OrgCaBundle, options: RayClusterCaOptions = {}): MergedCaInitContainer {
-    return MergedCaInitContainer.addTo(rayCluster, bundle, {
+  /** Wire a RayCluster (an ApiObject, e.g. from `Include`); shorthand for `new RayClusterCa(bundle, options).applyTo(rayCluster)`. */
+  public static addTo(rayCluster: IConstruct, bundle: OrgCaBundle, options: RayClusterCaOptions = {}): RayClusterCa {
+    const r = new RayClusterCa(bundle, options);
+    r.applyTo(rayCluster);
+    return r;
+  }
+
+  /** The pod wiring used for every Ray group. */
+  public readonly wiring: MergedCaInitContainer;
+
+  constructor(bundle: OrgCaBundle, options: RayClusterCaOptions = {}) {
+    this.wiring = new MergedCaInitContainer(bundle, {
       enabled: options.enabled,
       image: options.image,
       configMap: options.configMap,
@@ -54,6 +63,8 @@ export class RayClusterCa {
     });
   }
 
-  private constructor() {
+  /** Wire a RayCluster, RayJob or RayService: the head group and every worker group. */
+  public applyTo(rayCluster: IConstruct): void {
+    this.wiring.applyTo(rayCluster);
   }
 }

@@ -1,6 +1,6 @@
 import { CaConfigMapRef, OrgCaBundle } from '../bundle/org-ca-bundle';
 import { MergedCaInitContainer } from '../pod/merged-ca-init-container';
-import { ensureEnv, ensureMount, sameJson } from '../pod/pod-patch';
+import { wirePodTemplate } from '../pod/pod-wiring';
 
 /**
  * Properties of `SingleuserCaMerge`.
@@ -43,6 +43,14 @@ export interface SingleuserCaMergeProps {
   readonly wireInitContainers?: string[];
 
   /**
+   * Variables to leave alone where the values already set them to another value (otherwise that
+   * is an error).
+   *
+   * @default - none: any conflicting value is an error
+   */
+  readonly skipVariables?: string[];
+
+  /**
    * Labels of the JupyterHub namespace, to warn when it enforces Pod Security "restricted" while the
    * values keep z2jh's privileged `block-cloud-metadata` init container.
    *
@@ -76,6 +84,7 @@ export class SingleuserCaMerge {
     this.wiring = new MergedCaInitContainer(bundle, {
       enabled: props.enabled,
       configMap: props.configMap,
+      skipVariables: props.skipVariables,
       mergedDir: '/etc/ssl/certs-extra',
       mergedFileName: 'ca-bundle.crt',
     });
@@ -86,62 +95,54 @@ export class SingleuserCaMerge {
    * volumes and mounts; a conflicting variable or name is an error. Disabled: the values come back
    * unchanged.
    *
+   * The values are wired by the same pod-wiring core as cdk8s workloads: they are viewed as a pod
+   * template (`singleuser.initContainers`, one notebook container with `extraEnv` and
+   * `storage.extraVolumeMounts`, volumes `storage.extraVolumes`), wired, and written back in the
+   * form the user chose (list or map).
+   *
    * @param userValues the z2jh values to extend
    * @default - empty values
    */
-  public values(userValues?: any): any {
+  public helmValues(userValues?: any): any {
     this.warnings.length = 0;
     if (!this.wiring.enabled) return userValues;
     const v = JSON.parse(JSON.stringify(userValues ?? {}));
     const su = v.singleuser = v.singleuser ?? {};
-    const where = 'z2jh values singleuser';
+    su.storage = su.storage ?? {};
 
     const image = this.props.image ?? (su.image?.name && su.image?.tag ? `${su.image.name}:${su.image.tag}` : undefined);
     if (!image) {
       throw new Error('SingleuserCaMerge: no image for the merge init container: set image, or singleuser.image.name and singleuser.image.tag in the values');
     }
 
-    // init containers: the merge first, the user's after it
-    const ours = this.wiring.initContainers(image);
-    const existing: any[] = su.initContainers ?? [];
-    for (const o of ours) {
-      const same = existing.find(c => c.name === o.name);
-      if (same && !sameJson(same, o)) {
-        throw new Error(`${where}.initContainers already has "${o.name}" and it is not the org CA merge; rename it`);
-      }
-    }
-    const kept = existing.filter(c => !ours.some(o => o.name === c.name));
-    const toWire = this.props.wireInitContainers ?? kept.map(c => c.name);
-    for (const n of toWire) {
-      const c = kept.find(x => x.name === n);
-      if (!c) throw new Error(`${where}: wireInitContainers lists "${n}", which is not in singleuser.initContainers`);
-      for (const m of this.wiring.volumeMounts()) ensureMount(c, m, `${where} init container "${n}"`, 'mergedDir');
-      for (const e of this.wiring.env()) ensureEnv(c, e, `${where} init container "${n}"`, new Set());
-    }
-    su.initContainers = [...ours, ...kept];
+    const envForm = mapOrList(su.extraEnv ?? {}, 'singleuser.extraEnv');
+    const volForm = mapOrList(su.storage.extraVolumes, 'singleuser.storage.extraVolumes');
+    const mountForm = mapOrList(su.storage.extraVolumeMounts, 'singleuser.storage.extraVolumeMounts');
+    const notebook = {
+      name: 'notebook',
+      env: envForm.list.map(([name, e]) => (typeof e === 'object' && e !== null ? { name, ...e } : { name, value: e })),
+      volumeMounts: mountForm.list.map(([name, m]) => ({ name, ...m })),
+    };
+    const template = {
+      spec: {
+        initContainers: Array.isArray(su.initContainers) ? su.initContainers : [],
+        containers: [notebook],
+        volumes: volForm.list.map(([name, x]) => ({ name, ...x })),
+      },
+    };
+    const d = this.wiring._describe(this.props.namespace, image);
+    wirePodTemplate(template, {
+      ...d,
+      annotations: undefined,
+      initContainersToWire: this.props.wireInitContainers,
+      hints: { volume: () => 'another name in the values', mount: 'another mountPath in the values', initContainer: 'another name in the values' },
+    }, 'z2jh values singleuser');
 
-    // the notebook container's variables
-    const env = this.wiring.env();
-    if (Array.isArray(su.extraEnv)) {
-      const holder = { env: su.extraEnv };
-      for (const e of env) ensureEnv(holder, e, `${where}.extraEnv`, new Set());
-    } else {
-      su.extraEnv = su.extraEnv ?? {};
-      for (const e of env) {
-        const cur = su.extraEnv[e.name];
-        const curValue = typeof cur === 'string' ? cur : cur?.value;
-        if (cur !== undefined && curValue !== e.value) {
-          throw new Error(`${where}.extraEnv already sets ${e.name} to ${JSON.stringify(cur)}, not "${e.value}"; remove it`);
-        }
-        if (cur === undefined) su.extraEnv[e.name] = e.value;
-      }
-    }
-
-    // volumes and the notebook container's mount
-    su.storage = su.storage ?? {};
-    const volumes = this.wiring.volumes(this.props.namespace);
-    su.storage.extraVolumes = addNamed(su.storage.extraVolumes, volumes, `${where}.storage.extraVolumes`, 'name');
-    su.storage.extraVolumeMounts = addNamed(su.storage.extraVolumeMounts, this.wiring.volumeMounts(), `${where}.storage.extraVolumeMounts`, 'mountPath');
+    su.initContainers = template.spec.initContainers;
+    const envEntry = (e: any) => (e.valueFrom === undefined && Object.keys(e).length === 2 ? e.value : stripName(e));
+    su.extraEnv = envForm.write(notebook.env.map((e: any) => [e.name, e]), envEntry);
+    su.storage.extraVolumes = volForm.write(template.spec.volumes.map((x: any) => [x.name, x]), x => stripName(x));
+    su.storage.extraVolumeMounts = mountForm.write(notebook.volumeMounts.map((m: any) => [m.name, m]), m => stripName(m));
 
     const enforce = this.props.namespaceLabels?.['pod-security.kubernetes.io/enforce'];
     if (enforce === 'restricted' && (v.singleuser.cloudMetadata?.blockWithIptables ?? true)) {
@@ -151,24 +152,42 @@ export class SingleuserCaMerge {
     }
     return v;
   }
+
+  /**
+   * The user's z2jh values with the org CA wired in.
+   * @deprecated use `helmValues()`
+   * @param userValues the z2jh values to extend
+   * @default - empty values
+   */
+  public values(userValues?: any): any {
+    return this.helmValues(userValues);
+  }
 }
 
-/** Adds items to a z2jh list-or-map field, identical duplicates allowed, conflicts refused. */
-function addNamed(current: any, items: any[], where: string, key: string): any {
-  if (current === undefined || current === null) current = [];
-  if (Array.isArray(current)) {
-    for (const it of items) {
-      const same = current.find((x: any) => x[key] === it[key]);
-      if (!same) current.push(it);
-      else if (!sameJson(same, it)) throw new Error(`${where} already has an entry with ${key} "${it[key]}" that is not the org CA one; rename it`);
-    }
-    return current;
-  }
-  for (const it of items) {
-    const name = it.name;
-    const same = current[name];
-    if (!same) current[name] = it;
-    else if (!sameJson(same, it)) throw new Error(`${where} already has "${name}" and it is not the org CA one; rename it`);
-  }
-  return current;
+/**
+ * A z2jh field that is a list of `{ name, ... }` or a map from name to entry (z2jh accepts both for
+ * extraEnv, extraVolumes and extraVolumeMounts). `list` gives [name, entry] pairs; `write` puts the
+ * wired pairs back in the same form (a map when it was a map, else a list).
+ */
+function mapOrList(current: any, where: string) {
+  const isMap = current !== undefined && current !== null && !Array.isArray(current);
+  if (isMap && typeof current !== 'object') throw new Error(`z2jh values ${where} must be a list or a map, not ${JSON.stringify(current)}`);
+  const list: Array<[string, any]> = current === undefined || current === null ? []
+    : isMap ? Object.entries(current).map(([k, x]: [string, any]) => [(x && typeof x === 'object' && x.name) || k, stripName(x)])
+      : current.map((x: any) => [x.name, stripName(x)]);
+  return {
+    list,
+    write(wired: Array<[string, any]>, toMapEntry: (x: any) => any): any {
+      if (!isMap) return wired.map(([, x]) => x);
+      const out: any = { ...current };
+      for (const [name, x] of wired.slice(list.length)) out[name] = toMapEntry(x);
+      return out;
+    },
+  };
+}
+
+function stripName(x: any): any {
+  if (!x || typeof x !== 'object') return x;
+  const { name: _n, ...rest } = x;
+  return rest;
 }

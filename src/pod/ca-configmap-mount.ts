@@ -2,11 +2,14 @@ import * as path from 'node:path';
 import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { CaVariableEffect, CaVariables } from './ca-env';
-import { MergedCaInitContainer } from './merged-ca-init-container';
-import { describeObject, ensureEnv, ensureMount, ensureVolume } from './pod-patch';
-import { checkPointer, findTemplates, templatePathsFor } from './pod-templates';
+import { ICaPodWiring } from './merged-ca-init-container';
+import { templatePathsFor } from './pod-templates';
+import { wireObject, WiringDescription } from './pod-wiring';
 import { addSynthTransform } from './synth-hook';
 import { CaConfigMapRef, OrgCaBundle } from '../bundle/org-ca-bundle';
+import * as k8s from '../imports/k8s';
+import { METADATA } from '../util/metadata';
+import { checkDnsLabel, checkFileName, checkMountDir, checkPointer } from '../util/validate';
 
 /**
  * Options for mounting the bundle ConfigMap as it is (no merge).
@@ -94,7 +97,7 @@ export interface CaConfigMapMountOptions {
  * (Keycloak's KC_TRUSTSTORE_PATHS, Node's NODE_EXTRA_CA_CERTS); everything that replaces a pool
  * needs `MergedCaInitContainer`.
  */
-export class CaConfigMapMount {
+export class CaConfigMapMount implements ICaPodWiring {
   /** Wire `target` (a workload construct or an ApiObject). */
   public static addTo(target: IConstruct, bundle: OrgCaBundle, options: CaConfigMapMountOptions): CaConfigMapMount {
     const m = new CaConfigMapMount(bundle, options);
@@ -113,14 +116,9 @@ export class CaConfigMapMount {
   constructor(bundle: OrgCaBundle, options: CaConfigMapMountOptions) {
     this.bundle = bundle;
     this.opts = options;
-    this.volumeName = options.volumeName ?? 'org-ca-truststore';
-    const file = options.fileName ?? 'org-ca.pem';
-    if (!path.posix.isAbsolute(options.mountPath) || options.mountPath === '/') {
-      throw new Error(`mountPath "${options.mountPath}" must be an absolute directory other than "/"`);
-    }
-    if (!file || file.includes('/')) {
-      throw new Error(`fileName "${file}" must be a plain file name, e.g. "org-ca.pem"`);
-    }
+    this.volumeName = checkDnsLabel('volumeName', options.volumeName ?? 'org-ca-truststore');
+    checkMountDir('mountPath', options.mountPath, '/etc/org-ca');
+    const file = checkFileName('fileName', options.fileName ?? 'org-ca.pem', 'org-ca.pem');
     const vars = [...(options.directoryVariables ?? []), ...(options.fileVariables ?? [])];
     CaVariables._check(vars, 'variables');
     for (const v of vars) {
@@ -136,53 +134,56 @@ export class CaConfigMapMount {
   public applyTo(target: IConstruct): void {
     if (this.opts.enabled === false) return;
     const obj = ApiObject.of(target);
-    templatePathsFor(obj.apiVersion, obj.kind, obj.name, this.opts.podTemplatePaths);
-    addSynthTransform(obj, `configmap-mount:${this.volumeName}`, json => this.wireManifest(json));
+    const paths = templatePathsFor(obj.apiVersion, obj.kind, obj.name, this.opts.podTemplatePaths);
+    addSynthTransform(obj, `configmap-mount:${this.volumeName}`, json => {
+      wireObject(json, paths, this._describe(json.metadata?.namespace));
+      return json;
+    });
   }
 
   /** Returns a wired copy of a manifest object. */
   public wireManifest(manifest: any): any {
     if (this.opts.enabled === false) return manifest;
     const json = JSON.parse(JSON.stringify(manifest));
-    const where = describeObject(json);
     const paths = templatePathsFor(json.apiVersion, json.kind, json.metadata?.name, this.opts.podTemplatePaths);
-    for (const t of findTemplates(json, paths)) {
-      const spec = t.template.spec;
-      if (!spec || !Array.isArray(spec.containers) || spec.containers.length === 0) continue;
-      const at = `${where}${t.pointer ? ` at ${t.pointer}` : ''}`;
-      ensureVolume(spec, this.volume(json.metadata?.namespace), at, 'volumeName');
-      const apps = this.opts.containers ? spec.containers.filter((c: any) => this.opts.containers!.includes(c.name)) : spec.containers;
-      for (const c of apps) {
-        const cw = `${at} container "${c.name}"`;
-        ensureMount(c, this.volumeMount(), cw, 'mountPath');
-        for (const e of this.env()) ensureEnv(c, e, cw, new Set());
-      }
-      if (this.opts.rotationAnnotation ?? true) {
-        t.template.metadata = t.template.metadata ?? {};
-        t.template.metadata.annotations = { ...t.template.metadata.annotations, [MergedCaInitContainer.ROTATION_ANNOTATION]: this.bundle.sha256 };
-      }
-    }
+    wireObject(json, paths, this._describe(json.metadata?.namespace));
     return json;
   }
 
   /**
-   * The volume (JSON).
+   * The wiring description (data) for a pod in `namespace`.
+   * @internal
+   */
+  public _describe(namespace: string | undefined): WiringDescription {
+    return {
+      volumes: [k8s.toJson_Volume(this.volume(namespace))],
+      initContainers: [],
+      mounts: [k8s.toJson_VolumeMount(this.volumeMount())],
+      env: this.env().map(e => ({ name: e.name, value: e.value! })),
+      annotations: (this.opts.rotationAnnotation ?? true) ? { [METADATA.ROTATION_ANNOTATION]: this.bundle.sha256 } : undefined,
+      containers: this.opts.containers,
+      hints: { volume: () => 'volumeName', mount: 'mountPath', initContainer: 'volumeName' },
+    };
+  }
+
+  /**
+   * The volume.
    * @param namespace the pod's namespace
    * @default - the bundle's namespace-independent ConfigMap
    */
-  public volume(namespace?: string): any {
+  public volume(namespace?: string): k8s.Volume {
     const ref = this.opts.configMap ?? this.bundle.configMapFor(namespace);
     const items = [{ key: ref.key, path: path.posix.basename(this.filePath) }];
     return { name: this.volumeName, configMap: { name: ref.name, items, optional: this.opts.optional ?? true } };
   }
 
-  /** The volume mount (JSON). */
-  public volumeMount(): any {
+  /** The volume mount. */
+  public volumeMount(): k8s.VolumeMount {
     return { mountPath: this.opts.mountPath, name: this.volumeName, readOnly: true };
   }
 
-  /** The variables (JSON). */
-  public env(): any[] {
+  /** The variables. */
+  public env(): k8s.EnvVar[] {
     return [
       ...(this.opts.directoryVariables ?? []).map(name => ({ name, value: this.opts.mountPath })),
       ...(this.opts.fileVariables ?? []).map(name => ({ name, value: this.filePath })),

@@ -1,3 +1,5 @@
+import { checkEnvName } from '../util/validate';
+
 /**
  * What a CA variable does to its runtime's trust pool.
  */
@@ -20,7 +22,6 @@ const EFFECTS: Record<string, CaVariableEffect> = {
   KC_TRUSTSTORE_PATHS: CaVariableEffect.ADDS_TO_DEFAULT_POOL, // Keycloak 26 (Quarkus)
 };
 
-const ENV_NAME_RE = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
 
 /**
  * The catalogue of CA environment variables the library knows.
@@ -53,9 +54,7 @@ export class CaVariables {
   public static _check(names: string[], what: string): void {
     const seen = new Set<string>();
     for (const n of names) {
-      if (!ENV_NAME_RE.test(n)) {
-        throw new Error(`${what}: "${n}" is not a valid environment variable name`);
-      }
+      checkEnvName(what, n);
       if (n === 'JAVA_TOOL_OPTIONS') {
         throw new Error(`${what}: JAVA_TOOL_OPTIONS is managed by the java option (JavaTrust); do not list it`);
       }

@@ -1,9 +1,12 @@
 import { ApiObject, App, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { MergedCaInitContainer, MergedCaOptions } from './merged-ca-init-container';
-import { BUILTIN_TEMPLATE_PATHS, checkPointer, findTemplates, sniffPodTemplate } from './pod-templates';
+import { MergedCaInitContainer, PodWiringOptions } from './merged-ca-init-container';
+import { BUILTIN_TEMPLATE_PATHS, sniffPodTemplate } from './pod-templates';
+import { TemplateOutcome, wireObject } from './pod-wiring';
 import { addSynthTransform, beforeChartSynth } from './synth-hook';
 import { OrgCaBundle } from '../bundle/org-ca-bundle';
+import { METADATA } from '../util/metadata';
+import { checkPointer } from '../util/validate';
 
 /**
  * Where the pod templates of a kind live, for kinds the library does not know.
@@ -23,7 +26,7 @@ export interface PodTemplateLocation {
 /**
  * Options of `CaTrust.wireAll`.
  */
-export interface WireAllOptions extends MergedCaOptions {
+export interface WireAllOptions extends PodWiringOptions {
   /**
    * Only wire objects in these namespaces (objects without a namespace never match).
    *
@@ -97,12 +100,16 @@ export interface WiringReportEntry {
  * The result of `CaTrust.wireAll`: the report fills in when the charts are synthesized.
  */
 export class CaTrustWiring {
+  /** @internal */
+  public static _create(wiring: MergedCaInitContainer): CaTrustWiring {
+    return new CaTrustWiring(wiring);
+  }
+
   /** The wiring applied to each object. */
   public readonly wiring: MergedCaInitContainer;
   private readonly byPath = new Map<string, WiringReportEntry>();
 
-  /** @internal */
-  constructor(wiring: MergedCaInitContainer) {
+  private constructor(wiring: MergedCaInitContainer) {
     this.wiring = wiring;
   }
 
@@ -120,10 +127,7 @@ export class CaTrustWiring {
   }
 }
 
-/**
- * Label or annotation (value "true") that keeps `CaTrust.wireAll` off an object.
- */
-const OPT_OUT = 'cdk8s-org-ca/skip';
+const OPT_OUT = METADATA.OPT_OUT;
 
 /**
  * Whole-chart wiring.
@@ -140,8 +144,8 @@ export class CaTrust {
    * `failOnUnknownKinds`), never silently passed over.
    */
   public static wireAll(scope: IConstruct, bundle: OrgCaBundle, options: WireAllOptions = {}): CaTrustWiring {
-    const wiring = new MergedCaInitContainer(bundle, { ...options, podTemplatePaths: undefined });
-    const result = new CaTrustWiring(wiring);
+    const wiring = new MergedCaInitContainer(bundle, options);
+    const result = CaTrustWiring._create(wiring);
     if (!wiring.enabled) return result;
 
     const known = new Map<string, string[]>(Object.entries(BUILTIN_TEMPLATE_PATHS));
@@ -186,14 +190,13 @@ export class CaTrust {
             result._record({ ...entry, outcome: WiringOutcome.FILTERED_NAMESPACE, detail: `namespaces: ${options.namespaces.join(', ')}` });
             return json;
           }
-          const templates = findTemplates(json, paths);
-          if (!templates.some(t => Array.isArray(t.template.spec?.containers) && t.template.spec.containers.length > 0)) {
+          const outcomes = wireObject(json, paths, wiring._describe(ns));
+          if (!outcomes.some(o => o.outcome === TemplateOutcome.WIRED)) {
             result._record({ ...entry, outcome: WiringOutcome.NO_CONTAINERS, detail: 'no containers' });
-            return json;
+          } else {
+            result._record({ ...entry, outcome: WiringOutcome.WIRED, detail: outcomes.map(t => t.pointer || '/').join(', ') });
           }
-          const wired = wiring._wireAt(json, paths);
-          result._record({ ...entry, outcome: WiringOutcome.WIRED, detail: templates.map(t => t.pointer || '/').join(', ') });
-          return wired;
+          return json;
         });
       }
     };

@@ -39,13 +39,6 @@ export interface FoundTemplate {
   readonly template: any;
 }
 
-/** @internal */
-export function checkPointer(p: string, what: string): void {
-  if (p !== '' && !/^(\/[^/]+)+$/.test(p)) {
-    throw new Error(`${what}: "${p}" is not a JSON pointer (e.g. "/spec/template", "" for a Pod, "*" for every array element)`);
-  }
-}
-
 /** Resolves pointers (with `*`) against `json`; missing paths yield nothing. @internal */
 export function findTemplates(json: any, pointers: string[]): FoundTemplate[] {
   const out: FoundTemplate[] = [];

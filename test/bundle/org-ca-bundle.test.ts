@@ -20,7 +20,7 @@ describe('OrgCaBundle input', () => {
     expect(() => synth({ path: rootA.certFile, inline: rootA.certPem })).toThrow('only one of path or inline may be set');
   });
   test('neither path nor inline', () => {
-    expect(() => synth({})).toThrow(/set one of path \(a PEM or DER file\) or inline/);
+    expect(() => synth({})).toThrow(/set source for the org CA bundle: CaSource.fromFile\(path\) \(a PEM or DER file\) or CaSource.fromPem\(text\)/);
   });
   test('unreadable path names the path', () => {
     expect(() => synth({ path: '/nonexistent/org-ca.pem' })).toThrow(/cannot read the org CA bundle at path "\/nonexistent\/org-ca.pem" \(ENOENT\)/);
@@ -112,7 +112,7 @@ describe('trust-manager Bundle', () => {
 
   test.each([
     [{ name: 'Not_Valid' }, /Bundle name "Not_Valid" is not a valid Kubernetes name/],
-    [{ key: 'a/b' }, /ConfigMap key "a\/b" is invalid/],
+    [{ key: 'a/b' }, /trustManager.key "a\/b" is not a valid ConfigMap key/],
     [{ pkcs12: { key: 'ca-certificates.crt' } }, /trustManager.pkcs12.key "ca-certificates.crt" is the same as the PEM key/],
     [{ pkcs12: { key: 'x.p12' }, jks: { key: 'x.p12' } }, /pkcs12.key and trustManager.jks.key are both "x.p12"/],
   ])('bad option %o', (trustManager, err) => {
@@ -155,7 +155,7 @@ describe('plain ConfigMaps', () => {
   test.each([
     [{ namespaces: [] }, /namespaces is empty/],
     [{ namespaces: ['Bad_NS'] }, /namespace "Bad_NS" is not a valid Kubernetes name/],
-    [{ namespaces: ['a'], key: 'no spaces' }, /ConfigMap key "no spaces" is invalid/],
+    [{ namespaces: ['a'], key: 'no spaces' }, /ConfigMap key "no spaces" is not a valid ConfigMap key/],
   ])('bad ConfigMap options %o', (cm, err) => {
     expect(() => synth({ inline: rootA.certPem, configMaps: [cm] })).toThrow(err);
   });

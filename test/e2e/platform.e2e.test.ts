@@ -5,9 +5,10 @@ import * as YAML from 'yaml';
 import { clusterState, podsOf, problems, PodRun, runPod, singleuserPod, startServers } from './pod-runner';
 import { buildPlatform } from '../../examples/platform';
 import { CaTrust, JavaTrust, KeycloakTruststore, MergedCaInitContainer, OrgCaBundle } from '../../src';
-import { manifest, podSpec } from '../pod/fixtures';
 import { FIXTURE_DIR, fingerprintOf, fingerprintsIn, makeCa, makeLeaf } from '../util/certs';
+import { manifest, podSpec } from '../util/fixtures';
 import { cleanupSandboxes, hostDir, LAYOUTS, requireSandbox, runInImage } from '../util/sandbox';
+import { requireTools } from '../util/tools';
 
 const enabled = requireSandbox('end-to-end pod tests');
 const d = enabled ? describe : describe.skip;
@@ -110,7 +111,7 @@ d('image layouts and failure modes', () => {
     return Testing.synth(chart);
   }
 
-  test.each(['rhel', 'rhel9', 'alpine', 'opensuse', 'none'] as const)('%s image layout', async (layout) => {
+  test.each((['rhel', 'rhel9', 'alpine', 'opensuse', 'none'] as const).filter(l => requireTools(`end-to-end tests on the ${l} image layout`, [LAYOUTS[l].shell])))('%s image layout', async (layout) => {
     const objs = wiredApi();
     const r = await run(podsOf(objs)[0], layout, clusterState(objs, ['apps']));
     // an image without any system bundle cannot trust the public root (asserted below)
@@ -131,7 +132,7 @@ d('image layouts and failure modes', () => {
     expect(r.results.filter(x => x.endpoint === 'org' && x.mode === 'wired').every(x => !x.ok)).toBe(true);
   });
 
-  test('Java: KEYTOOL_IMPORT trust store works for a JVM client', async () => {
+  (enabled && requireTools('end-to-end Java trust store test', ['java', 'keytool']) ? test : test.skip)('Java: KEYTOOL_IMPORT trust store works for a JVM client', async () => {
     const chart = new Chart(Testing.app(), 'e2e', { namespace: 'apps' });
     const bundle = new OrgCaBundle(chart, 'ca', { inline: orgCa.certPem, printWarnings: false });
     MergedCaInitContainer.addTo(new ApiObject(chart, 'jvm', manifest('Deployment', 'jvm', podSpec({ containers: [{ name: 'jvm', image: 'jre', securityContext: { runAsUser: 1000 }, env: [{ name: 'JAVA_TOOL_OPTIONS', value: '-Xmx256m' }] }] }), 'apps')), bundle, { java: JavaTrust.KEYTOOL_IMPORT, variables: ['SSL_CERT_FILE'] });

@@ -4,19 +4,14 @@ import * as path from 'node:path';
 import { ApiObject, Chart, Cron, Include, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import * as YAML from 'yaml';
-import { KIND_FORMS, makeWorkload, manifest, podOf, podSpec } from './fixtures';
 import { CaTrust, OrgCaBundle, WiringOutcome } from '../../src';
 import { makeCa } from '../util/certs';
+import { KIND_FORMS, makeWorkload, manifest, podOf, podSpec, chartWithBundle } from '../util/fixtures';
 import { expectAllValid } from '../util/schema';
 
 const ca = makeCa('wireall-ca');
 
-function setup() {
-  const app = Testing.app();
-  const chart = new Chart(app, 'test');
-  const bundle = new OrgCaBundle(chart, 'ca', { inline: ca.certPem, printWarnings: false });
-  return { app, chart, bundle };
-}
+const setup = () => chartWithBundle(ca.certPem);
 
 const wiredNames = (objs: any[]) => objs.filter(o => o.kind !== 'Bundle' && o.kind !== 'Service' && o.spec && (() => {
   try {

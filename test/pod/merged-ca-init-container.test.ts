@@ -2,20 +2,16 @@ import * as fs from 'node:fs';
 import { ApiObject, Chart, JsonPatch, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import * as YAML from 'yaml';
-import { KIND_FORMS, makeWorkload, manifest, podOf, podSpec, templateMetaOf, workloadsOf } from './fixtures';
 import { CaVariables, JavaTrust, MergedCaInitContainer, MergedCaOptions, OrgCaBundle } from '../../src';
 import { MERGE_SCRIPT } from '../../src/pod/merge-script';
+import { propsOf } from '../util/api';
 import { makeCa } from '../util/certs';
+import { KIND_FORMS, makeWorkload, manifest, podOf, podSpec, templateMetaOf, workloadsOf, chartWithBundle } from '../util/fixtures';
 import { expectAllValid } from '../util/schema';
 
 const ca = makeCa('wiring-ca');
 
-function setup(namespace?: string, bundleProps: any = {}) {
-  const app = Testing.app();
-  const chart = new Chart(app, 'test', { namespace });
-  const bundle = new OrgCaBundle(chart, 'ca', { inline: ca.certPem, printWarnings: false, ...bundleProps });
-  return { app, chart, bundle };
-}
+const setup = (namespace?: string, bundleProps: any = {}) => chartWithBundle(ca.certPem, namespace, bundleProps);
 
 const yamlOf = (objs: any[]) => objs.map(o => YAML.stringify(o)).join('---\n');
 
@@ -228,53 +224,18 @@ describe('MergedCaInitContainer rules', () => {
     expectAllValid(objs);
     // every option is exercised here: adding one without coverage breaks this test
     const declared = Object.keys(options).sort();
-    const api = JSON.parse(fs.readFileSync(require.resolve('../../.jsii'), 'utf8'));
-    const props = api.types['cdk8s-org-ca.MergedCaOptions'].properties.map((p: any) => p.name).sort();
-    expect(declared).toEqual(props);
-  });
-
-  describe('Java', () => {
-    test('KEYTOOL_IMPORT appends to JAVA_TOOL_OPTIONS the container already sets', () => {
-      const { chart, bundle } = setup();
-      MergedCaInitContainer.addTo(new ApiObject(chart, 'd', manifest('Deployment', 'kc', podSpec({ containers: [{ name: 'app', image: 'jre', env: [{ name: 'JAVA_TOOL_OPTIONS', value: '-Xmx512m -XX:+UseG1GC' }] }] }))), bundle, { java: JavaTrust.KEYTOOL_IMPORT });
-      const pod = podOf(Testing.synth(chart).find(o => o.kind === 'Deployment'));
-      expect(pod.containers[0].env.find((e: any) => e.name === 'JAVA_TOOL_OPTIONS').value)
-        .toBe('-Xmx512m -XX:+UseG1GC -Djavax.net.ssl.trustStore=/etc/ssl/certs-extra/java-cacerts -Djavax.net.ssl.trustStorePassword=changeit');
-      expect(pod.initContainers.map((c: any) => c.name)).toEqual(['merge-ca-bundle', 'merge-ca-bundle-java']);
-    });
-
-    test('a conflicting trustStore option is an error', () => {
-      const { chart, bundle } = setup();
-      MergedCaInitContainer.addTo(new ApiObject(chart, 'd', manifest('Deployment', 'kc', podSpec({ containers: [{ name: 'app', image: 'jre', env: [{ name: 'JAVA_TOOL_OPTIONS', value: '-Djavax.net.ssl.trustStore=/other' }] }] }))), bundle, { java: JavaTrust.KEYTOOL_IMPORT });
-      expect(() => Testing.synth(chart)).toThrow(/already sets -Djavax.net.ssl.trustStore=\/other in JAVA_TOOL_OPTIONS/);
-    });
-
-    test('TRUST_MANAGER_PKCS12 mounts the projected trust store', () => {
-      const { chart, bundle } = setup(undefined, { trustManager: { useDefaultCAs: true, pkcs12: { key: 'truststore.p12', password: 'pw' } } });
-      MergedCaInitContainer.addTo(new ApiObject(chart, 'd', manifest('Deployment', 'kc')), bundle, { java: JavaTrust.TRUST_MANAGER_PKCS12 });
-      const objs = Testing.synth(chart);
-      const pod = podOf(objs.find(o => o.kind === 'Deployment'));
-      expect(pod.volumes).toContainEqual({ name: 'org-ca-java', configMap: { name: 'org-ca-bundle', items: [{ key: 'truststore.p12', path: 'truststore.p12' }], optional: true } });
-      expect(pod.containers[0].volumeMounts).toContainEqual({ name: 'org-ca-java', mountPath: '/var/run/org-ca/java', readOnly: true });
-      expect(pod.containers[0].env).toContainEqual({ name: 'JAVA_TOOL_OPTIONS', value: '-Djavax.net.ssl.trustStore=/var/run/org-ca/java/truststore.p12 -Djavax.net.ssl.trustStoreType=PKCS12 -Djavax.net.ssl.trustStorePassword=pw' });
-      expectAllValid(objs);
-    });
-
-    test('TRUST_MANAGER_PKCS12 without a pkcs12 trust store is an error naming the fix', () => {
-      const { bundle } = setup();
-      expect(() => new MergedCaInitContainer(bundle, { java: JavaTrust.TRUST_MANAGER_PKCS12 })).toThrow(/set trustManager.pkcs12 .* on the OrgCaBundle, or use JavaTrust.KEYTOOL_IMPORT/);
-    });
+    expect(declared).toEqual(propsOf('MergedCaOptions'));
   });
 
   test.each([
-    [{ initContainerName: 'Bad_Name' }, /initContainerName "Bad_Name" is not a valid name/],
+    [{ initContainerName: 'Bad_Name' }, /initContainerName "Bad_Name" is not a valid Kubernetes name/],
     [{ mergedDir: 'relative/dir' }, /mergedDir "relative\/dir" must be a normalised absolute directory/],
-    [{ mergedDir: '/etc/ssl/certs' }, /would hide the image's own system bundle/],
+    [{ mergedDir: '/etc/ssl/certs' }, /mergedDir "\/etc\/ssl\/certs" would hide what the image or Kubernetes keeps there/],
     [{ mergedFileName: 'a/b' }, /mergedFileName "a\/b" must be a plain file name/],
     [{ runAsUser: 0 }, /runAsUser 0 must be a positive UID/],
     [{ variables: ['NOT VALID'] }, /"NOT VALID" is not a valid environment variable name/],
     [{ variables: ['SSL_CERT_FILE'], extraVariables: ['SSL_CERT_FILE'] }, /"SSL_CERT_FILE" is listed twice/],
-    [{ variables: [] }, /variables is empty and java is NONE/],
+    [{ variables: [] }, /variables is empty and java is not set/],
     [{ sourceVolumeName: 'x', mergedVolumeName: 'x' }, /sourceVolumeName and mergedVolumeName are both "x"/],
     [{ podTemplatePaths: ['spec/template'] }, /"spec\/template" is not a JSON pointer/],
   ])('bad option %o', (opts, err) => {

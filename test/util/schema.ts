@@ -169,3 +169,37 @@ export function bundleCelProblems(b: any): string[] {
   }
   return p;
 }
+
+/** Validates z2jh values merged over the chart's 4.4.0 defaults against its values schema. */
+export function z2jhProblems(values: any): string[] {
+  const schema = YAML.parse(fs.readFileSync(schemaFile('z2jh-values.schema.yaml'), 'utf8'));
+  const defaults = YAML.parse(fs.readFileSync(schemaFile('z2jh-values-4.4.0.defaults.yaml'), 'utf8'));
+  const validate = new Ajv({ strict: false, allErrors: true }).compile(schema);
+  return validate(deepMerge(defaults, values)) ? [] : (validate.errors ?? []).map((e: any) => `${e.instancePath} ${e.message}`);
+}
+
+/** Validates keycloakx values key by key against the chart's values schema. */
+export function keycloakxProblems(values: any): string[] {
+  const schema = JSON.parse(fs.readFileSync(schemaFile('keycloakx-values.schema.json'), 'utf8'));
+  const ajv = new Ajv({ strict: false, allErrors: true });
+  const out: string[] = [];
+  for (const [k, val] of Object.entries(values)) {
+    if (!schema.properties[k]) {
+      out.push(`${k}: not a keycloakx value`);
+      continue;
+    }
+    const validate = ajv.compile(schema.properties[k]);
+    if (!validate(val)) out.push(...(validate.errors ?? []).map((e: any) => `${k}${e.instancePath} ${e.message}`));
+  }
+  return out;
+}
+
+function deepMerge(a: any, b: any): any {
+  if (b === undefined) return a;
+  if (a && b && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a) && !Array.isArray(b)) {
+    const out: any = { ...a };
+    for (const [k, v] of Object.entries(b)) out[k] = deepMerge(a[k], v);
+    return out;
+  }
+  return b;
+}

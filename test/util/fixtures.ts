@@ -1,12 +1,13 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ApiObject, Chart, Cron, Include } from 'cdk8s';
+import { ApiObject, Chart, Cron, Include, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import * as YAML from 'yaml';
+import { CaSource, OrgCaBundle, OrgCaBundleProps } from '../../src';
 
-export const KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob', 'Pod'] as const;
+const KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob', 'Pod'] as const;
 export type Kind = typeof KINDS[number];
 export type Form = 'plus' | 'raw' | 'include';
 
@@ -84,6 +85,13 @@ export function workloadsOf(objs: any[]): any[] {
   return objs.filter(o => KINDS.includes(o.kind));
 }
 
-export function newChart(app: any, namespace?: string) {
-  return new Chart(app, 'test', { namespace });
+/** An app, a chart (in `namespace`) and an OrgCaBundle of `certPem` in it (warnings silenced). */
+export function chartWithBundle(certPem: string, namespace?: string, bundleProps: Partial<OrgCaBundleProps> = {}) {
+  const app = Testing.app();
+  const chart = new Chart(app, 'test', { namespace });
+  const bundle = new OrgCaBundle(chart, 'ca', { source: CaSource.fromPem(certPem), printWarnings: false, ...bundleProps });
+  return { app, chart, bundle };
 }
+
+/** A container's variables as a name → value map. */
+export const envOf = (c: any): Record<string, string> => Object.fromEntries((c.env ?? []).map((e: any) => [e.name, e.value]));

@@ -1,0 +1,19 @@
+/**
+ * Metadata keys the library writes or reads, in one place.
+ * @internal
+ */
+export const METADATA = {
+  /** Annotation carrying the bundle's sha256 on pod templates and distribution objects. */
+  ROTATION_ANNOTATION: 'cdk8s-org-ca/bundle-sha256',
+  /** Label or annotation (value "true") that keeps whole-chart wiring off an object. */
+  OPT_OUT: 'cdk8s-org-ca/skip',
+  /** Annotation naming the merge image of an object (for Included YAML). */
+  MERGE_IMAGE: 'cdk8s-org-ca/merge-image',
+  /** Annotation listing variables to leave alone on an object (comma-separated). */
+  SKIP_VARIABLES: 'cdk8s-org-ca/skip-variables',
+  /** Argo CD sync wave. */
+  SYNC_WAVE: 'argocd.argoproj.io/sync-wave',
+  /** Label on every object the library creates. */
+  MANAGED_BY_LABEL: 'app.kubernetes.io/managed-by',
+  MANAGED_BY_VALUE: 'cdk8s-org-ca',
+} as const;

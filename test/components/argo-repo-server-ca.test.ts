@@ -1,0 +1,57 @@
+import { ApiObject, Testing } from 'cdk8s';
+import { ArgoRepoServerCa } from '../../src';
+import { makeCa } from '../util/certs';
+import { chartWithBundle, envOf, manifest, podSpec } from '../util/fixtures';
+import { expectAllValid } from '../util/schema';
+
+const ca = makeCa('argo-ca');
+
+function repoServer(chart: any, name = 'argocd-repo-server') {
+  return new ApiObject(chart, name, manifest('Deployment', name, podSpec({ containers: [{ name: 'repo', image: 'quay.io/argoproj/argocd:v2.14.2' }] })));
+}
+
+describe('ArgoRepoServerCa', () => {
+  test('GIVEN the repo-server WHEN applyTo THEN install-time argocd-org-ca under the component, merged into certs-combined', () => {
+    const { chart, bundle } = chartWithBundle(ca.certPem, 'argocd');
+    const argo = new ArgoRepoServerCa(chart, 'argo', { bundle, syncWave: -1 });
+    argo.applyTo(repoServer(chart));
+    const cm = argo.node.findAll().find(c => ApiObject.isApiObject(c) && (c as ApiObject).kind === 'ConfigMap');
+    expect(cm).toBeDefined(); // the component's own object lives under its scope
+    const objs = Testing.synth(chart);
+    const cmJson = objs.find(o => o.kind === 'ConfigMap' && o.metadata.name === 'argocd-org-ca');
+    expect(cmJson.metadata).toMatchObject({ namespace: 'argocd', annotations: { 'argocd.argoproj.io/sync-wave': '-1' } });
+    expect(Object.keys(cmJson.data)).toEqual(['ca.crt']);
+    expect(objs.find(o => o.metadata?.name === 'argocd-tls-certs-cm')).toBeUndefined();
+    const pod = objs.find(o => o.kind === 'Deployment').spec.template.spec;
+    expect(pod.initContainers[0].command.slice(-1)).toEqual([ArgoRepoServerCa.MERGED_FILE]);
+    expect(pod.volumes).toContainEqual({ name: 'org-ca', configMap: { name: 'argocd-org-ca', items: [{ key: 'ca.crt', path: 'org-ca.crt' }], optional: true } });
+    const f = ArgoRepoServerCa.MERGED_FILE;
+    expect(envOf(pod.containers[0])).toEqual({ SSL_CERT_FILE: f, GIT_SSL_CAINFO: f, CURL_CA_BUNDLE: f });
+    expectAllValid(objs);
+  });
+
+  test('patchRepoServer is the deprecated alias of applyTo', () => {
+    const a = chartWithBundle(ca.certPem, 'argocd');
+    new ArgoRepoServerCa(a.chart, 'argo', { bundle: a.bundle }).patchRepoServer(repoServer(a.chart));
+    const b = chartWithBundle(ca.certPem, 'argocd');
+    new ArgoRepoServerCa(b.chart, 'argo', { bundle: b.bundle }).applyTo(repoServer(b.chart));
+    expect(Testing.synth(a.chart)).toEqual(Testing.synth(b.chart));
+  });
+
+  test('refuses anything but the repo-server Deployment', () => {
+    const { chart, bundle } = chartWithBundle(ca.certPem);
+    const ctl = new ApiObject(chart, 'ctl', { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'argocd-application-controller' }, spec: {} });
+    expect(() => new ArgoRepoServerCa(chart, 'argo', { bundle, repoServer: ctl })).toThrow(/only wires the Argo CD repo-server Deployment, not StatefulSet "argocd-application-controller"/);
+  });
+
+  test('helmValues: the four repoServer keys as plain JSON, with the image; an empty image is an error', () => {
+    const { chart, bundle } = chartWithBundle(ca.certPem);
+    const argo = new ArgoRepoServerCa(chart, 'argo', { bundle });
+    const v = argo.helmValues('quay.io/argoproj/argocd:v2.14.2');
+    expect(Object.keys(v.repoServer).sort()).toEqual(['env', 'initContainers', 'volumeMounts', 'volumes']);
+    expect(v.repoServer.initContainers[0].image).toBe('quay.io/argoproj/argocd:v2.14.2');
+    expect(v.repoServer.initContainers[0].resources.limits).toEqual({ cpu: '100m', memory: '64Mi' });
+    expect(v.repoServer.env.map((e: any) => e.name)).toEqual(ArgoRepoServerCa.VARIABLES);
+    expect(() => argo.helmValues('')).toThrow(/pass the repo-server image/);
+  });
+});

@@ -1,0 +1,52 @@
+import { ApiObject, Testing } from 'cdk8s';
+import { RayClusterCa } from '../../src';
+import { makeCa } from '../util/certs';
+import { chartWithBundle, envOf } from '../util/fixtures';
+import { expectAllValid } from '../util/schema';
+
+const ca = makeCa('ray-ca');
+
+function rayCluster(chart: any) {
+  const group = (n: string) => ({ groupName: n, minReplicas: 0, maxReplicas: 1, rayStartParams: {}, template: { spec: { containers: [{ name: n, image: 'rayproject/ray:2.41.0' }] } } });
+  return new ApiObject(chart, 'rc', {
+    apiVersion: 'ray.io/v1',
+    kind: 'RayCluster',
+    metadata: { name: 'r' },
+    spec: { headGroupSpec: { rayStartParams: {}, template: { spec: { containers: [{ name: 'h', image: 'rayproject/ray:2.41.0' }] } } }, workerGroupSpecs: [group('cpu'), group('gpu')] },
+  });
+}
+
+describe('RayClusterCa', () => {
+  test('GIVEN the trust-manager projection WHEN applyTo THEN head and every worker group merge into /shared/combined-ca.crt with its key', () => {
+    const { chart, bundle } = chartWithBundle(ca.certPem, 'ray');
+    new RayClusterCa(bundle).applyTo(rayCluster(chart));
+    const objs = Testing.synth(chart);
+    const rc = objs.find(o => o.kind === 'RayCluster');
+    const templates = [rc.spec.headGroupSpec.template, ...rc.spec.workerGroupSpecs.map((w: any) => w.template)];
+    expect(templates).toHaveLength(3);
+    for (const t of templates) {
+      expect(t.spec.initContainers[0].command.slice(-1)).toEqual([RayClusterCa.MERGED_FILE]);
+      expect(t.spec.volumes[0].configMap.items).toEqual([{ key: 'ca-certificates.crt', path: 'org-ca.crt' }]);
+      expect(envOf(t.spec.containers[0])).toEqual(Object.fromEntries(RayClusterCa.VARIABLES.map(v => [v, RayClusterCa.MERGED_FILE])));
+    }
+    expectAllValid(objs);
+  });
+
+  test('plain ConfigMap in the Ray namespace: default name org-ca-bundle, key ca.crt (addTo shorthand)', () => {
+    const { chart, bundle } = chartWithBundle(ca.certPem, 'ray', { configMaps: [{ namespaces: ['ray'] }] });
+    const r = RayClusterCa.addTo(rayCluster(chart), bundle);
+    expect(r).toBeInstanceOf(RayClusterCa);
+    const objs = Testing.synth(chart);
+    const out = objs.find(o => o.kind === 'RayCluster');
+    expect(out.spec.workerGroupSpecs[0].template.spec.volumes[0].configMap).toEqual({ name: 'org-ca-bundle', items: [{ key: 'ca.crt', path: 'org-ca.crt' }], optional: true });
+    expectAllValid(objs);
+  });
+
+  test('disabled: byte-for-byte unchanged', () => {
+    const a = chartWithBundle(ca.certPem, 'ray');
+    rayCluster(a.chart);
+    const b = chartWithBundle(ca.certPem, 'ray');
+    new RayClusterCa(b.bundle, { enabled: false }).applyTo(rayCluster(b.chart));
+    expect(Testing.synth(b.chart)).toEqual(Testing.synth(a.chart));
+  });
+});

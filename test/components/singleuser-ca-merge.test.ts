@@ -1,0 +1,90 @@
+import { Yaml } from 'cdk8s';
+import { SingleuserCaMerge } from '../../src';
+import { makeCa } from '../util/certs';
+import { chartWithBundle, envOf } from '../util/fixtures';
+import { z2jhProblems } from '../util/schema';
+
+const ca = makeCa('singleuser-ca');
+const bundle = () => chartWithBundle(ca.certPem, undefined, { trustManager: { name: 'nebari-trust-bundle' } }).bundle;
+const base = { singleuser: { image: { name: 'jupyter/base', tag: '1' } } };
+const F = SingleuserCaMerge.MERGED_FILE;
+
+describe('SingleuserCaMerge', () => {
+  test('GIVEN map-form values WHEN wired THEN merge first, five variables, optional mount, schema-valid', () => {
+    const v = new SingleuserCaMerge(bundle()).helmValues({
+      singleuser: { ...base.singleuser, initContainers: [{ name: 'pull', image: 'x', command: ['sh', '-c', 'pixi install'] }] },
+    });
+    expect(v.singleuser.initContainers.map((c: any) => c.name)).toEqual(['merge-ca-bundle', 'pull']);
+    expect(v.singleuser.initContainers[0].image).toBe('jupyter/base:1');
+    expect(v.singleuser.extraEnv).toEqual({ REQUESTS_CA_BUNDLE: F, SSL_CERT_FILE: F, NODE_EXTRA_CA_CERTS: F, CURL_CA_BUNDLE: F, GIT_SSL_CAINFO: F });
+    expect(envOf(v.singleuser.initContainers[1])).toMatchObject({ SSL_CERT_FILE: F });
+    expect(v.singleuser.storage.extraVolumes).toContainEqual({ name: 'org-ca', configMap: { name: 'nebari-trust-bundle', items: [{ key: 'ca-certificates.crt', path: 'org-ca.crt' }], optional: true } });
+    expect(v.singleuser.storage.extraVolumeMounts).toEqual([{ name: 'org-ca-merged', mountPath: '/etc/ssl/certs-extra', readOnly: true }]);
+    expect(z2jhProblems(v)).toEqual([]);
+  });
+
+  test('disabled: values come back unchanged, byte for byte', () => {
+    const user = { singleuser: { image: { name: 'x', tag: 'y' }, extraEnv: { A: 'b' } }, hub: { config: {} } };
+    const before = Yaml.stringify(user);
+    expect(Yaml.stringify(new SingleuserCaMerge(bundle(), { enabled: false }).helmValues(user))).toBe(before);
+  });
+
+  test('appends to list-form env and volumes; a conflicting variable is an error naming skipVariables', () => {
+    const m = new SingleuserCaMerge(bundle());
+    const v = m.helmValues({ singleuser: { ...base.singleuser, extraEnv: [{ name: 'X', value: '1' }], storage: { extraVolumes: [{ name: 'data', emptyDir: {} }] } } });
+    expect(v.singleuser.extraEnv[0]).toEqual({ name: 'X', value: '1' });
+    expect(v.singleuser.extraEnv).toHaveLength(6);
+    expect(v.singleuser.storage.extraVolumes.map((x: any) => x.name)).toEqual(['data', 'org-ca', 'org-ca-merged']);
+    expect(z2jhProblems(v)).toEqual([]);
+    expect(() => m.helmValues({ singleuser: { ...base.singleuser, extraEnv: { SSL_CERT_FILE: '/mine' } } }))
+      .toThrow(/z2jh values singleuser container "notebook" already sets SSL_CERT_FILE to "\/mine".*skipVariables/);
+    const kept = new SingleuserCaMerge(bundle(), { skipVariables: ['SSL_CERT_FILE'] }).helmValues({ singleuser: { ...base.singleuser, extraEnv: { SSL_CERT_FILE: '/mine' } } });
+    expect(kept.singleuser.extraEnv.SSL_CERT_FILE).toBe('/mine');
+  });
+
+  test('map-form extraVolumes keep their form; a different volume under our name is an error', () => {
+    const m = new SingleuserCaMerge(bundle());
+    const v = m.helmValues({ singleuser: { ...base.singleuser, storage: { extraVolumes: { data: { emptyDir: {} } } } } });
+    expect(Object.keys(v.singleuser.storage.extraVolumes)).toEqual(['data', 'org-ca', 'org-ca-merged']);
+    expect(v.singleuser.storage.extraVolumes['org-ca-merged']).toEqual({ emptyDir: {} });
+    expect(() => m.helmValues({ singleuser: { ...base.singleuser, storage: { extraVolumes: [{ name: 'org-ca', emptyDir: {} }] } } }))
+      .toThrow(/a volume named "org-ca" already exists and is not the org CA volume/);
+  });
+
+  test('wireInitContainers names one init container; a name that is not there is an error', () => {
+    const inits = [{ name: 'a', image: 'x' }, { name: 'b', image: 'x' }];
+    const v = new SingleuserCaMerge(bundle(), { wireInitContainers: ['b'] }).helmValues({ singleuser: { ...base.singleuser, initContainers: inits } });
+    expect(v.singleuser.initContainers[1].env).toBeUndefined();
+    expect(envOf(v.singleuser.initContainers[2])).toMatchObject({ SSL_CERT_FILE: F });
+    expect(() => new SingleuserCaMerge(bundle(), { wireInitContainers: ['c'] }).helmValues({ singleuser: { ...base.singleuser, initContainers: inits } }))
+      .toThrow(/lists init container "c" to wire, which is not an init container of this pod \(a, b\)/);
+  });
+
+  test('idempotent on its own output', () => {
+    const m = new SingleuserCaMerge(bundle());
+    const once = m.helmValues(base);
+    expect(m.helmValues(once)).toEqual(once);
+  });
+
+  test('values() is the deprecated alias of helmValues()', () => {
+    const m = new SingleuserCaMerge(bundle());
+    expect(m.values(base)).toEqual(m.helmValues(base));
+  });
+
+  test('no image anywhere is an error naming the fix', () => {
+    expect(() => new SingleuserCaMerge(bundle()).helmValues({})).toThrow(/set image, or singleuser.image.name and singleuser.image.tag/);
+  });
+
+  test('warns when a restricted namespace keeps the privileged block-cloud-metadata init container', () => {
+    const spy = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      const m = new SingleuserCaMerge(bundle(), { namespaceLabels: { 'pod-security.kubernetes.io/enforce': 'restricted' } });
+      m.helmValues(base);
+      expect(m.warnings).toEqual([expect.stringMatching(/block-cloud-metadata .* set it to false/)]);
+      m.helmValues({ singleuser: { ...base.singleuser, cloudMetadata: { blockWithIptables: false, ip: '169.254.169.254' } } });
+      expect(m.warnings).toEqual([]);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+});

@@ -1,0 +1,42 @@
+/* Optional tools the tests run (busybox, dash, keytool, the end-to-end TLS clients). On a machine
+ * without one, the tests that need it skip with the reason printed; in CI (CI set) a missing tool
+ * fails the suite, because .ci/run installs every one of them. */
+import { execFileSync } from 'node:child_process';
+
+const seen = new Map<string, boolean>();
+const reported = new Set<string>();
+
+/** Whether `tool` is on PATH. */
+export function haveTool(tool: string): boolean {
+  let ok = seen.get(tool);
+  if (ok === undefined) {
+    try {
+      execFileSync('sh', ['-c', 'command -v "$1"', 'sh', tool], { stdio: 'ignore' });
+      ok = true;
+    } catch {
+      ok = false;
+    }
+    seen.set(tool, ok);
+  }
+  return ok;
+}
+
+/**
+ * True when every tool is on PATH. Otherwise: in CI throws (the suite fails, naming the tools);
+ * elsewhere prints `skipping <what>: <tools> not on PATH` once and returns false.
+ */
+export function requireTools(what: string, tools: string[]): boolean {
+  const missing = tools.filter(t => !haveTool(t));
+  if (missing.length === 0) return true;
+  const why = `${missing.join(', ')} not on PATH`;
+  if (process.env.CI) {
+    throw new Error(`${what} must run in CI but cannot: ${why} (.ci/run installs them)`);
+  }
+  const line = `skipping ${what}: ${why}`;
+  if (!reported.has(line)) {
+    reported.add(line);
+    // eslint-disable-next-line no-console
+    console.log(line);
+  }
+  return false;
+}
