@@ -90,7 +90,17 @@ export function buildPlatform(app: App, caPath: string): Record<string, string> 
   new kplus.CronJob(apps, 'report', { metadata: { name: 'report' }, schedule: Cron.daily(), containers: [{ name: 'report', image: IMAGES.cron }] });
   CaTrust.wireAll(apps, ca);
 
-  // 6. JupyterHub (z2jh) values: the merge before the package-pull init container.
+  // 6. OpenShift: restricted-v2 assigns each pod a UID from the namespace's range (GID 0) and refuses
+  //    a fixed runAsUser, so the init containers set none (`openShift: true`).
+  const openshift = new Chart(app, 'payments', { namespace: 'payments' });
+  new kplus.Deployment(openshift, 'ledger', {
+    metadata: { name: 'ledger' },
+    containers: [{ name: 'ledger', image: IMAGES.app, portNumber: 8080, securityContext: { ensureNonRoot: true, user: undefined, group: undefined } }],
+    securityContext: { ensureNonRoot: true, user: undefined, group: undefined },
+  });
+  CaTrust.wireAll(openshift, ca, { openShift: true });
+
+  // 7. JupyterHub (z2jh) values: the merge before the package-pull init container.
   const singleuser = new SingleuserCaMerge(ca, { namespace: 'jupyterhub' });
   const z2jh = singleuser.helmValues({
     singleuser: {

@@ -2,12 +2,26 @@ import { ApiObject } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { OrgCaBundle } from '../bundle/org-ca-bundle';
 import * as k8s from '../imports/k8s';
-import { ICaPodWiring, MergedCaInitContainer } from '../pod/merged-ca-init-container';
+import { ICaPodWiring, MergedCaInitContainer, OnInvalidBundle } from '../pod/merged-ca-init-container';
 
 /**
  * Properties of `ArgoRepoServerCa`.
  */
 export interface ArgoRepoServerCaProps {
+  /**
+   * Set no runAsUser/runAsGroup on the merge init container (OpenShift assigns them).
+   *
+   * @default false
+   */
+  readonly openShift?: boolean;
+
+  /**
+   * What the merge does when the org CA in the pod holds no valid certificate.
+   *
+   * @default OnInvalidBundle.DEGRADE
+   */
+  readonly onInvalidBundle?: OnInvalidBundle;
+
   /** The org CA. */
   readonly bundle: OrgCaBundle;
 
@@ -85,6 +99,8 @@ export class ArgoRepoServerCa extends Construct implements ICaPodWiring {
       mergedDir: '/etc/ssl/certs-combined',
       mergedFileName: 'ca-bundle.crt',
       variables: ArgoRepoServerCa.VARIABLES,
+      openShift: props.openShift,
+      onInvalidBundle: props.onInvalidBundle,
       configMap,
     });
     if (props.repoServer) this.applyTo(props.repoServer);

@@ -1,11 +1,25 @@
 import { IConstruct } from 'constructs';
 import { CaConfigMapRef, OrgCaBundle } from '../bundle/org-ca-bundle';
-import { ICaPodWiring, MergedCaInitContainer } from '../pod/merged-ca-init-container';
+import { ICaPodWiring, MergedCaInitContainer, OnInvalidBundle } from '../pod/merged-ca-init-container';
 
 /**
  * Options of `RayClusterCa`.
  */
 export interface RayClusterCaOptions {
+  /**
+   * Set no runAsUser/runAsGroup on the merge init container (OpenShift assigns them).
+   *
+   * @default false
+   */
+  readonly openShift?: boolean;
+
+  /**
+   * What the merge does when the org CA in the pod holds no valid certificate.
+   *
+   * @default OnInvalidBundle.DEGRADE
+   */
+  readonly onInvalidBundle?: OnInvalidBundle;
+
   /**
    * ConfigMap to merge. Taken from the bundle by default, so pointing Ray at trust-manager's
    * projection gets its key (`ca-certificates.crt`) right, and plain ConfigMaps theirs (`ca.crt`).
@@ -56,6 +70,8 @@ export class RayClusterCa implements ICaPodWiring {
     this.wiring = new MergedCaInitContainer(bundle, {
       enabled: options.enabled,
       image: options.image,
+      openShift: options.openShift,
+      onInvalidBundle: options.onInvalidBundle,
       configMap: options.configMap,
       mergedDir: '/shared',
       mergedFileName: 'combined-ca.crt',

@@ -1,11 +1,25 @@
 import { CaConfigMapRef, OrgCaBundle } from '../bundle/org-ca-bundle';
-import { MergedCaInitContainer } from '../pod/merged-ca-init-container';
+import { MergedCaInitContainer, OnInvalidBundle } from '../pod/merged-ca-init-container';
 import { wirePodTemplate } from '../pod/pod-wiring';
 
 /**
  * Properties of `SingleuserCaMerge`.
  */
 export interface SingleuserCaMergeProps {
+  /**
+   * Set no runAsUser/runAsGroup on the merge init container (OpenShift assigns them).
+   *
+   * @default false
+   */
+  readonly openShift?: boolean;
+
+  /**
+   * What the merge does when the org CA in the pod holds no valid certificate.
+   *
+   * @default OnInvalidBundle.DEGRADE
+   */
+  readonly onInvalidBundle?: OnInvalidBundle;
+
   /**
    * Wire at all. Disabled returns the user's values unchanged.
    *
@@ -85,6 +99,8 @@ export class SingleuserCaMerge {
       enabled: props.enabled,
       configMap: props.configMap,
       skipVariables: props.skipVariables,
+      openShift: props.openShift,
+      onInvalidBundle: props.onInvalidBundle,
       mergedDir: '/etc/ssl/certs-extra',
       mergedFileName: 'ca-bundle.crt',
     });

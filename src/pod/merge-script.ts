@@ -21,8 +21,40 @@ export const SYSTEM_BUNDLE_CANDIDATES = [
 ];
 
 /**
- * Kept short on purpose: it is inlined into every wired pod, and YAML output is most of the synth
- * cost (see BENCHMARKS.md). `e` reports a failed write, removes the temp file and exits 1.
+ * Copies the well-formed certificate blocks of the org CA file `$1` to the end of `$o`, using only
+ * shell built-ins (`read`, `case`, `printf`, arithmetic; no awk, sed or grep, which minimal images
+ * may lack). A block is kept when it is a `-----BEGIN CERTIFICATE-----` line, base64 lines, and an
+ * `-----END CERTIFICATE-----` line, and its base64 is a DER SEQUENCE with a two-byte length
+ * (`MI[IJKL]…`, every certificate from 256 bytes to 16 KiB) exactly as long as its header states;
+ * anything else (a stray line, a block cut short, a line lost in the middle, a BEGIN with no END)
+ * is dropped and counted. Each kept block is handed to `w` (in $b: BEGIN and body, $l: END, $k: its
+ * number). Sets k (kept) and d (dropped). CR line ends are accepted.
+ * @internal
+ */
+export const VALID_BLOCKS = [
+  'k=0;d=0;b=;n=0;r=$(printf \'\\r\');A=ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/',
+  'v(){ x=${A%%"$1"*};echo ${#x};}',
+  'c(){ [ $((n%4)) = 0 ]||return 1;case $h in MI[IJKL]*);;*)return 1;;esac',
+  ' t=${h#??};p=${t%"${t#?}"};t=${t#?};q=${t%"${t#?}"};t=${t#?};y=${t%"${t#?}"};t=${t#?};z=${t%"${t#?}"}',
+  ' L=$(( ($(v $p)%4*64+$(v $q))*256+$(v $y)*4+$(v $z)/16+4 ));[ $(((L+2)/3*4)) = $n ];}',
+  'while IFS= read -r l||[ "$l" ];do l=${l%"$r"}',
+  ' case $l in',
+  ' "-----BEGIN CERTIFICATE-----")[ "$b" ]&&d=$((d+1));b=$l;n=0;h=;;',
+  ' "-----END CERTIFICATE-----")if [ "$b" ]&&[ $n -gt 0 ]&&c;then k=$((k+1));w;elif [ "$b" ];then d=$((d+1));fi;b=;;',
+  ' *)if [ "$b" ];then case $l in ""|*[!A-Za-z0-9+/=]*)d=$((d+1));b=;;*)b="$b',
+  '$l";[ "$h" ]||h=$l;n=$((n+${#l}));;esac;fi;;',
+  ' esac',
+  'done<"$1";[ "$b" ]&&d=$((d+1))',
+].join('\n');
+
+/**
+ * The merge: `sh -c MERGE_SCRIPT merge-ca-bundle ORG_CA_FILE MERGED_FILE [fail]`.
+ *
+ * The system bundle is copied as it is (the image's own, trusted); the org CA file is filtered by
+ * VALID_BLOCKS. What it kept and dropped is printed; a dropped block is a warning on stderr. When
+ * the org file is there but holds no valid certificate, the pod still starts with the system
+ * bundle and says so on stderr, or, with `fail` as the third argument, the init container exits 1.
+ * `e` reports a failed write, removes the temp file and exits 1.
  * @internal
  */
 export const MERGE_SCRIPT = [
@@ -31,42 +63,58 @@ export const MERGE_SCRIPT = [
   'e(){ echo "merge-ca-bundle: cannot write $o${1-}">&2;rm -f "$o";exit 1;}',
   '(:>"$o")2>/dev/null||e " (is the merged volume mounted and writable?)"',
   'u="no system bundle found";if [ "$s" ];then { cat $s;echo;}>>"$o"||e;u="system bundle $s";fi',
-  'if [ -r "$1" ]&&[ -s "$1" ];then { cat "$1";echo;}>>"$o"||e;u="$u + org CA $1";else u="$u + no org CA (optional ConfigMap missing: $1)";fi',
+  'if [ -r "$1" ]&&[ -s "$1" ];then',
+  'w(){ printf \'%s\\n%s\\n\' "$b" "$l">>"$o"||e;}',
+  VALID_BLOCKS,
+  'u="$u + org CA $1 ($k certificate(s) kept, $d malformed block(s) dropped)"',
+  '[ $d = 0 ]||echo "merge-ca-bundle: warning: dropped $d malformed block(s) of $1">&2',
+  'if [ $k = 0 ];then [ "${3-}" = fail ]&&{ echo "merge-ca-bundle: $1 holds no valid certificate; failing (onInvalidBundle: FAIL)">&2;rm -f "$o";exit 1;}',
+  'echo "merge-ca-bundle: warning: $1 holds no valid certificate: the org CA is NOT trusted, using the system bundle only">&2;fi',
+  'else u="$u + no org CA (optional ConfigMap missing: $1)";fi',
   'chmod 644 "$o";mv -f "$o" "$2"||e;echo "merge-ca-bundle: wrote $2 from $u"',
 ].join('\n');
 
 /**
- * Builds a JVM trust store: a copy of the image's own `cacerts` with every org CA certificate
- * imported (`keytool`), written to `$2`. `sh -c SCRIPT merge-ca-truststore ORG_CA_FILE OUT PASSWORD`.
- * Each certificate of the bundle is imported separately (keytool imports one per call).
+ * Builds a JVM trust store: a copy of the image's own `cacerts` with every well-formed org CA
+ * certificate imported (`keytool`), written to `$2`.
+ * `sh -c SCRIPT merge-ca-truststore ORG_CA_FILE OUT PASSWORD [fail]`. The org file is filtered by
+ * VALID_BLOCKS as in the merge: malformed blocks are dropped with a warning; no valid certificate
+ * keeps the JVM's own roots (with a warning), or fails with `fail`.
  *
  * @internal
  */
 export const KEYTOOL_SCRIPT = [
   'set -u',
-  'org="$1"; out="$2"; pass="$3"; tmp="$out.tmp.$$"; work="$out.d.$$"',
-  'if ! command -v keytool >/dev/null 2>&1; then echo "merge-ca-truststore: no keytool in this image; use a JDK/JRE image or JavaTrust.TRUST_MANAGER_PKCS12" >&2; exit 1; fi',
+  'org="$1"; out="$2"; pass="$3"; fl="${4-}"; tmp="$out.tmp.$$"; work="$out.d.$$"',
+  'e(){ echo "merge-ca-truststore: cannot write $work" >&2; rm -rf "$tmp" "$work"; exit 1; }',
+  'if ! command -v keytool >/dev/null 2>&1; then echo "merge-ca-truststore: no keytool in this image; use a JDK/JRE image or JavaTrust.trustManagerPkcs12()" >&2; exit 1; fi',
   'jh="${JAVA_HOME:-}"',
   'if [ -z "$jh" ]; then kt=$(readlink -f "$(command -v keytool)" 2>/dev/null || command -v keytool); jh="${kt%/bin/keytool}"; fi',
   'src=""',
   'for f in "$jh/lib/security/cacerts" "$jh/jre/lib/security/cacerts" /etc/ssl/certs/java/cacerts /etc/pki/ca-trust/extracted/java/cacerts /etc/pki/java/cacerts; do',
   '  if [ -r "$f" ] && [ -s "$f" ]; then src="$f"; break; fi',
   'done',
-  'rm -rf "$tmp" "$work"; mkdir -p "$work" || { echo "merge-ca-truststore: cannot write $work" >&2; exit 1; }',
-  'if [ -n "$src" ]; then cp "$src" "$tmp" || { echo "merge-ca-truststore: cannot write $tmp" >&2; exit 1; }; used="JVM cacerts $src"; else used="no JVM cacerts found (new store)"; fi',
-  'n=0',
+  'rm -rf "$tmp" "$work"; mkdir -p "$work" || e',
+  'if [ -n "$src" ]; then cp "$src" "$tmp" || e; used="JVM cacerts $src"; else used="no JVM cacerts found (new store)"; fi',
+  'k=0; d=0',
   'if [ -r "$org" ] && [ -s "$org" ]; then',
-  '  while IFS= read -r line || [ -n "$line" ]; do',
-  '    case "$line" in *"-----BEGIN CERTIFICATE-----"*) n=$((n+1)); : > "$work/$n.pem";; esac',
-  '    if [ "$n" -gt 0 ]; then printf "%s\\n" "$line" >> "$work/$n.pem"; fi',
-  '  done < "$org"',
+  'w(){ printf \'%s\\n%s\\n\' "$b" "$l" > "$work/$k.pem" || e; }',
+  'set -- "$org"',
+  'set +u',
+  VALID_BLOCKS,
+  'set -u',
+  '[ "$d" = 0 ] || echo "merge-ca-truststore: warning: dropped $d malformed block(s) of $org" >&2',
+  'if [ "$k" = 0 ]; then',
+  '  if [ "$fl" = fail ]; then echo "merge-ca-truststore: $org holds no valid certificate; failing (onInvalidBundle: FAIL)" >&2; rm -rf "$tmp" "$work"; exit 1; fi',
+  '  echo "merge-ca-truststore: warning: $org holds no valid certificate: the org CA is NOT trusted, keeping the JVM roots only" >&2',
+  'fi',
   'fi',
   'i=1',
-  'while [ "$i" -le "$n" ]; do',
+  'while [ "$i" -le "$k" ]; do',
   '  if ! keytool -importcert -noprompt -alias "org-ca-$i" -file "$work/$i.pem" -keystore "$tmp" -storepass "$pass" >/dev/null 2>"$work/err"; then cat "$work/err" >&2; rm -rf "$tmp" "$work"; echo "merge-ca-truststore: keytool could not import certificate $i of $org" >&2; exit 1; fi',
   '  i=$((i+1))',
   'done',
   'rm -rf "$work"; chmod 0644 "$tmp" 2>/dev/null',
   'if ! mv -f "$tmp" "$out"; then rm -f "$tmp"; echo "merge-ca-truststore: cannot write $out" >&2; exit 1; fi',
-  'echo "merge-ca-truststore: wrote $out from $used + $n org CA certificate(s)"',
+  'echo "merge-ca-truststore: wrote $out from $used + $k org CA certificate(s) ($d malformed block(s) dropped)"',
 ].join('\n');

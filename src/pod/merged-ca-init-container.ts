@@ -26,6 +26,21 @@ export interface ICaPodWiring {
 }
 
 /**
+ * What the merge init container does when the org CA it finds in the pod holds no valid
+ * certificate (a damaged ConfigMap: a hand edit, a bad sync, a truncated write).
+ */
+export enum OnInvalidBundle {
+  /**
+   * Start the pod with the image's system bundle only, and say so on stderr: public TLS keeps
+   * working, calls to org endpoints fail. Malformed blocks next to valid ones are always dropped
+   * with a warning.
+   */
+  DEGRADE = 'DEGRADE',
+  /** Fail the init container, so the pod does not start until the bundle is fixed. */
+  FAIL = 'FAIL',
+}
+
+/**
  * Options for wiring the org CA into pods, shared by one workload (`MergedCaInitContainer`) and
  * whole-chart wiring (`CaTrust.wireAll`).
  */
@@ -118,11 +133,30 @@ export interface PodWiringOptions {
   readonly mergedVolumeName?: string;
 
   /**
-   * UID (and GID) the init containers run as. Must be non-zero (Pod Security "restricted").
+   * UID (and GID) the init containers run as. Must be non-zero (Pod Security "restricted"). A pod
+   * whose own securityContext sets `runAsUser` keeps it: the init containers then set none and
+   * inherit the pod's.
    *
-   * @default 65534
+   * @default 65534, unless the pod sets runAsUser or `openShift` is true
    */
   readonly runAsUser?: number;
+
+  /**
+   * Set no `runAsUser`/`runAsGroup` on the library's init containers, for OpenShift: its
+   * restricted-v2 SCC assigns every pod a UID from the namespace's range (and GID 0) and refuses a
+   * fixed UID outside it. `runAsNonRoot: true` and the rest of the restricted profile stay; what
+   * the merge writes is readable by any UID.
+   *
+   * @default false
+   */
+  readonly openShift?: boolean;
+
+  /**
+   * What the merge does when the org CA file in the pod holds no valid certificate.
+   *
+   * @default OnInvalidBundle.DEGRADE
+   */
+  readonly onInvalidBundle?: OnInvalidBundle;
 
   /**
    * Only these app containers get the variables and mount.
@@ -245,6 +279,9 @@ export class MergedCaInitContainer implements ICaPodWiring {
     if (!Number.isInteger(this.runAsUser) || this.runAsUser <= 0) {
       throw new Error(`runAsUser ${this.runAsUser} must be a positive UID: Pod Security "restricted" forbids root`);
     }
+    if (options.openShift && options.runAsUser !== undefined) {
+      throw new Error(`runAsUser ${options.runAsUser} and openShift: true contradict each other: OpenShift assigns the UID; drop runAsUser`);
+    }
     CaVariables._check(this.variables, 'variables');
     if (this.variables.length === 0 && this.java._kind === JavaTrustKind.NONE) {
       throw new Error('variables is empty and java is not set: nothing would point at the merged bundle');
@@ -304,6 +341,7 @@ export class MergedCaInitContainer implements ICaPodWiring {
         annotations: (this.opts.rotationAnnotation ?? true) ? { [METADATA.ROTATION_ANNOTATION]: this.bundle.sha256 } : undefined,
         containers: this.opts.containers,
         skipVariables: this.opts.skipVariables,
+        inheritPodUser: true,
         hints: {
           volume: n => (n === this.mergedVolumeName ? 'mergedVolumeName' : 'sourceVolumeName'),
           mount: 'mergedDir',
@@ -379,15 +417,16 @@ export class MergedCaInitContainer implements ICaPodWiring {
   }
 
   private buildInitContainers(image: string | undefined): k8s.Container[] {
+    const user = this.opts.openShift ? {} : { runAsGroup: this.runAsUser, runAsUser: this.runAsUser };
     const securityContext: k8s.SecurityContext = {
       allowPrivilegeEscalation: false,
       capabilities: { drop: ['ALL'] },
       readOnlyRootFilesystem: true,
-      runAsGroup: this.runAsUser,
+      ...user,
       runAsNonRoot: true,
-      runAsUser: this.runAsUser,
       seccompProfile: { type: 'RuntimeDefault' },
     };
+    const fail = this.opts.onInvalidBundle === OnInvalidBundle.FAIL ? ['fail'] : [];
     const volumeMounts = [
       { mountPath: SOURCE_MOUNT, name: this.sourceVolumeName, readOnly: true },
       { mountPath: this.mergedDir, name: this.mergedVolumeName },
@@ -398,7 +437,7 @@ export class MergedCaInitContainer implements ICaPodWiring {
       name: this.initContainerName,
       image,
       imagePullPolicy: 'IfNotPresent',
-      command: ['/bin/sh', '-c', MERGE_SCRIPT, 'merge-ca-bundle', orgFile, this.mergedFilePath],
+      command: ['/bin/sh', '-c', MERGE_SCRIPT, 'merge-ca-bundle', orgFile, this.mergedFilePath, ...fail],
       resources: { limits: { cpu: q('100m'), memory: q('64Mi') }, requests: { cpu: q('10m'), memory: q('16Mi') } },
       securityContext,
       volumeMounts,
@@ -407,7 +446,7 @@ export class MergedCaInitContainer implements ICaPodWiring {
       name: `${this.initContainerName}${j.nameSuffix}`,
       image,
       imagePullPolicy: 'IfNotPresent',
-      command: j.command,
+      command: [...j.command, ...fail],
       resources: { limits: { cpu: q('500m'), memory: q('256Mi') }, requests: { cpu: q('50m'), memory: q('128Mi') } },
       securityContext,
       volumeMounts,

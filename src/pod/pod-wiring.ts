@@ -50,6 +50,11 @@ export interface WiringDescription {
   readonly initContainersToWire?: string[];
   /** Variables a container may keep at another value. @default - none */
   readonly skipVariables?: string[];
+  /**
+   * Where the pod's securityContext sets runAsUser, drop runAsUser/runAsGroup from our init
+   * containers so they inherit the pod's user. @default false
+   */
+  readonly inheritPodUser?: boolean;
   /** Option names to suggest in conflict errors. */
   readonly hints: WiringHints;
 }
@@ -90,6 +95,14 @@ export function wirePodTemplate(template: any, d: WiringDescription, where: stri
   if (d.initContainers.length > 0) {
     const image = d.image ?? chooseMergeImage(spec, where);
     ours = d.initContainers.map(c => clone(c.image ? c : { ...c, image }));
+    if (d.inheritPodUser && spec.securityContext?.runAsUser !== undefined) {
+      for (const o of ours) {
+        if (o.securityContext) {
+          delete o.securityContext.runAsUser;
+          delete o.securityContext.runAsGroup;
+        }
+      }
+    }
   }
   const existing: any[] = spec.initContainers ?? [];
   for (const o of ours) {

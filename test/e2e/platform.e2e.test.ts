@@ -8,23 +8,27 @@ import { CaTrust, JavaTrust, KeycloakTruststore, MergedCaInitContainer, OrgCaBun
 import { FIXTURE_DIR, fingerprintOf, fingerprintsIn, makeCa, makeLeaf } from '../util/certs';
 import { manifest, podSpec } from '../util/fixtures';
 import { cleanupSandboxes, hostDir, LAYOUTS, requireSandbox, runInImage } from '../util/sandbox';
-import { requireTools } from '../util/tools';
+import { eachOrSkip, requireTools } from '../util/tools';
 
 const enabled = requireSandbox('end-to-end pod tests');
-const d = enabled ? describe : describe.skip;
+/** The Debian-style layout runs the scripts with dash. */
+const debian = enabled && requireTools('end-to-end tests on the debian image layout', [LAYOUTS.debian.shell]);
+const d = debian ? describe : describe.skip;
 
 const orgCa = makeCa('e2e-org-root');
 const publicRoot = makeCa('e2e-public-root', { alg: 'rsa' });
 const orgLeaf = makeLeaf(orgCa, 'e2e-org-server');
 const publicLeaf = makeLeaf(publicRoot, 'e2e-public-server');
-const NAMESPACES = ['argocd', 'keycloak', 'ray', 'apps', 'jupyterhub', 'default'];
+const NAMESPACES = ['argocd', 'keycloak', 'ray', 'apps', 'payments', 'jupyterhub', 'default'];
+/** The example's OpenShift namespace: its pods run as an SCC-assigned UID with GID 0. */
+const OPENSHIFT_UID: Record<string, number> = { payments: 1000710000 };
 const REPORT = path.join(__dirname, '..', '..', 'test-reports', 'e2e-report.json');
 
 let servers: Awaited<ReturnType<typeof startServers>>;
 const allRuns: Array<PodRun & { layout: string }> = [];
 
 beforeAll(async () => {
-  if (enabled) servers = await startServers(orgLeaf, publicLeaf);
+  if (debian) servers = await startServers(orgLeaf, publicLeaf);
 });
 afterAll(async () => {
   await servers?.close();
@@ -42,7 +46,7 @@ function platformObjects() {
   return { objs, values: YAML.parse(files['jupyterhub.values.yaml']) };
 }
 
-async function run(pod: any, layoutName: keyof typeof LAYOUTS, cluster: any) {
+async function run(pod: any, layoutName: keyof typeof LAYOUTS, cluster: any, assignedUid?: number) {
   const layout = LAYOUTS[layoutName];
   const r = await runPod(pod, {
     layout,
@@ -50,6 +54,7 @@ async function run(pod: any, layoutName: keyof typeof LAYOUTS, cluster: any) {
     cluster,
     endpoints: servers.endpoints,
     systemBundlePath: layout.systemBundlePaths[0] ?? '/dev/null',
+    assignedUid,
   });
   allRuns.push({ ...r, layout: layoutName });
   return r;
@@ -70,12 +75,13 @@ d('example platform: every wired pod trusts the org CA and the public roots (Deb
       'Deployment apps/api at /spec/template',
       'Job apps/migrate at /spec/template',
       'CronJob apps/report at /spec/jobTemplate/spec/template',
+      'Deployment payments/ledger at /spec/template',
       'z2jh singleuser jupyterhub/jupyter-user',
     ]));
   });
 
   test.each(pods.filter(p => !p.id.startsWith('StatefulSet keycloak')).map(p => [p.id, p]))('%s', async (_id, pod) => {
-    const r = await run(pod, 'debian', cluster);
+    const r = await run(pod, 'debian', cluster, OPENSHIFT_UID[pod.namespace]);
     expect(problems(r)).toEqual([]);
     // every container with CA variables ran clients; at least python/curl/git/openssl per wired container
     expect(r.results.length).toBeGreaterThanOrEqual(6);
@@ -111,7 +117,7 @@ d('image layouts and failure modes', () => {
     return Testing.synth(chart);
   }
 
-  test.each((['rhel', 'rhel9', 'alpine', 'opensuse', 'none'] as const).filter(l => requireTools(`end-to-end tests on the ${l} image layout`, [LAYOUTS[l].shell])))('%s image layout', async (layout) => {
+  eachOrSkip((['rhel', 'rhel9', 'alpine', 'opensuse', 'none'] as const).filter(l => requireTools(`end-to-end tests on the ${l} image layout`, [LAYOUTS[l].shell])), 'image layouts')('%s image layout', async (layout) => {
     const objs = wiredApi();
     const r = await run(podsOf(objs)[0], layout, clusterState(objs, ['apps']));
     // an image without any system bundle cannot trust the public root (asserted below)
@@ -122,6 +128,43 @@ d('image layouts and failure modes', () => {
     // an image without any system bundle cannot trust the public root; every other layout must
     expect(byEndpoint('public').every(x => x.ok)).toBe(layout !== 'none');
   });
+
+  /** The bundle ConfigMap after a bad hand edit: a stray line, a malformed block, then the valid org CA. */
+  const damage = (cluster: any) => {
+    const data = cluster.get('apps').get('org-ca-bundle');
+    const key = Object.keys(data)[0];
+    data[key] = `edited by hand\n-----BEGIN CERTIFICATE-----\nMIIBroken!!\n-----END CERTIFICATE-----\n${data[key]}`;
+    return cluster;
+  };
+  const layoutsHere = (['debian', 'rhel', 'rhel9', 'alpine', 'opensuse'] as const).filter(l => requireTools(`end-to-end tests on the ${l} image layout`, [LAYOUTS[l].shell]));
+
+  eachOrSkip(layoutsHere, 'image layouts')('%s: a damaged bundle ConfigMap still leaves every client trusting the org and the public endpoint', async (layout) => {
+    const objs = wiredApi();
+    const r = await run(podsOf(objs)[0], layout, damage(clusterState(objs, ['apps'])));
+    expect(problems(r)).toEqual([]);
+    expect(r.initLogs[0]).toContain('(1 certificate(s) kept, 1 malformed block(s) dropped)');
+    expect(r.initLogs[0]).toContain('warning: dropped 1 malformed block(s)');
+    const wired = r.results.filter(x => x.mode === 'wired');
+    expect(new Set(wired.map(x => x.endpoint))).toEqual(new Set(['org', 'public']));
+    expect(wired.every(x => x.ok)).toBe(true);
+  });
+
+  test('OpenShift: with openShift the pod runs as the assigned UID 1000710000, GID 0, and trusts both endpoints; without it the SCC refuses the pod', async () => {
+    const chart = new Chart(Testing.app(), 'e2e', { namespace: 'apps' });
+    const bundle = new OrgCaBundle(chart, 'ca', { inline: orgCa.certPem, printWarnings: false });
+    new ApiObject(chart, 'api', manifest('Deployment', 'api', podSpec({ containers: [{ name: 'app', image: 'img' }] }), 'apps'));
+    CaTrust.wireAll(chart, bundle, { openShift: true, java: JavaTrust.keytoolImport() });
+    const objs = Testing.synth(chart);
+    const r = await run(podsOf(objs)[0], 'rhel9', clusterState(objs, ['apps']), 1000710000);
+    expect(problems(r, x => x.client === 'java HttpClient' && x.endpoint === 'public')).toEqual([]);
+    expect(r.initLogs.map(l => l.split(':')[0])).toEqual(['merge-ca-bundle', 'merge-ca-bundle-java']);
+    expect(r.results.filter(x => x.endpoint === 'org' && x.mode === 'wired').every(x => x.ok)).toBe(true);
+    expect(r.results.filter(x => x.endpoint === 'org' && x.mode === 'wired').length).toBeGreaterThanOrEqual(5);
+
+    const fixed = wiredApi();
+    const refused = await run(podsOf(fixed)[0], 'rhel9', clusterState(fixed, ['apps']), 1000710000);
+    expect(refused.error).toMatch(/refused by the SCC: container merge-ca-bundle asks for runAsUser 65534/);
+  }, 300_000);
 
   test('bundle ConfigMap missing: the pod still starts and the public endpoint is still trusted', async () => {
     const objs = wiredApi();

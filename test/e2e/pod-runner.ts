@@ -171,6 +171,12 @@ export interface RunPodOptions {
   readonly endpoints: Endpoints;
   /** Path of the system bundle used for the discriminator (the layout's, or an empty file). */
   readonly systemBundlePath?: string;
+  /**
+   * Stand in for OpenShift's restricted-v2 SCC: every container without its own runAsUser runs as
+   * this UID with GID 0, and a container that asks for another UID is refused (the pod is not
+   * admitted).
+   */
+  readonly assignedUid?: number;
 }
 
 /** Runs a pod: the CA merge init containers, then the clients as every wired container. */
@@ -211,7 +217,15 @@ export async function runPod(pod: PodUnderTest, o: RunPodOptions): Promise<PodRu
     }),
     { hostPath: e2eDir, containerPath: '/var/run/e2e', readOnly: true },
   ];
-  const uidOf = (c: any) => c.securityContext?.runAsUser ?? pod.spec.securityContext?.runAsUser ?? 0;
+  const uidOf = (c: any) => c.securityContext?.runAsUser ?? pod.spec.securityContext?.runAsUser ?? o.assignedUid ?? 0;
+  const gidOf = (c: any) => c.securityContext?.runAsGroup ?? pod.spec.securityContext?.runAsGroup ?? (o.assignedUid !== undefined ? 0 : uidOf(c));
+  if (o.assignedUid !== undefined) {
+    for (const c of [...(pod.spec.initContainers ?? []), ...pod.spec.containers]) {
+      if (uidOf(c) !== o.assignedUid) {
+        return { pod: pod.id, initLogs: [], initMs: [], results: [], error: `refused by the SCC: container ${c.name} asks for runAsUser ${uidOf(c)}, outside the namespace range (${o.assignedUid})` };
+      }
+    }
+  }
   const envOf = (c: any): Record<string, string> =>
     Object.fromEntries((c.env ?? []).filter((e: any) => e.value !== undefined).map((e: any) => [e.name, e.value]));
 
@@ -226,7 +240,7 @@ export async function runPod(pod: PodUnderTest, o: RunPodOptions): Promise<PodRu
       systemPem: o.systemPem,
       mounts: mountsOf(c),
       uid: uidOf(c),
-      gid: c.securityContext?.runAsGroup ?? uidOf(c),
+      gid: gidOf(c),
       readOnlyRoot: !!c.securityContext?.readOnlyRootFilesystem,
       env: envOf(c),
       argv: [...(c.command ?? []), ...(c.args ?? [])],
@@ -255,6 +269,7 @@ export async function runPod(pod: PodUnderTest, o: RunPodOptions): Promise<PodRu
           systemPem: o.systemPem,
           mounts: mountsOf(c),
           uid: uidOf(c),
+          gid: gidOf(c),
           readOnlyRoot: false,
           env: { ...run.env, HOME: '/tmp', GIT_TERMINAL_PROMPT: '0' },
           argv: client.argv(run.url),

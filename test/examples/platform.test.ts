@@ -103,5 +103,12 @@ describe('example platform matches the per-application table', () => {
       expect(pod.initContainers[0].name).toBe('merge-ca-bundle');
     }
   });
-});
 
+  test('OpenShift namespace payments: wired, and nothing in the pod asks for a fixed UID', () => {
+    const d = objs.find(o => o.kind === 'Deployment' && o.metadata.namespace === 'payments');
+    const pod = d.spec.template.spec;
+    expect(pod.initContainers[0].name).toBe('merge-ca-bundle');
+    expect(JSON.stringify(d)).not.toMatch(/runAsUser|runAsGroup/);
+    expect(pod.initContainers[0].securityContext.runAsNonRoot).toBe(true);
+  });
+});

@@ -5,6 +5,7 @@ import { Chart, Testing } from 'cdk8s';
 import { NodeTrust, OrgCaBundle } from '../../src';
 import { fingerprintOf, fingerprintsIn, makeCa } from '../util/certs';
 import { cleanupSandboxes, hostDir, LAYOUTS, requireSandbox, runInImage } from '../util/sandbox';
+import { requireTools } from '../util/tools';
 
 const rootA = makeCa('node-root-a');
 const rootB = makeCa('node-root-b');
@@ -25,15 +26,18 @@ function parseMime(doc: string): Array<{ type: string; payload: string }> {
     'assert m.is_multipart(), "not multipart"',
     'print(json.dumps([{"type": p.get_content_type(), "payload": p.get_payload()} for p in m.get_payload()]))',
   ].join('\n');
-  return JSON.parse(execFileSync('/usr/bin/python3', ['-c', py], { input: doc }).toString());
+  return JSON.parse(execFileSync('python3', ['-c', py], { input: doc }).toString());
 }
 
 function parseToml(toml: string): any {
-  return JSON.parse(execFileSync('/usr/bin/python3', ['-c', 'import tomllib, json, sys; print(json.dumps(tomllib.loads(sys.stdin.read())))'], { input: toml }).toString());
+  return JSON.parse(execFileSync('python3', ['-c', 'import tomllib, json, sys; print(json.dumps(tomllib.loads(sys.stdin.read())))'], { input: toml }).toString());
 }
 
+/** Python's email and tomllib parse the output independently of the library. */
+const withPython = requireTools('NodeTrust tests that parse MIME and TOML with Python', ['python3']) ? test : test.skip;
+
 describe('NodeTrust', () => {
-  test('AL2023 user data: MIME multi-part, CA script first, the user parts after it in order', () => {
+  withPython('AL2023 user data: MIME multi-part, CA script first, the user parts after it in order', () => {
     const { node } = nodeTrust();
     const nodeConfig = 'apiVersion: node.eks.aws/v1alpha1\nkind: NodeConfig\nspec:\n  cluster:\n    name: demo\n';
     const doc = node.al2023UserData({ parts: [{ contentType: 'application/node.eks.aws', content: nodeConfig }, { contentType: 'text/x-shellscript', content: '#!/bin/sh\necho mine\n' }] });
@@ -47,7 +51,7 @@ describe('NodeTrust', () => {
     expect(parts[0].payload).toContain('update-ca-trust extract');
   });
 
-  test('Bottlerocket TOML and JSON carry the base64 PEM and trusted = true', () => {
+  withPython('Bottlerocket TOML and JSON carry the base64 PEM and trusted = true', () => {
     const { node, bundle } = nodeTrust();
     const toml = parseToml(node.bottlerocketToml());
     expect(toml).toEqual(node.bottlerocketSettings());
@@ -64,7 +68,7 @@ describe('NodeTrust', () => {
     expect(() => call(nodeTrust().node)).toThrow(err);
   });
 
-  (requireSandbox('AL2023 user-data script on a RHEL-style root') ? test : test.skip)('the shell part, run as root over a RHEL-style root, lands the CA and rebuilds the bundle', async () => {
+  (requireSandbox('AL2023 user-data script on a RHEL-style root') && requireTools('the AL2023 user-data script test', ['python3']) ? test : test.skip)('the shell part, run as root over a RHEL-style root, lands the CA and rebuilds the bundle', async () => {
     const { node } = nodeTrust();
     const script = parseMime(node.al2023UserData())[0].payload;
     const userdata = hostDir('userdata');

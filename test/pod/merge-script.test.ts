@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { KEYTOOL_SCRIPT, MERGE_SCRIPT } from '../../src/pod/merge-script';
 import { fingerprintOf, fingerprintsIn, makeCa } from '../util/certs';
 import { cleanupSandboxes, hostDir, LAYOUTS, requireSandbox, runInImage } from '../util/sandbox';
-import { requireTools } from '../util/tools';
+import { eachOrSkip, requireTools } from '../util/tools';
 
 const enabled = requireSandbox('merge script tests (dash and busybox in image sandboxes)');
 const d = enabled ? describe : describe.skip;
@@ -17,6 +17,22 @@ const org1 = makeCa('script-org-1');
 const org2 = makeCa('script-org-2');
 const systemPem = pub1.certPem + pub2.certPem;
 const orgPem = org1.certPem + org2.certPem;
+const org3 = makeCa('script-org-3', { alg: 'rsa' });
+
+/**
+ * A damaged bundle ConfigMap: a stray line, a block of non-base64, a block that lost a line in the
+ * middle, a block cut short, and the two valid org certificates (one with CRLF line ends).
+ */
+const lines = org3.certPem.trimEnd().split('\n');
+const CORRUPTED = [
+  'this line is not PEM',
+  '-----BEGIN CERTIFICATE-----', 'not*base64!', '-----END CERTIFICATE-----',
+  org1.certPem.trimEnd(),
+  [...lines.slice(0, 4), ...lines.slice(5)].join('\n'),
+  org2.certPem.replace(/\n/g, '\r\n').trimEnd(),
+  lines.slice(0, 6).join('\n'),
+].join('\n') + '\n';
+const ONLY_GARBAGE = 'garbage\n-----BEGIN CERTIFICATE-----\nQUJD\n-----END CERTIFICATE-----\n';
 
 afterAll(() => cleanupSandboxes());
 
@@ -83,7 +99,7 @@ function merge(c: Case) {
 }
 
 d('merge script under dash and busybox, per image family', () => {
-  test.each(cases)('$layout / $shell / org CA $orgCa', async (c) => {
+  eachOrSkip(cases, 'merge script cases')('$layout / $shell / org CA $orgCa', async (c) => {
     const { r, out } = await merge(c);
     expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
     const merged = fs.readFileSync(path.join(out, 'ca-bundle.crt'), 'utf8');
@@ -104,7 +120,32 @@ d('merge script under dash and busybox, per image family', () => {
     expect((fs.statSync(path.join(out, 'ca-bundle.crt')).mode % 0o1000).toString(8)).toBe('644');
   });
 
-  test.each(SHELLS)('fails, saying why, only when it cannot write (%s)', async (shell) => {
+  const damaged = cases.filter(c => c.orgCa === 'present');
+  eachOrSkip(damaged, 'damaged bundle cases')('$layout / $shell: a damaged org CA keeps its valid certificates, drops the rest and says so', async (c) => {
+    const { r, out } = await runScript({ shell: c.shell, script: MERGE_SCRIPT, args: MERGE_ARGS, org: CORRUPTED, layout: c.layout });
+    expect(r.code).toBe(0);
+    const merged = fs.readFileSync(path.join(out, 'ca-bundle.crt'), 'utf8');
+    const hasSystem = LAYOUTS[c.layout].systemBundlePaths.length > 0;
+    expect(fingerprintsIn(merged)).toEqual([...(hasSystem ? [pub1, pub2] : []), org1, org2].map(x => fingerprintOf(x.certPem)));
+    // nothing but whole certificate blocks: a TLS client loads the file (the damaged lines would make it refuse all of it)
+    expect(merged).not.toMatch(/not PEM|not\*base64|\r/);
+    expect(merged.match(/-----BEGIN/g)).toHaveLength(hasSystem ? 4 : 2);
+    expect(r.stdout).toContain('(2 certificate(s) kept, 3 malformed block(s) dropped)');
+    expect(r.stderr).toBe('merge-ca-bundle: warning: dropped 3 malformed block(s) of /var/run/org-ca/source/org-ca.crt\n');
+  });
+
+  eachOrSkip(SHELLS, 'shells')('%s: an org CA with no valid certificate degrades to the system bundle, loudly; with "fail" the init container fails', async (shell) => {
+    const degraded = await runScript({ shell, script: MERGE_SCRIPT, args: MERGE_ARGS, org: ONLY_GARBAGE });
+    expect(degraded.r.code).toBe(0);
+    expect(fingerprintsIn(fs.readFileSync(path.join(degraded.out, 'ca-bundle.crt'), 'utf8'))).toEqual([pub1, pub2].map(x => fingerprintOf(x.certPem)));
+    expect(degraded.r.stderr).toMatch(/holds no valid certificate: the org CA is NOT trusted, using the system bundle only/);
+    const failed = await runScript({ shell, script: MERGE_SCRIPT, args: [...MERGE_ARGS, 'fail'], org: ONLY_GARBAGE });
+    expect(failed.r.code).toBe(1);
+    expect(failed.r.stderr).toMatch(/holds no valid certificate; failing \(onInvalidBundle: FAIL\)/);
+    expect(fs.readdirSync(failed.out)).toEqual([]);
+  });
+
+  eachOrSkip(SHELLS, 'shells')('fails, saying why, only when it cannot write (%s)', async (shell) => {
     const { r } = await runScript({ shell, script: MERGE_SCRIPT, args: MERGE_ARGS, org: orgPem, mergedReadOnly: true });
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/merge-ca-bundle: cannot write \/etc\/ssl\/certs-extra\/ca-bundle\.crt\.tmp\.\d+/);
@@ -114,7 +155,7 @@ d('merge script under dash and busybox, per image family', () => {
 const haveKeytool = enabled && requireTools('keytool trust store script', ['keytool']);
 
 (haveKeytool ? describe : describe.skip)('keytool trust store script', () => {
-  test.each(SHELLS)('imports every org CA certificate into a copy of the JVM cacerts (%s)', async (shell) => {
+  eachOrSkip(SHELLS, 'shells')('imports every org CA certificate into a copy of the JVM cacerts (%s)', async (shell) => {
     const { r, out } = await runScript({
       shell,
       script: KEYTOOL_SCRIPT,
@@ -132,5 +173,32 @@ const haveKeytool = enabled && requireTools('keytool trust store script', ['keyt
     expect(total).toBeGreaterThan(50);
     const fp1 = fingerprintOf(org1.certPem);
     expect(list.replace(/\s/g, '')).toContain(fp1.replace(/\s/g, ''));
+  });
+
+  eachOrSkip(SHELLS, 'shells')('a damaged org CA: only the valid certificates are imported, the rest dropped with a warning (%s)', async (shell) => {
+    const { r, out } = await runScript({
+      shell,
+      script: KEYTOOL_SCRIPT,
+      args: ['merge-ca-truststore', '/var/run/org-ca/source/org-ca.crt', '/etc/ssl/certs-extra/java-cacerts', 'changeit'],
+      org: CORRUPTED,
+      timeoutMs: 120_000,
+    });
+    expect(r.code).toBe(0);
+    expect(r.stderr.replace(/^Picked up .*\n/gm, '')).toBe('merge-ca-truststore: warning: dropped 3 malformed block(s) of /var/run/org-ca/source/org-ca.crt\n');
+    expect(r.stdout).toMatch(/\+ 2 org CA certificate\(s\) \(3 malformed block\(s\) dropped\)/);
+    const list = execFileSync('keytool', ['-list', '-keystore', path.join(out, 'java-cacerts'), '-storepass', 'changeit']).toString();
+    expect(list).toMatch(/^org-ca-2,/m);
+    expect(list).not.toMatch(/^org-ca-3,/m);
+  });
+
+  (SHELLS.length ? test : test.skip)('no valid certificate: the JVM roots are kept with a warning; with "fail" it fails', async () => {
+    const args = ['merge-ca-truststore', '/var/run/org-ca/source/org-ca.crt', '/etc/ssl/certs-extra/java-cacerts', 'changeit'];
+    const kept = await runScript({ shell: SHELLS[0], script: KEYTOOL_SCRIPT, args, org: ONLY_GARBAGE, timeoutMs: 120_000 });
+    expect(kept.r.code).toBe(0);
+    expect(kept.r.stderr).toMatch(/the org CA is NOT trusted, keeping the JVM roots only/);
+    expect(fs.existsSync(path.join(kept.out, 'java-cacerts'))).toBe(true);
+    const failed = await runScript({ shell: SHELLS[0], script: KEYTOOL_SCRIPT, args: [...args, 'fail'], org: ONLY_GARBAGE, timeoutMs: 120_000 });
+    expect(failed.r.code).toBe(1);
+    expect(fs.readdirSync(failed.out)).toEqual([]);
   });
 });

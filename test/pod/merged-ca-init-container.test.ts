@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import { ApiObject, Chart, JsonPatch, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import * as YAML from 'yaml';
-import { CaVariables, JavaTrust, MergedCaInitContainer, MergedCaOptions, OrgCaBundle } from '../../src';
+import { CaVariables, JavaTrust, MergedCaInitContainer, MergedCaOptions, OnInvalidBundle, OrgCaBundle } from '../../src';
 import { MERGE_SCRIPT } from '../../src/pod/merge-script';
 import { propsOf } from '../util/api';
 import { makeCa } from '../util/certs';
@@ -198,6 +198,8 @@ describe('MergedCaInitContainer rules', () => {
       sourceVolumeName: 'src',
       mergedVolumeName: 'dst',
       runAsUser: 1000,
+      openShift: false,
+      onInvalidBundle: OnInvalidBundle.DEGRADE,
       containers: ['app'],
       java: JavaTrust.KEYTOOL_IMPORT,
       rotationAnnotation: false,
@@ -268,5 +270,49 @@ describe('MergedCaInitContainer rules', () => {
     const out = new MergedCaInitContainer(bundle).wireManifest(m);
     expect(JSON.stringify(m)).toBe(before);
     expect(podOf(out).initContainers[0].name).toBe('merge-ca-bundle');
+  });
+});
+
+describe('hostile clusters: OpenShift UIDs and damaged bundles', () => {
+  const deployment = (chart: any, spec = podSpec()) => new ApiObject(chart, 'd', manifest('Deployment', 'web', spec));
+
+  test('openShift: no runAsUser/runAsGroup on the init containers; the rest of the restricted profile stays', () => {
+    const { chart, bundle } = setup();
+    MergedCaInitContainer.addTo(deployment(chart), bundle, { openShift: true, java: JavaTrust.keytoolImport() });
+    const objs = Testing.synth(chart);
+    for (const init of podOf(objs.find(o => o.kind === 'Deployment')).initContainers) {
+      expect(init.securityContext).toEqual({
+        allowPrivilegeEscalation: false,
+        capabilities: { drop: ['ALL'] },
+        readOnlyRootFilesystem: true,
+        runAsNonRoot: true,
+        seccompProfile: { type: 'RuntimeDefault' },
+      });
+    }
+    expectAllValid(objs);
+  });
+
+  test('a pod that sets runAsUser keeps it: the init containers inherit instead of overriding', () => {
+    const { chart, bundle } = setup();
+    MergedCaInitContainer.addTo(deployment(chart, podSpec({ securityContext: { runAsUser: 1001, fsGroup: 2000 } })), bundle);
+    const init = podOf(Testing.synth(chart).find(o => o.kind === 'Deployment')).initContainers[0];
+    expect(init.securityContext.runAsUser).toBeUndefined();
+    expect(init.securityContext.runAsGroup).toBeUndefined();
+    expect(init.securityContext.runAsNonRoot).toBe(true);
+  });
+
+  test('runAsUser together with openShift is an error naming the fix', () => {
+    const { bundle } = setup();
+    expect(() => new MergedCaInitContainer(bundle, { openShift: true, runAsUser: 1000 })).toThrow(/runAsUser 1000 and openShift: true contradict each other: OpenShift assigns the UID; drop runAsUser/);
+  });
+
+  test('onInvalidBundle FAIL passes "fail" to the merge and the keytool import; the default passes nothing', () => {
+    const { chart, bundle } = setup();
+    MergedCaInitContainer.addTo(deployment(chart), bundle, { onInvalidBundle: OnInvalidBundle.FAIL, java: JavaTrust.keytoolImport() });
+    const inits = podOf(Testing.synth(chart).find(o => o.kind === 'Deployment')).initContainers;
+    expect(inits.map((c: any) => c.command[c.command.length - 1])).toEqual(['fail', 'fail']);
+    const plain = setup();
+    MergedCaInitContainer.addTo(deployment(plain.chart), plain.bundle);
+    expect(podOf(Testing.synth(plain.chart).find(o => o.kind === 'Deployment')).initContainers[0].command.slice(-1)).toEqual(['/etc/ssl/certs-extra/ca-bundle.crt']);
   });
 });

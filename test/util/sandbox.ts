@@ -115,7 +115,7 @@ export function runInImage(o: RunOptions): Promise<RunResult> {
   }
   for (const m of o.mounts ?? []) {
     // resolve symlinks inside the image (/var/run -> /run), never on the host
-    lines.push(`P=$(chroot "$R" realpath -m ${q(m.containerPath)})`, 'mkdir -p "$R$P"', `mount --bind ${q(m.hostPath)} "$R$P"`);
+    lines.push(`P=$(chroot "$R" /usr/bin/realpath -m ${q(m.containerPath)})`, 'mkdir -p "$R$P"', `mount --bind ${q(m.hostPath)} "$R$P"`);
     if (m.readOnly) lines.push('mount -o remount,bind,ro "$R$P"');
   }
   lines.push('mount --rbind /dev "$R/dev"', 'mount -t proc proc "$R/proc"', 'mount -t tmpfs tmpfs "$R/tmp"');
@@ -124,7 +124,7 @@ export function runInImage(o: RunOptions): Promise<RunResult> {
   const gid = o.gid ?? uid;
   const env = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/tmp', ...(o.env ?? {}) };
   const envArgs = Object.entries(env).map(([k, v]) => q(`${k}=${v}`)).join(' ');
-  lines.push(`exec chroot "$R" setpriv --reuid=${uid} --regid=${gid} --clear-groups -- /usr/bin/env -i ${envArgs} ${o.argv.map(q).join(' ')}`);
+  lines.push(`exec chroot "$R" /usr/bin/setpriv --reuid=${uid} --regid=${gid} --clear-groups -- /usr/bin/env -i ${envArgs} ${o.argv.map(q).join(' ')}`);
   fs.writeFileSync(path.join(w, 'setup.sh'), lines.join('\n') + '\n');
   return new Promise(resolve => {
     execFile('unshare', ['-m', '--propagation', 'private', '/bin/sh', path.join(w, 'setup.sh')], { timeout: o.timeoutMs ?? 60_000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {

@@ -40,3 +40,12 @@ export function requireTools(what: string, tools: string[]): boolean {
   }
   return false;
 }
+
+/**
+ * `test.each(rows)`, or, when missing tools left no rows, one skipped test saying so (jest refuses
+ * an empty table).
+ */
+export function eachOrSkip<T>(rows: readonly T[], what: string): jest.Each['test'] | ((name: string, fn: (row: T) => unknown, timeout?: number) => void) {
+  if (rows.length > 0) return test.each(rows as T[]) as any;
+  return (name: string) => test.skip(`${name} (${what}: no row can run on this machine)`, () => undefined);
+}
