@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CONFIGMAP_LIMIT_BYTES, parseCaBundle, ParsedBundle } from './pem';
+import { CONFIGMAP_LIMIT_BYTES, parseCaBundle, ParsedBundle, ParseOptions } from './pem';
 
 /** Largest input read: the ConfigMap limit plus room for comments and `openssl x509 -text` output. */
 const READ_LIMIT_BYTES = 8 * CONFIGMAP_LIMIT_BYTES;
@@ -47,9 +47,9 @@ export class CaSource {
    * Reads and validates the source.
    * @internal
    */
-  public _load(): ParsedBundle {
-    if (this.pem !== undefined) return parseCaBundle(this.pem, 'inline PEM');
-    return parseCaBundle(readCaFile(this.path!), this.path!);
+  public _load(options: ParseOptions = {}): ParsedBundle {
+    if (this.pem !== undefined) return parseCaBundle(this.pem, 'inline PEM', new Date(), options);
+    return parseCaBundle(readCaFile(this.path!), this.path!, new Date(), options);
   }
 }
 

@@ -172,6 +172,14 @@ export interface OrgCaBundleProps {
   readonly configMaps?: PlainConfigMapOptions[];
 
   /**
+   * Accept certificates with RSA keys under 2048 bits. Clients at OpenSSL security level 2 (Python,
+   * curl, Debian and RHEL defaults) refuse them, so pods would fail at runtime.
+   *
+   * @default false: such a certificate is an error
+   */
+  readonly allowWeakKeys?: boolean;
+
+  /**
    * Print the bundle's warnings (expired, not a CA, duplicates) to stderr at synth time.
    * They are always available in `warnings`.
    *
@@ -252,7 +260,7 @@ export class OrgCaBundle extends Construct {
     if (!source) {
       throw new Error('set source for the org CA bundle: CaSource.fromFile(path) (a PEM or DER file) or CaSource.fromPem(text)');
     }
-    return source._load();
+    return source._load({ allowWeakKeys: props.allowWeakKeys });
   }
 
   /** Normalised PEM: unique certificates in input order, LF line ends, one final newline. */

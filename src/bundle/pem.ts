@@ -1,4 +1,5 @@
 import { createHash, X509Certificate } from 'node:crypto';
+import { basicConstraintsCa, isPrivateKeyDer, keyUsageBits, looksLikeCertificate, pkcs7Certificates, readTlv } from './der';
 
 /**
  * Largest bundle a ConfigMap can carry (the API server rejects objects whose data exceeds 1 MiB).
@@ -40,9 +41,14 @@ export interface ParsedBundle {
   readonly warnings: string[];
 }
 
-const BEGIN_RE = /^-----BEGIN ([A-Z0-9 #._-]+)-----$/;
-const END_RE = /^-----END ([A-Z0-9 #._-]+)-----$/;
-const BASE64_RE = /^[A-Za-z0-9+/]*={0,2}$/;
+/**
+ * Options of `parseCaBundle`.
+ * @internal
+ */
+export interface ParseOptions {
+  /** Accept RSA keys under 2048 bits (clients at OpenSSL security level 2 refuse them). */
+  readonly allowWeakKeys?: boolean;
+}
 
 /**
  * Parses and validates an organisation CA bundle (PEM text or a single DER certificate).
@@ -56,21 +62,24 @@ const BASE64_RE = /^[A-Za-z0-9+/]*={0,2}$/;
  * @param now the time used for validity warnings
  * @internal
  */
-export function parseCaBundle(input: string | Buffer, source: string, now: Date = new Date()): ParsedBundle {
-  const blocks = Buffer.isBuffer(input) && !looksLikePem(input)
-    ? [derBlock(input, source)]
-    : pemBlocks(Buffer.isBuffer(input) ? input.toString('utf8') : input, source);
+export function parseCaBundle(input: string | Buffer, source: string, now: Date = new Date(), options: ParseOptions = {}): ParsedBundle {
+  const warnings: string[] = [];
+  if (Buffer.isBuffer(input) && isPrivateKeyDer(input)) throw privateKeyError(source, 'the input', 'DER or OpenSSH key bytes');
+  const text = Buffer.isBuffer(input) ? decodeText(input, source) : input;
+  if (text?.includes('openssh-key-v1\0')) throw privateKeyError(source, 'the input', 'OpenSSH key bytes');
+  const blocks = text === undefined ? derBlocks(input as Buffer, source) : pemBlocks(text, source, warnings);
 
   const certificates: ParsedCertificate[] = [];
-  const seen = new Set<string>();
-  const warnings: string[] = [];
+  const seen = new Map<string, number>();
+  const duplicates: string[] = [];
   for (const block of blocks) {
-    const cert = toCertificate(block, source);
-    if (seen.has(cert.fingerprint256)) {
-      warnings.push(`${source}: block #${block.position} (${cert.subject}) repeats an earlier certificate; kept once`);
+    const cert = toCertificate(block, source, options);
+    const first = seen.get(cert.fingerprint256);
+    if (first !== undefined) {
+      duplicates.push(`block #${block.position} (${cert.subject}) repeats an earlier certificate (block #${first})`);
       continue;
     }
-    seen.add(cert.fingerprint256);
+    seen.set(cert.fingerprint256, block.position);
     certificates.push(cert);
     if (cert.notAfter.getTime() < now.getTime()) {
       warnings.push(`${source}: certificate "${cert.subject}" (block #${block.position}) expired on ${cert.notAfter.toISOString()}; clients will reject chains that rely on it`);
@@ -80,10 +89,23 @@ export function parseCaBundle(input: string | Buffer, source: string, now: Date 
     }
     if (!cert.isCa) {
       warnings.push(`${source}: certificate "${cert.subject}" (block #${block.position}) is not a CA (basicConstraints CA:FALSE or absent); a trust bundle normally holds CA certificates only`);
+    } else if (cert.keyUsage && !cert.keyUsage.has(5)) {
+      warnings.push(`${source}: certificate "${cert.subject}" (block #${block.position}) is a CA (basicConstraints CA:TRUE) but its keyUsage does not allow keyCertSign; clients that check keyUsage (OpenSSL 3, Go, Java) reject the certificates it signed: re-issue it with keyUsage keyCertSign`);
+    }
+  }
+  if (duplicates.length === 1) {
+    warnings.push(`${source}: ${duplicates[0]}; kept once`);
+  } else if (duplicates.length > 1) {
+    warnings.push(`${source}: ${duplicates.length} duplicate certificates dropped, each kept once (first: ${duplicates[0]})`);
+  }
+  const subjects = new Set(certificates.map(c => c.subject));
+  for (const c of certificates) {
+    if (c.subject !== c.issuer && !subjects.has(c.issuer)) {
+      warnings.push(`${source}: certificate "${c.subject}" (block #${c.position}) is an intermediate issued by "${c.issuer}", which is not in the bundle; clients that must build the chain to a trusted root fail unless that root is in their system bundle: add the root certificate`);
     }
   }
   if (certificates.length === 0) {
-    throw new Error(`no PEM certificate found in ${source}: expected at least one "-----BEGIN CERTIFICATE-----" block`);
+    throw new Error(`no PEM certificate found in ${source}: expected at least one "-----BEGIN CERTIFICATE-----" block (or a DER or PKCS#7 file)`);
   }
 
   const pem = certificates.map(c => c.pem).join('');
@@ -103,96 +125,185 @@ export function bundleDigest(fingerprints: string[]): string {
   return createHash('sha256').update(unique.join('\n')).digest('hex');
 }
 
+/** A certificate's DER and where it came from. */
 interface RawBlock {
   readonly position: number;
   readonly der: Buffer;
 }
 
-function looksLikePem(buf: Buffer): boolean {
-  return buf.includes('-----BEGIN') || buf.includes('-----END');
+const ARMOUR_RE = /^\s*-{3,}\s*(BEGIN|END)\s+([^-]*?)\s*-{3,}(.*)$/i;
+const BASE64_LINE_RE = /^[A-Za-z0-9+/=]+$/;
+
+function privateKeyError(source: string, where: string, what: string): Error {
+  return new Error(`${source}: ${where} is a private key (${what}); a CA bundle is public and is copied to every namespace: remove the key and keep only the certificates`);
 }
 
-function derBlock(der: Buffer, source: string): RawBlock {
-  if (der.length === 0) {
-    throw new Error(`no PEM certificate found in ${source}: the file is empty`);
+/**
+ * Text, or undefined for binary (DER) input. UTF-16 with a BOM is decoded; UTF-8's BOM dropped.
+ */
+function decodeText(buf: Buffer, source: string): string | undefined {
+  if (buf.length >= 2 && buf[0] === 0xff && buf[1] === 0xfe) return buf.subarray(2).toString('utf16le');
+  if (buf.length >= 2 && buf[0] === 0xfe && buf[1] === 0xff) {
+    const le = Buffer.from(buf.subarray(2));
+    le.swap16();
+    return le.toString('utf16le');
   }
-  // A DER certificate is an ASN.1 SEQUENCE (0x30). Anything else is text without PEM markers.
-  if (der[0] !== 0x30) {
-    throw new Error(`no PEM certificate found in ${source}: expected at least one "-----BEGIN CERTIFICATE-----" block (or a DER certificate)`);
+  if (buf.length > 0 && buf[0] === 0x30 && readTlv(buf)) return undefined;
+  if (buf.length >= 4 && buf.subarray(0, 64).filter(b => b === 0).length > 8) {
+    throw new Error(`${source}: the file looks like UTF-16 without a byte-order mark; save it as UTF-8 (e.g. iconv -f UTF-16LE -t UTF-8)`);
   }
-  return { position: 1, der };
+  return buf.toString('utf8');
 }
 
-function pemBlocks(text: string, source: string): RawBlock[] {
+/**
+ * Classifies DER content: the certificates it holds, or an error (a key, something else).
+ * `where` names it in messages.
+ */
+function certificatesIn(der: Buffer, source: string, where: string, label = 'CERTIFICATE'): Buffer[] {
+  if (isPrivateKeyDer(der)) throw privateKeyError(source, where, label === 'CERTIFICATE' ? 'its content is a key, whatever its label says' : label);
+  const p7 = pkcs7Certificates(der);
+  if (p7 !== undefined) {
+    if (p7.length === 0) throw new Error(`${source}: ${where} is a PKCS#7 container without certificates; export the CA certificates again`);
+    return p7;
+  }
+  const first = readTlv(der);
+  if (!first || !looksLikeCertificate(der, first)) {
+    throw new Error(`${source}: ${where} is not a parsable X.509 certificate (its DER is damaged, truncated or of another type)`);
+  }
+  if (first.end < der.length) {
+    const rest = der.subarray(first.end);
+    if (isPrivateKeyDer(rest) || readTlv(rest) && isPrivateKeyDer(rest.subarray(0, readTlv(rest)!.end))) {
+      throw privateKeyError(source, `${where} (the bytes after its certificate)`, 'DER key appended to the certificate');
+    }
+    if (label !== 'TRUSTED CERTIFICATE') {
+      throw new Error(`${source}: ${where} has ${rest.length} trailing byte(s) after the certificate; export the certificate again (e.g. openssl x509 -in FILE -out ca.pem)`);
+    }
+  }
+  return [der.subarray(0, first.end)];
+}
+
+/** Binary input: concatenated DER certificates or one PKCS#7 container, nothing else. */
+function derBlocks(buf: Buffer, source: string): RawBlock[] {
+  const out: RawBlock[] = [];
+  let n = 0;
+  for (let p = 0; p < buf.length;) {
+    const t = readTlv(buf, p);
+    n++;
+    if (!t) {
+      const rest = buf.subarray(p);
+      if (isPrivateKeyDer(rest)) throw privateKeyError(source, `DER element #${n} (byte ${p})`, 'DER');
+      throw new Error(`${source}: ${buf.length - p} trailing byte(s) at byte ${p} are not DER; the file must hold only certificates`);
+    }
+    for (const der of certificatesIn(buf.subarray(p, t.end), source, `DER element #${n} (byte ${p})`)) out.push({ position: out.length + 1, der });
+    p = t.end;
+  }
+  return out;
+}
+
+function pemBlocks(text: string, source: string, warnings: string[]): RawBlock[] {
   const lines = text.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/);
+  if (/PuTTY-User-Key-File/.test(text)) throw privateKeyError(source, 'the input', 'PuTTY key file');
   const blocks: RawBlock[] = [];
   let position = 0;
+  let run: { from: number; b64: string } | undefined;
+  const endRun = (to: number) => {
+    if (run && run.b64.length >= 64) checkBareBase64(run.b64, source, run.from, to);
+    run = undefined;
+  };
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i].trim();
-    const endOutside = END_RE.exec(line);
-    if (endOutside) {
-      throw new Error(`${source}: line ${i + 1}: "-----END ${endOutside[1]}-----" without a matching BEGIN line`);
-    }
-    const begin = BEGIN_RE.exec(line);
-    if (!begin) {
-      // Text between blocks (openssl -text output, comments, blank lines) is allowed and dropped.
-      if (/-----BEGIN /.test(line) && /PRIVATE KEY/.test(line)) {
-        throw privateKeyError(source, position + 1, line.replace(/^.*?(-----BEGIN [^-]*-----).*$/, '$1'));
+    const m = ARMOUR_RE.exec(line);
+    if (!m) {
+      // Text between blocks (openssl -text output, comments, blank lines) is dropped, but a run of
+      // base64 lines there is decoded: a key or certificate without armour is not passed over.
+      const compact = line.replace(/\s+/g, '');
+      if (compact && BASE64_LINE_RE.test(compact) && !/^[0-9a-f]+$/i.test(compact)) {
+        run = run ?? { from: i + 1, b64: '' };
+        run.b64 += compact;
+      } else {
+        endRun(i);
       }
+      if (/PRIVATE KEY/i.test(line) && /BEGIN/i.test(line)) throw privateKeyError(source, `line ${i + 1}`, line.slice(0, 60));
       continue;
     }
-    position++;
-    const label = begin[1];
-    if (/PRIVATE KEY/.test(label)) {
-      throw privateKeyError(source, position, `-----BEGIN ${label}-----`);
+    endRun(i);
+    const label = m[2].toUpperCase().replace(/\s+/g, ' ');
+    if (m[1].toUpperCase() === 'END') {
+      throw new Error(`${source}: line ${i + 1}: "-----END ${label}-----" without a matching BEGIN line`);
     }
-    const body: string[] = [];
+    position++;
+    if (/PRIVATE/.test(label)) throw privateKeyError(source, `block #${position}`, `"-----BEGIN ${label}-----"`);
+    const body: string[] = m[3].trim() ? [m[3].trim()] : [];
     let j = i + 1;
     let closed = false;
     for (; j < lines.length; j++) {
       const l = lines[j].trim();
-      const end = END_RE.exec(l);
-      if (end) {
-        if (end[1] !== label) {
-          throw new Error(`${source}: block #${position} starts with "BEGIN ${label}" but ends with "END ${end[1]}" (line ${j + 1})`);
+      const e = ARMOUR_RE.exec(l);
+      if (e && e[1].toUpperCase() === 'END') {
+        const endLabel = e[2].toUpperCase().replace(/\s+/g, ' ');
+        if (endLabel !== label) {
+          throw new Error(`${source}: block #${position} starts with "BEGIN ${label}" but ends with "END ${endLabel}" (line ${j + 1})`);
         }
         closed = true;
         break;
       }
-      if (BEGIN_RE.test(l)) {
-        break;
-      }
+      if (e) break;
       body.push(l);
     }
     if (!closed) {
       throw new Error(`${source}: block #${position} ("BEGIN ${label}", line ${i + 1}) has no "-----END ${label}-----" line`);
     }
-    if (label !== 'CERTIFICATE') {
-      throw new Error(`${source}: block #${position} is a "${label}" block (line ${i + 1}); a CA bundle may only contain CERTIFICATE blocks: remove it`);
-    }
     if (body.some(l => l.includes(':'))) {
       throw new Error(`${source}: block #${position} (line ${i + 1}) has PEM headers (e.g. "Proc-Type:"); certificates in a CA bundle carry none: re-export it with "openssl x509"`);
     }
-    const b64 = body.join('');
-    if (b64.length === 0 || b64.length % 4 !== 0 || !BASE64_RE.test(b64)) {
+    const b64 = body.join('').replace(/\s+/g, '');
+    if (b64.length === 0 || b64.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(b64)) {
       throw new Error(`${source}: block #${position} (line ${i + 1}) is not valid base64; the certificate is corrupt or truncated`);
     }
-    blocks.push({ position, der: Buffer.from(b64, 'base64') });
+    const der = Buffer.from(b64, 'base64');
+    const where = `block #${position}`;
+    if (isPrivateKeyDer(der)) throw privateKeyError(source, where, `labelled "${label}"`);
+    if (label === 'PKCS7' || label === 'CMS') {
+      for (const c of certificatesIn(der, source, where, label)) blocks.push({ position, der: c });
+    } else if (label === 'CERTIFICATE' || label === 'X509 CERTIFICATE' || label === 'TRUSTED CERTIFICATE') {
+      const [cert] = certificatesIn(der, source, where, label);
+      if (label === 'TRUSTED CERTIFICATE' && cert.length < der.length) {
+        warnings.push(`${source}: block #${position} is a "TRUSTED CERTIFICATE" (OpenSSL trust settings); the certificate is kept, its trust settings are not (trust stores do not carry them)`);
+      }
+      blocks.push({ position, der: cert });
+    } else {
+      throw new Error(`${source}: block #${position} is a "${label}" block (line ${i + 1}); a CA bundle may only contain CERTIFICATE blocks: remove it`);
+    }
     i = j;
   }
+  endRun(lines.length);
   return blocks;
 }
 
-function privateKeyError(source: string, position: number, marker: string): Error {
-  return new Error(`${source}: block #${position} is a private key ("${marker}"); a CA bundle is public and is copied to every namespace: remove the key and keep only the certificates`);
+/** A run of base64 lines outside any block: a key is an error; a certificate needs its armour. */
+function checkBareBase64(b64: string, source: string, from: number, to: number) {
+  const padded = b64.length % 4 === 0 ? b64 : undefined;
+  if (!padded) return;
+  const der = Buffer.from(padded, 'base64');
+  const where = `lines ${from}-${to}`;
+  if (isPrivateKeyDer(der)) throw privateKeyError(source, where, 'base64 without armour');
+  if (looksLikeCertificate(der)) {
+    throw new Error(`${source}: ${where} are a certificate without "-----BEGIN CERTIFICATE-----"/"-----END CERTIFICATE-----" lines; add them`);
+  }
 }
 
-function toCertificate(block: RawBlock, source: string): ParsedCertificate {
+function toCertificate(block: RawBlock, source: string, options: ParseOptions): ParsedCertificate & { keyUsage?: Set<number> } {
   let x509: X509Certificate;
   try {
     x509 = new X509Certificate(block.der);
-  } catch (e) {
-    throw new Error(`${source}: block #${block.position} is not a parsable X.509 certificate (${(e as Error).message})`);
+  } catch {
+    throw new Error(`${source}: block #${block.position} is not a parsable X.509 certificate (its DER is damaged or truncated)`);
+  }
+  const subject = oneLine(x509.subject);
+  const key = x509.publicKey;
+  const bits = key.asymmetricKeyDetails?.modulusLength;
+  if (key.asymmetricKeyType === 'rsa' && bits !== undefined && bits < 2048 && !options.allowWeakKeys) {
+    throw new Error(`${source}: certificate "${subject}" (block #${block.position}) has a ${bits}-bit RSA key; clients at OpenSSL security level 2 (Python, curl, Debian and RHEL defaults) refuse keys under 2048 bits, so pods would fail at runtime: re-issue the CA with a 2048-bit or larger key, or set allowWeakKeys: true`);
   }
   // Re-encode so the output never carries anything but the DER the parser accepted.
   const raw = x509.raw;
@@ -200,12 +311,13 @@ function toCertificate(block: RawBlock, source: string): ParsedCertificate {
   return {
     pem: `-----BEGIN CERTIFICATE-----\n${b64}\n-----END CERTIFICATE-----\n`,
     fingerprint256: x509.fingerprint256,
-    subject: oneLine(x509.subject),
+    subject,
     issuer: oneLine(x509.issuer),
     notBefore: new Date(x509.validFrom),
     notAfter: new Date(x509.validTo),
-    isCa: x509.ca,
+    isCa: basicConstraintsCa(raw),
     position: block.position,
+    keyUsage: keyUsageBits(raw),
   };
 }
 

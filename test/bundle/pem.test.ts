@@ -1,6 +1,10 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Chart, Testing } from 'cdk8s';
 import * as fc from 'fast-check';
+import { CaSource, OrgCaBundle } from '../../src';
 import { parseCaBundle, CONFIGMAP_LIMIT_BYTES } from '../../src/bundle/pem';
-import { derOf, fingerprintOf, fingerprintsIn, makeCa, privateKeyFixtures, textForm } from '../util/certs';
+import { derOf, FIXTURE_DIR, fingerprintOf, fingerprintsIn, makeCa, pkcs7Of, privateKeyFixtures, textForm, trustedCertificateOf } from '../util/certs';
 
 const rootA = makeCa('root-a');
 const rootB = makeCa('root-b', { alg: 'rsa' });
@@ -155,5 +159,136 @@ describe('property: output is exactly the unique certificates and never key mate
       expect(result.pem).not.toMatch(/PRIVATE KEY/);
       expect(result.certificates.map(c => c.fingerprint256)).toEqual(expected);
     }), { numRuns: 150 });
+  });
+});
+
+describe('strict CA input', () => {
+  const keys = privateKeyFixtures();
+  const root = makeCa('strict-root');
+  const der = (pem: string) => Buffer.from(pem.replace(/-----[^-]+-----/g, '').replace(/\s/g, ''), 'base64');
+  const wrap = (b64: string) => b64.replace(/(.{64})/g, '$1\n').replace(/\n$/, '');
+  const b64Of = (pem: string) => wrap(der(pem).toString('base64'));
+
+  /** Every armour operators paste keys in; each returns the input text or bytes. */
+  const armours: Record<string, (pem: string, rng: { dashes: number; spaces: string; caseOf: (s: string) => string }) => string | Buffer> = {
+    'odd case and dashes': (pem, r) => {
+      const label = /BEGIN ([A-Z0-9 ]+)-/.exec(pem)?.[1] ?? 'PRIVATE KEY';
+      const d = '-'.repeat(r.dashes);
+      const l = r.caseOf(label).replace(/ /g, r.spaces);
+      return `${d}${r.caseOf('BEGIN')} ${l}${d}\n${b64Of(pem)}\n${d}${r.caseOf('END')} ${l}${d}\n`;
+    },
+    'text after the BEGIN line': pem => pem.replace(/(-----BEGIN [^-]+-----)\n/, '$1 '),
+    'under a CERTIFICATE label': pem => `-----BEGIN CERTIFICATE-----\n${b64Of(pem)}\n-----END CERTIFICATE-----\n`,
+    'no armour, wrapped': pem => `${b64Of(pem)}\n`,
+    'no armour, one line': pem => der(pem).toString('base64'),
+    'DER key appended to a DER certificate': pem => Buffer.concat([derOf(root), der(pem)]),
+    'DER key alone': pem => der(pem),
+    'CRLF': pem => pem.replace(/\n/g, '\r\n'),
+  };
+  const binaryKeys = Object.entries(keys).filter(([k]) => !k.startsWith('OPENSSH'));
+
+  test('property: >= 200 private-key variations, in any armour, before or after a CA, are refused naming the key; nothing synthesizes', () => {
+    let runs = 0;
+    fc.assert(fc.property(
+      fc.constantFrom(...Object.keys(armours)),
+      fc.constantFrom(...binaryKeys.map(([k]) => k), 'OPENSSH (BEGIN OPENSSH PRIVATE KEY)'),
+      fc.integer({ min: 3, max: 8 }),
+      fc.constantFrom(' ', '  ', '\t', ' \t '),
+      fc.array(fc.boolean(), { minLength: 40, maxLength: 40 }),
+      fc.constantFrom('alone', 'after a CA', 'before a CA'),
+      (armour, keyName, dashes, spaces, upper, where) => {
+        runs++;
+        let i = 0;
+        const caseOf = (s: string) => s.split('').map(ch => (upper[i++ % upper.length] ? ch.toUpperCase() : ch.toLowerCase())).join('');
+        const keyPem = keys[keyName];
+        const bad = armours[armour](keyPem, { dashes, spaces, caseOf });
+        const input: string | Buffer = typeof bad === 'string'
+          ? (where === 'alone' ? bad : where === 'after a CA' ? root.certPem + bad : bad + '\n' + root.certPem)
+          : bad;
+        let message = '';
+        try {
+          parseCaBundle(input, 'k.pem');
+        } catch (e) {
+          message = (e as Error).message;
+        }
+        // refused, as a key, without echoing any of it
+        expect(message).toMatch(/is a private key .*remove the key and keep only the certificates/);
+        expect(message).not.toContain(der(keyPem).toString('base64').slice(20, 60));
+        const app = Testing.app();
+        const chart = new Chart(app, 'c');
+        const file = path.join(FIXTURE_DIR, 'key-variation.bin');
+        fs.writeFileSync(file, input);
+        const source = typeof input === 'string' ? CaSource.fromPem(input) : CaSource.fromFile(file);
+        expect(() => new OrgCaBundle(chart, 'ca', { source })).toThrow(/is a private key/);
+        expect(Testing.synth(chart)).toEqual([]);
+      },
+    ), { numRuns: 240, seed: 4242 });
+    expect(runs).toBeGreaterThanOrEqual(200);
+  });
+
+  test('TRUSTED CERTIFICATE (openssl -trustout): the certificate is kept, the trust settings dropped with a warning', () => {
+    const r = parseCaBundle(trustedCertificateOf(root), 'trusted.pem');
+    expect(r.certificates.map(c => c.fingerprint256)).toEqual([fingerprintOf(root.certPem)]);
+    expect(r.warnings.join('\n')).toMatch(/block #1 is a "TRUSTED CERTIFICATE" \(OpenSSL trust settings\); the certificate is kept/);
+  });
+
+  test('PKCS#7 (.p7b), as PEM and as DER: every certificate in it is extracted', () => {
+    const other = makeCa('strict-other');
+    const p7 = pkcs7Of(root, other);
+    const want = [fingerprintOf(root.certPem), fingerprintOf(other.certPem)];
+    expect(parseCaBundle(p7, 'ad-cs.p7b').certificates.map(c => c.fingerprint256)).toEqual(want);
+    const pem = `-----BEGIN PKCS7-----\n${wrap(p7.toString('base64'))}\n-----END PKCS7-----\n`;
+    expect(parseCaBundle(pem, 'ad-cs.p7b.pem').certificates.map(c => c.fingerprint256)).toEqual(want);
+  });
+
+  test.each([['UTF-16LE', 'utf16le', [0xff, 0xfe]], ['UTF-16BE', 'utf16be', [0xfe, 0xff]]])('%s with a BOM is decoded', (_n, enc, bom) => {
+    const le = Buffer.from(root.certPem, 'utf16le');
+    const body = enc === 'utf16be' ? Buffer.from(le).swap16() : le;
+    expect(parseCaBundle(Buffer.concat([Buffer.from(bom), body]), 'win.pem').certificates).toHaveLength(1);
+  });
+
+  test('UTF-16 without a BOM: an error naming UTF-16 and the conversion', () => {
+    expect(() => parseCaBundle(Buffer.from(root.certPem, 'utf16le'), 'win.pem')).toThrow(/looks like UTF-16 without a byte-order mark; save it as UTF-8 \(e.g. iconv -f UTF-16LE -t UTF-8\)/);
+  });
+
+  test('DER input with trailing bytes is refused', () => {
+    expect(() => parseCaBundle(Buffer.concat([derOf(root), Buffer.from('junk!')]), 'ca.der')).toThrow(/ca\.der: 5 trailing byte\(s\) at byte \d+ are not DER/);
+  });
+
+  test('a 1024-bit RSA CA is an error by default (clients refuse it), accepted with allowWeakKeys', () => {
+    const weak = makeCa('strict-weak', { alg: 'rsa', bits: 1024 });
+    expect(() => parseCaBundle(weak.certPem, 'x')).toThrow(/has a 1024-bit RSA key; clients at OpenSSL security level 2 .*re-issue the CA with a 2048-bit or larger key, or set allowWeakKeys: true/);
+    expect(parseCaBundle(weak.certPem, 'x', new Date(), { allowWeakKeys: true }).certificates).toHaveLength(1);
+    expect(new OrgCaBundle(new Chart(Testing.app(), 'c'), 'ca', { source: CaSource.fromPem(weak.certPem), allowWeakKeys: true, printWarnings: false }).certificates).toHaveLength(1);
+  });
+
+  test('CA:TRUE without keyCertSign: a warning that says what clients do', () => {
+    const ca = makeCa('strict-no-certsign', { keyUsage: 0x80 });
+    expect(parseCaBundle(ca.certPem, 'x').warnings.join('\n')).toMatch(/is a CA \(basicConstraints CA:TRUE\) but its keyUsage does not allow keyCertSign/);
+    expect(parseCaBundle(root.certPem, 'x').warnings).toEqual([]);
+  });
+
+  test('an intermediate without its root: a warning that clients needing the root will fail; with the root: none', () => {
+    const inter = makeCa('strict-intermediate', { issuer: root });
+    expect(parseCaBundle(inter.certPem, 'x').warnings.join('\n')).toMatch(/is an intermediate issued by "O=Test Org, CN=strict-root", which is not in the bundle; clients that must build the chain .*add the root certificate/);
+    expect(parseCaBundle(inter.certPem + root.certPem, 'x').warnings).toEqual([]);
+  });
+
+  test('10,000 duplicates: one summary warning, not 9,999 lines', () => {
+    const r = parseCaBundle(root.certPem.repeat(10_000), 'dup.pem');
+    expect(r.certificates).toHaveLength(1);
+    expect(r.warnings).toEqual([expect.stringMatching(/^dup\.pem: 9999 duplicate certificates dropped, each kept once \(first: block #2/)]);
+  });
+
+  test('no OpenSSL internals in messages', () => {
+    const broken = root.certPem.replace(/\n(.{8})/, '\nAAAAAAAA');
+    let message = '';
+    try {
+      parseCaBundle(broken, 'x');
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(/block #1 is not a parsable X.509 certificate/);
+    expect(message).not.toMatch(/routines|error:[0-9A-F]{8}|asn1|ASN1/);
   });
 });

@@ -29,6 +29,12 @@ export interface CaOptions {
   readonly alg?: 'ec' | 'rsa';
   /** bytes of nsComment padding, to make large certificates cheaply */
   readonly padding?: number;
+  /** RSA modulus size (with alg 'rsa') */
+  readonly bits?: number;
+  /** keyUsage as its first byte (0x06 = keyCertSign + cRLSign, the default for a CA), or 'none' */
+  readonly keyUsage?: number | 'none';
+  /** sign with this CA instead of self-signing (an intermediate) */
+  readonly issuer?: TestCa;
 }
 
 // --- a minimal DER encoder -------------------------------------------------------------------
@@ -119,10 +125,17 @@ function issue(o: Issue): string {
   return `-----BEGIN CERTIFICATE-----\n${der.toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '')}\n-----END CERTIFICATE-----\n`;
 }
 
+/** DER BIT STRINGs of named bits drop trailing zero bits: the count of unused bits. */
+const trailingZeroBits = (b: number) => {
+  let n = 0;
+  while (n < 7 && Math.floor(b / 2 ** n) % 2 === 0) n++;
+  return n;
+};
+
 const keyId = (k: KeyObject) => createHash('sha1').update(k.export({ type: 'spki', format: 'der' })).digest();
 
-function newKey(alg: 'ec' | 'rsa'): { privateKey: KeyObject; publicKey: KeyObject } {
-  return alg === 'rsa' ? generateKeyPairSync('rsa', { modulusLength: 2048 }) : generateKeyPairSync('ec', { namedCurve: 'P-256' });
+function newKey(alg: 'ec' | 'rsa', modulusLength = 2048): { privateKey: KeyObject; publicKey: KeyObject } {
+  return alg === 'rsa' ? generateKeyPairSync('rsa', { modulusLength }) : generateKeyPairSync('ec', { namedCurve: 'P-256' });
 }
 
 // --- fixtures --------------------------------------------------------------------------------
@@ -133,18 +146,19 @@ const cache = new Map<string, TestCa>();
 export function makeCa(cn: string, opts: CaOptions = {}): TestCa {
   const hit = cache.get(cn);
   if (hit) return hit;
-  const { privateKey, publicKey } = newKey(opts.alg ?? 'ec');
+  const { privateKey, publicKey } = newKey(opts.alg ?? 'ec', opts.bits);
   const now = Date.now();
+  const ku = opts.keyUsage ?? 0x06;
   const extensions = opts.type === 'leaf'
     ? [ext('2.5.29.19', true, seq())]
-    : [ext('2.5.29.19', true, seq(TRUE)), ext('2.5.29.15', true, bits(Buffer.from([0x06]), 1)), ext('2.5.29.14', false, octets(keyId(publicKey)))];
+    : [ext('2.5.29.19', true, seq(TRUE)), ...(ku === 'none' ? [] : [ext('2.5.29.15', true, bits(Buffer.from([ku]), trailingZeroBits(ku)))]), ext('2.5.29.14', false, octets(keyId(publicKey)))];
   if (opts.padding) extensions.push(ext('2.16.840.1.113730.1.13', false, tlv(0x16, Buffer.from('p'.repeat(opts.padding)))));
   const subject = name(cn, 'Test Org');
   const certPem = issue({
     subject,
-    issuer: subject,
+    issuer: opts.issuer ? name(opts.issuer.name, 'Test Org') : subject,
     publicKey,
-    signer: privateKey,
+    signer: opts.issuer ? createPrivateKey(opts.issuer.keyPem) : privateKey,
     notBefore: opts.notBefore ? parseTime(opts.notBefore) : new Date(now - 3600_000),
     notAfter: opts.notAfter ? parseTime(opts.notAfter) : new Date(now + (opts.days ?? 3650) * 86400_000),
     extensions,
@@ -208,6 +222,19 @@ export function textForm(ca: TestCa): string {
     `                CA:${x.ca ? 'TRUE' : 'FALSE'}`,
     ca.certPem,
   ].join('\n');
+}
+
+/** A PKCS#7 SignedData ContentInfo (a `.p7b`, as Windows / AD CS export it) holding `certs`. */
+export function pkcs7Of(...certs: TestCa[]): Buffer {
+  const signedData = seq(int(1), set(), seq(oid('1.2.840.113549.1.7.1')), explicit(0, ...certs.map(derOf)), set());
+  return seq(oid('1.2.840.113549.1.7.2'), explicit(0, signedData));
+}
+
+/** `openssl x509 -trustout`: the certificate followed by OpenSSL's trust settings (X509_CERT_AUX). */
+export function trustedCertificateOf(ca: TestCa): string {
+  const aux = seq(seq(oid('1.3.6.1.5.5.7.3.1')));
+  const b64 = Buffer.concat([derOf(ca), aux]).toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '');
+  return `-----BEGIN TRUSTED CERTIFICATE-----\n${b64}\n-----END TRUSTED CERTIFICATE-----\n`;
 }
 
 export function derOf(ca: TestCa): Buffer {
