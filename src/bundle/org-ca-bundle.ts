@@ -312,15 +312,15 @@ export class OrgCaBundle extends Construct {
     const tmEnabled = props.trustManager
       ? props.trustManager.enabled ?? true
       : (props.configMaps ?? []).length === 0;
-    for (const cm of props.configMaps ?? []) {
-      this.addConfigMaps(cm);
-    }
     if (tmEnabled) {
       this.tmOptions = props.trustManager ?? {};
       validateTrustManagerOptions(this.tmOptions);
       this.trustManagerBundleName = this.tmOptions.name ?? DEFAULT_NAME;
-      this.trustManagerBundle = this.renderBundle(this.tmOptions);
     }
+    for (const cm of props.configMaps ?? []) {
+      this.addConfigMaps(cm);
+    }
+    if (this.tmOptions) this.trustManagerBundle = this.renderBundle(this.tmOptions);
   }
 
   /**
@@ -336,6 +336,9 @@ export class OrgCaBundle extends Construct {
     const key = checkConfigMapKey('ConfigMap key', options.key ?? DEFAULT_PLAIN_KEY);
     if (options.syncWave !== undefined && !Number.isInteger(options.syncWave)) {
       throw new Error(`configMaps "${name}": syncWave ${options.syncWave} must be an integer`);
+    }
+    if (this.trustManagerBundleName === name) {
+      throw new Error(`ConfigMap name "${name}" is also the trust-manager Bundle's name: trust-manager projects a ConfigMap of that name into every selected namespace, so the two would collide; give the plain ConfigMaps another name (e.g. "${name}-plain") or the Bundle another trustManager.name`);
     }
     if (!options.namespaces || options.namespaces.length === 0) {
       throw new Error(`configMaps "${name}": namespaces is empty; list at least one namespace to create the ConfigMap in`);

@@ -103,6 +103,7 @@ export class ArgoRepoServerCa extends Construct implements ICaPodWiring {
       onInvalidBundle: props.onInvalidBundle,
       configMap,
     });
+    this.wiring._label = 'ArgoRepoServerCa';
     if (props.repoServer) this.applyTo(props.repoServer);
   }
 

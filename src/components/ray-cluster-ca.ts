@@ -77,6 +77,7 @@ export class RayClusterCa implements ICaPodWiring {
       mergedFileName: 'combined-ca.crt',
       variables: RayClusterCa.VARIABLES,
     });
+    this.wiring._label = 'RayClusterCa';
   }
 
   /** Wire a RayCluster, RayJob or RayService: the head group and every worker group. */

@@ -2,14 +2,15 @@ import * as path from 'node:path';
 import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { CaVariableEffect, CaVariables } from './ca-env';
+import { envSourcesOf } from './env-sources';
 import { ICaPodWiring } from './merged-ca-init-container';
 import { templatePathsFor } from './pod-templates';
 import { wireObject, WiringDescription } from './pod-wiring';
-import { addSynthTransform } from './synth-hook';
+import { registerWiring } from './synth-hook';
 import { CaConfigMapRef, OrgCaBundle } from '../bundle/org-ca-bundle';
 import * as k8s from '../imports/k8s';
 import { METADATA } from '../util/metadata';
-import { checkDnsLabel, checkFileName, checkMountDir, checkPointer } from '../util/validate';
+import { checkConfigMapRef, checkDnsLabel, checkFileName, checkMountDir, checkPointer } from '../util/validate';
 
 /**
  * Options for mounting the bundle ConfigMap as it is (no merge).
@@ -118,6 +119,7 @@ export class CaConfigMapMount implements ICaPodWiring {
     this.opts = options;
     this.volumeName = checkDnsLabel('volumeName', options.volumeName ?? 'org-ca-truststore');
     checkMountDir('mountPath', options.mountPath, '/etc/org-ca');
+    if (options.configMap) checkConfigMapRef('configMap', options.configMap);
     const file = checkFileName('fileName', options.fileName ?? 'org-ca.pem', 'org-ca.pem');
     const vars = [...(options.directoryVariables ?? []), ...(options.fileVariables ?? [])];
     CaVariables._check(vars, 'variables');
@@ -135,8 +137,10 @@ export class CaConfigMapMount implements ICaPodWiring {
     if (this.opts.enabled === false) return;
     const obj = ApiObject.of(target);
     const paths = templatePathsFor(obj.apiVersion, obj.kind, obj.name, this.opts.podTemplatePaths);
-    addSynthTransform(obj, `configmap-mount:${this.volumeName}`, json => {
-      wireObject(json, paths, this._describe(json.metadata?.namespace));
+    const { enabled: _e, ...options } = this.opts as CaConfigMapMountOptions & Record<string, unknown>;
+    const reg = { ...options, bundle: this.bundle.node.path };
+    registerWiring(obj, `configmap-mount:${this.volumeName}`, { signature: JSON.stringify(Object.entries(reg).sort()), source: 'CaConfigMapMount', explicit: true, options: reg }, json => {
+      wireObject(json, paths, this._describe(json.metadata?.namespace), envSourcesOf(obj));
       return json;
     });
   }

@@ -1,9 +1,10 @@
 import { ApiObject, App, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
+import { envSourcesOf } from './env-sources';
 import { MergedCaInitContainer, PodWiringOptions } from './merged-ca-init-container';
 import { BUILTIN_TEMPLATE_PATHS, sniffPodTemplate } from './pod-templates';
-import { TemplateOutcome, wireObject } from './pod-wiring';
-import { addSynthTransform, beforeChartSynth } from './synth-hook';
+import { TemplateOutcome, warnOnce, wireObject } from './pod-wiring';
+import { beforeChartSynth, registerWiring, registrationsOf } from './synth-hook';
 import { OrgCaBundle } from '../bundle/org-ca-bundle';
 import { METADATA } from '../util/metadata';
 import { checkPointer } from '../util/validate';
@@ -73,6 +74,13 @@ export enum WiringOutcome {
   FILTERED_KIND = 'FILTERED_KIND',
   /** An unknown kind that looks like it carries a pod template; not wired (see `podTemplates`). */
   UNKNOWN_POD_TEMPLATE = 'UNKNOWN_POD_TEMPLATE',
+  /**
+   * Wired explicitly (`MergedCaInitContainer.addTo`, a component's `applyTo`): the explicit
+   * wiring's options take precedence over the chart-wide ones.
+   */
+  WIRED_EXPLICITLY = 'WIRED_EXPLICITLY',
+  /** A Windows pod (`nodeSelector kubernetes.io/os: windows`): the merge needs /bin/sh; not wired. */
+  WINDOWS = 'WINDOWS',
 }
 
 /**
@@ -154,10 +162,18 @@ export class CaTrust {
       loc.paths.forEach(p => checkPointer(p, `podTemplates ${loc.apiVersion}/${loc.kind}`));
       known.set(`${loc.apiVersion}/${loc.kind}`, loc.paths);
     }
+    const knownKinds = new Set(Array.from(known.keys()).map(k => k.slice(k.lastIndexOf('/') + 1)));
+    for (const k of options.kinds ?? []) {
+      if (!knownKinds.has(k)) {
+        throw new Error(`wireAll: kinds lists "${k}", which is neither a built-in kind nor declared in podTemplates (known: ${Array.from(knownKinds).sort().join(', ')}); kinds are Kubernetes kind names, case-sensitive`);
+      }
+    }
     const key = `wire-all:${wiring.initContainerName}`;
     const seen = new Set<ApiObject>();
+    const namespacesSeen = new Set<string>();
 
     const discover = () => {
+      let workloads = 0;
       for (const c of scope.node.findAll()) {
         if (!ApiObject.isApiObject(c) || seen.has(c)) continue;
         const obj = c as ApiObject;
@@ -178,9 +194,17 @@ export class CaTrust {
           result._record({ ...base, namespace: obj.metadata.namespace, outcome: WiringOutcome.FILTERED_KIND, detail: `kinds: ${options.kinds.join(', ')}` });
           continue;
         }
-        addSynthTransform(obj, key, json => {
+        workloads++;
+        namespacesSeen.add(obj.metadata.namespace ?? Chart.of(obj).namespace ?? '(none)');
+        const source = `CaTrust.wireAll(${scope.node.path ? `"${scope.node.path}"` : 'the App'})`;
+        registerWiring(obj, key, { signature: wiring._signature, source, explicit: false, options: wiring._options }, json => {
           const ns: string | undefined = json.metadata?.namespace;
           const entry = { ...base, namespace: ns };
+          const explicit = Array.from(registrationsOf(obj).entries()).find(([slot, r]) => r.explicit && slot.startsWith('merged-ca:'));
+          if (explicit) {
+            result._record({ ...entry, outcome: WiringOutcome.WIRED_EXPLICITLY, detail: `wired by ${explicit[1].source}, whose options take precedence` });
+            return json;
+          }
           const md = json.metadata ?? {};
           if (md.labels?.[OPT_OUT] === 'true' || md.annotations?.[OPT_OUT] === 'true') {
             result._record({ ...entry, outcome: WiringOutcome.OPTED_OUT, detail: `${OPT_OUT}: "true"` });
@@ -190,14 +214,19 @@ export class CaTrust {
             result._record({ ...entry, outcome: WiringOutcome.FILTERED_NAMESPACE, detail: `namespaces: ${options.namespaces.join(', ')}` });
             return json;
           }
-          const outcomes = wireObject(json, paths, wiring._describe(ns));
-          if (!outcomes.some(o => o.outcome === TemplateOutcome.WIRED)) {
+          const outcomes = wireObject(json, paths, wiring._describe(ns), envSourcesOf(obj));
+          if (outcomes.some(o => o.outcome === TemplateOutcome.WINDOWS) && !outcomes.some(o => o.outcome === TemplateOutcome.WIRED)) {
+            result._record({ ...entry, outcome: WiringOutcome.WINDOWS, detail: 'Windows pod (nodeSelector kubernetes.io/os: windows): the merge needs /bin/sh; not wired' });
+          } else if (!outcomes.some(o => o.outcome === TemplateOutcome.WIRED)) {
             result._record({ ...entry, outcome: WiringOutcome.NO_CONTAINERS, detail: 'no containers' });
           } else {
             result._record({ ...entry, outcome: WiringOutcome.WIRED, detail: outcomes.map(t => t.pointer || '/').join(', ') });
           }
           return json;
         });
+      }
+      if (options.namespaces && workloads > 0 && !options.namespaces.some(n => namespacesSeen.has(n))) {
+        warnOnce(`wireAll: namespaces [${options.namespaces.join(', ')}] excludes every one of the ${workloads} workload(s) under "${scope.node.path || 'the App'}" (their namespaces: ${Array.from(namespacesSeen).sort().join(', ')}); nothing is wired`);
       }
     };
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import { KEYTOOL_SCRIPT } from './merge-script';
 import { CaConfigMapRef } from '../bundle/org-ca-bundle';
@@ -101,6 +102,14 @@ export class JavaTrust {
   private constructor(kind: JavaTrustKind, password: string | undefined) {
     this._kind = kind;
     this.password = password;
+  }
+
+  /**
+   * A digest of the settings (the password included, never shown), to tell two trusts apart.
+   * @internal
+   */
+  public _fingerprint(): string {
+    return createHash('sha256').update(`${this._kind}\u0000${this.password ?? ''}`).digest('hex').slice(0, 16);
   }
 
   /**

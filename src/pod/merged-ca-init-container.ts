@@ -2,15 +2,16 @@ import * as path from 'node:path';
 import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { CaVariables } from './ca-env';
+import { envSourcesOf } from './env-sources';
 import { JavaTrust, JavaTrustKind } from './java-trust';
 import { MERGE_SCRIPT } from './merge-script';
 import { templatePathsFor } from './pod-templates';
-import { EnvJson, wireObject, WiringDescription } from './pod-wiring';
-import { addSynthTransform } from './synth-hook';
+import { EnvJson, EnvSources, wireObject, WiringDescription } from './pod-wiring';
+import { registerWiring } from './synth-hook';
 import { CaConfigMapRef, OrgCaBundle } from '../bundle/org-ca-bundle';
 import * as k8s from '../imports/k8s';
 import { METADATA } from '../util/metadata';
-import { checkDnsLabel, checkFileName, checkImage, checkMountDir, checkPointer, derivedName } from '../util/validate';
+import { checkConfigMapRef, checkDnsLabel, checkFileName, checkImage, checkMountDir, checkPointer, derivedName } from '../util/validate';
 
 /**
  * Something that wires the org CA into the pods of cdk8s objects: every pod wiring and component
@@ -257,6 +258,21 @@ export class MergedCaInitContainer implements ICaPodWiring {
   private readonly java: JavaTrust;
   private readonly described = new Map<string, WiringDescription>();
 
+  /**
+   * How this wiring names itself in conflict messages (components set their own name).
+   * @internal
+   */
+  public _label = 'MergedCaInitContainer';
+
+  /**
+   * The options that make two wirings the same (with the bundle), for conflict detection.
+   * @internal
+   */
+  public readonly _options: Record<string, unknown>;
+
+  /** @internal */
+  public readonly _signature: string;
+
   constructor(bundle: OrgCaBundle, options: MergedCaOptions = {}) {
     this.bundle = bundle;
     this.opts = options;
@@ -271,6 +287,10 @@ export class MergedCaInitContainer implements ICaPodWiring {
     this.java = (options.java ?? JavaTrust.NONE)._withPassword(options.javaTrustStorePassword);
     this.variables = [...(options.variables ?? CaVariables.DEFAULTS), ...(options.extraVariables ?? [])];
 
+    if (this.mergedDir === '/var/run/org-ca' || this.mergedDir.startsWith('/var/run/org-ca/')) {
+      throw new Error(`mergedDir "${this.mergedDir}" is where the library mounts the bundle ConfigMap (${SOURCE_MOUNT}); use another directory, e.g. "/etc/ssl/certs-extra"`);
+    }
+    if (options.configMap) checkConfigMapRef('configMap', options.configMap);
     if (this.sourceVolumeName === this.mergedVolumeName) {
       throw new Error(`sourceVolumeName and mergedVolumeName are both "${this.mergedVolumeName}"; use two names`);
     }
@@ -289,6 +309,9 @@ export class MergedCaInitContainer implements ICaPodWiring {
     for (const p of options.podTemplatePaths ?? []) checkPointer(p, 'podTemplatePaths');
     this.mergedFilePath = path.posix.join(this.mergedDir, file);
     this.javaTrustStorePath = this.javaParts().trustStorePath;
+    const { enabled: _e, java: _j, javaTrustStorePassword: _p, ...rest } = options as MergedCaOptions & Record<string, unknown>;
+    this._options = { ...rest, bundle: bundle.node.path, java: this.java._kind };
+    this._signature = JSON.stringify(Object.entries({ ...this._options, javaSecret: this.java._fingerprint() }).sort());
   }
 
   /**
@@ -300,7 +323,8 @@ export class MergedCaInitContainer implements ICaPodWiring {
     if (!this.enabled) return;
     const obj = ApiObject.of(target);
     const paths = templatePathsFor(obj.apiVersion, obj.kind, obj.name, this.opts.podTemplatePaths);
-    addSynthTransform(obj, `merged-ca:${this.initContainerName}`, json => this._wireAt(json, paths));
+    registerWiring(obj, `merged-ca:${this.initContainerName}`, { signature: this._signature, source: this._label, explicit: true, options: this._options },
+      json => this._wireAt(json, paths, envSourcesOf(obj)));
   }
 
   /**
@@ -318,8 +342,8 @@ export class MergedCaInitContainer implements ICaPodWiring {
    * templates at `paths`, and returns it.
    * @internal
    */
-  public _wireAt(json: any, paths: string[]): any {
-    wireObject(json, paths, this._describe(json.metadata?.namespace));
+  public _wireAt(json: any, paths: string[], envSources?: EnvSources): any {
+    wireObject(json, paths, this._describe(json.metadata?.namespace), envSources);
     return json;
   }
 

@@ -11,6 +11,27 @@
  * @internal
  */
 import { findTemplates } from './pod-templates';
+import { METADATA } from '../util/metadata';
+import { checkImage } from '../util/validate';
+
+/**
+ * Images known to have no shell (distroless, Chainguard, proxies built FROM scratch): the merge
+ * cannot run on them, so it is not chosen from such a container.
+ * @internal
+ */
+export const SHELL_LESS_IMAGES = [
+  'gcr.io/distroless/', 'cgr.dev/chainguard/', 'gcr.io/cloud-sql-connectors/cloud-sql-proxy', 'gcr.io/cloudsql-docker/gce-proxy',
+  'registry.k8s.io/pause', 'k8s.gcr.io/pause', 'gcr.io/kubebuilder/kube-rbac-proxy', 'quay.io/brancz/kube-rbac-proxy',
+];
+
+const warned = new Set<string>();
+
+/** Prints a synth-time warning once per message. @internal */
+export function warnOnce(message: string): void {
+  if (warned.has(message)) return;
+  warned.add(message);
+  process.stderr.write(`[cdk8s-org-ca] warning: ${message}\n`);
+}
 
 /** A `{ name, value }` variable. @internal */
 export interface EnvJson {
@@ -50,6 +71,12 @@ export interface WiringDescription {
   readonly initContainersToWire?: string[];
   /** Variables a container may keep at another value. @default - none */
   readonly skipVariables?: string[];
+  /** Variables one container may keep at another value, by container name. @default - none */
+  readonly skipVariablesByContainer?: Record<string, string[]>;
+  /** ConfigMaps and Secrets to check `envFrom` against. @default - none: envFrom gets a warning */
+  readonly envSources?: EnvSources;
+  /** The pod's namespace, to find envFrom sources. @default - none */
+  readonly namespace?: string;
   /**
    * Where the pod's securityContext sets runAsUser, drop runAsUser/runAsGroup from our init
    * containers so they inherit the pod's user. @default false
@@ -66,10 +93,21 @@ export interface WiringHints {
   readonly initContainer: string;
 }
 
+/**
+ * The ConfigMaps and Secrets a synth contains, so `envFrom` can be checked for CA variables.
+ * @internal
+ */
+export interface EnvSources {
+  /** The data of `kind` ("ConfigMap" or "Secret") `name` in `namespace`, or undefined when unknown. */
+  get(kind: string, namespace: string | undefined, name: string): Record<string, string> | undefined;
+}
+
 /** What `wirePodTemplate` did. @internal */
 export enum TemplateOutcome {
   WIRED = 'WIRED',
   NO_CONTAINERS = 'NO_CONTAINERS',
+  /** A Windows pod: the merge runs /bin/sh, so it is left alone. */
+  WINDOWS = 'WINDOWS',
 }
 
 /**
@@ -80,6 +118,9 @@ export function wirePodTemplate(template: any, d: WiringDescription, where: stri
   const spec = template.spec;
   if (!spec || !Array.isArray(spec.containers) || spec.containers.length === 0) {
     return TemplateOutcome.NO_CONTAINERS; // nothing runs here: nothing to wire
+  }
+  if (spec.nodeSelector?.['kubernetes.io/os'] === 'windows' || spec.os?.name === 'windows') {
+    return TemplateOutcome.WINDOWS;
   }
   const names = (list: any[]) => list.map((x: any) => x.name).join(', ');
   for (const c of d.containers ?? []) {
@@ -124,11 +165,20 @@ export function wirePodTemplate(template: any, d: WiringDescription, where: stri
   }
   const initsToWire = d.initContainersToWire ? kept.filter(c => d.initContainersToWire!.includes(c.name)) : kept;
   const apps = d.containers ? spec.containers.filter((c: any) => d.containers!.includes(c.name)) : spec.containers;
-  const skip = new Set(d.skipVariables ?? []);
   for (const c of [...initsToWire, ...apps]) {
     const cw = `${where} container "${c.name}"`;
+    const skip = new Set([...(d.skipVariables ?? []), ...(d.skipVariablesByContainer?.[c.name] ?? [])]);
     for (const m of d.mounts) ensureMount(c, m, cw, d.hints.mount);
-    for (const e of d.env) ensureEnv(c, e, cw, skip);
+    const fromEnvFrom = envFromVariables(c, d, cw);
+    for (const e of d.env) {
+      const inherited = fromEnvFrom.get(e.name);
+      const explicit = (c.env ?? []).some((x: any) => x.name === e.name);
+      if (inherited && !explicit && inherited.value !== e.value) {
+        if (skip.has(e.name)) continue; // theirs stays: adding ours would override it
+        throw new Error(`${cw} gets ${e.name}="${inherited.value}" from envFrom ${inherited.from}, which the variable this wiring adds would silently override (explicit env wins); remove it there, or pass skipVariables: ["${e.name}"] to keep it`);
+      }
+      ensureEnv(c, e, cw, skip);
+    }
     if (d.javaToolOptions && d.javaToolOptions.length > 0) appendJavaOptions(c, d.javaToolOptions, cw);
   }
 
@@ -144,24 +194,81 @@ export function wirePodTemplate(template: any, d: WiringDescription, where: stri
  * Returns the outcome per template pointer.
  * @internal
  */
-export function wireObject(json: any, paths: string[], d: WiringDescription): Array<{ pointer: string; outcome: TemplateOutcome }> {
+export function wireObject(
+  json: any, paths: string[], d: WiringDescription, envSources?: EnvSources,
+): Array<{ pointer: string; outcome: TemplateOutcome }> {
   const where = describeObject(json);
+  const withObjectAnnotations = { ...objectOverrides(json, d, where), namespace: json.metadata?.namespace, envSources: envSources ?? d.envSources };
   return findTemplates(json, paths).map(t => ({
     pointer: t.pointer,
-    outcome: wirePodTemplate(t.template, d, `${where}${t.pointer ? ` at ${t.pointer}` : ''}`),
+    outcome: wirePodTemplate(t.template, withObjectAnnotations, `${where}${t.pointer ? ` at ${t.pointer}` : ''}`),
   }));
 }
 
 /**
- * The image the merge runs with when none is set: the pod's first container's image.
+ * Per-object overrides from the object's annotations, for YAML the user does not build in code:
+ * `cdk8s-org-ca/merge-image` (the merge's image) and `cdk8s-org-ca/skip-variables`
+ * ("VAR" for every container, "container/VAR" for one; comma-separated).
+ */
+function objectOverrides(json: any, d: WiringDescription, where: string): WiringDescription {
+  const ann = json.metadata?.annotations ?? {};
+  const image = ann[METADATA.MERGE_IMAGE];
+  const skip = ann[METADATA.SKIP_VARIABLES];
+  if (image === undefined && skip === undefined) return d;
+  const out: { -readonly [K in keyof WiringDescription]: WiringDescription[K] } = { ...d };
+  if (image !== undefined) out.image = checkImage(`${where}: annotation ${METADATA.MERGE_IMAGE}`, image);
+  if (skip !== undefined) {
+    const all = [...(d.skipVariables ?? [])];
+    const byContainer: Record<string, string[]> = { ...d.skipVariablesByContainer };
+    for (const entry of String(skip).split(',').map(x => x.trim()).filter(Boolean)) {
+      const m = /^(?:([a-z0-9]([-a-z0-9]*[a-z0-9])?)\/)?([-._a-zA-Z][-._a-zA-Z0-9]*)$/.exec(entry);
+      if (!m) throw new Error(`${where}: annotation ${METADATA.SKIP_VARIABLES} entry "${entry}" is not VARIABLE or container/VARIABLE`);
+      if (m[1]) byContainer[m[1]] = [...(byContainer[m[1]] ?? []), m[3]];
+      else all.push(m[3]);
+    }
+    out.skipVariables = all;
+    out.skipVariablesByContainer = byContainer;
+  }
+  return out;
+}
+
+/**
+ * The image the merge runs with when none is set: the first container whose image is not known
+ * to have no shell (a distroless sidecar listed first would leave the pod stuck in `Init:`).
  * @internal
  */
 export function chooseMergeImage(spec: any, where: string): string {
-  const first = spec.containers[0];
-  if (!first.image) {
-    throw new Error(`${where}: container "${first.name}" has no image to run the merge with; set image`);
+  const shellLess = (img: string) => SHELL_LESS_IMAGES.some(p => img.startsWith(p));
+  const withImage = spec.containers.filter((c: any) => c.image);
+  if (withImage.length === 0) {
+    throw new Error(`${where}: container "${spec.containers[0].name}" has no image to run the merge with; set image`);
   }
-  return first.image;
+  const chosen = withImage.find((c: any) => !shellLess(c.image));
+  if (!chosen) {
+    throw new Error(`${where}: every container image (${withImage.map((c: any) => c.image).join(', ')}) is known to have no shell, so the merge cannot run on it; set image (an image with /bin/sh), or annotate the object ${METADATA.MERGE_IMAGE}: "<image>"`);
+  }
+  if (chosen !== spec.containers[0]) {
+    warnOnce(`${where}: the merge runs on container "${chosen.name}"'s image (${chosen.image}), not on the first container's (${spec.containers[0].image}), which has no shell; set image or annotate ${METADATA.MERGE_IMAGE} to choose`);
+  }
+  return chosen.image;
+}
+
+/** The variables a container gets through envFrom from sources the synth contains; warns about the others. */
+function envFromVariables(c: any, d: WiringDescription, where: string): Map<string, { value: string; from: string }> {
+  const out = new Map<string, { value: string; from: string }>();
+  for (const ef of c.envFrom ?? []) {
+    const kind = ef.configMapRef ? 'ConfigMap' : ef.secretRef ? 'Secret' : undefined;
+    const name = (ef.configMapRef ?? ef.secretRef)?.name;
+    if (!kind || !name) continue;
+    const data = d.envSources?.get(kind, d.namespace, name);
+    if (!data) {
+      const ours = d.env.map(e => e.name).join(', ');
+      warnOnce(`${where} takes envFrom ${kind} "${name}", which is not in this synth: if it sets one of ${ours}, the value set here overrides it (explicit env wins); check it, or pass skipVariables`);
+      continue;
+    }
+    for (const [k, v] of Object.entries(data)) out.set(`${ef.prefix ?? ''}${k}`, { value: v, from: `${kind} "${name}"` });
+  }
+  return out;
 }
 
 /** @internal */
@@ -183,6 +290,8 @@ export function ensureMount(container: any, mount: any, where: string, pathHint:
     container.volumeMounts.push(clone(mount));
   } else if (atPath.name !== mount.name) {
     throw new Error(`${where} already mounts volume "${atPath.name}" at ${mount.mountPath}; set ${pathHint} to a free directory`);
+  } else if (!!mount.readOnly && !atPath.readOnly) {
+    throw new Error(`${where} mounts "${atPath.name}" at ${mount.mountPath} writable; the org CA wiring mounts it read-only (only its init container writes there): remove that mount or make it readOnly`);
   }
 }
 

@@ -102,3 +102,42 @@ export function beforeChartSynth(chart: Chart, key: string, fn: () => void): voi
   runAll,
   ).set(key, fn);
 }
+
+/** One pod wiring registered on an object. @internal */
+export interface WiringRegistration {
+  /** Identity of the options: two registrations in one slot must have the same. */
+  readonly signature: string;
+  /** How the user asked for it, for messages (e.g. `MergedCaInitContainer.addTo`). */
+  readonly source: string;
+  /** An explicit per-object wiring (addTo/applyTo), which whole-chart wiring gives way to. */
+  readonly explicit: boolean;
+  /** The options, to name the ones that differ. */
+  readonly options: Record<string, unknown>;
+}
+
+const REGISTRATIONS = Symbol.for('cdk8s-org-ca.registrations');
+
+/** The wirings registered on `obj`, by slot. @internal */
+export function registrationsOf(obj: ApiObject): Map<string, WiringRegistration> {
+  const holder = obj as any;
+  if (!holder[REGISTRATIONS]) Object.defineProperty(holder, REGISTRATIONS, { value: new Map(), enumerable: false });
+  return holder[REGISTRATIONS];
+}
+
+/**
+ * Registers a pod wiring of `obj` in `slot` and its synth transform. The same options again are
+ * the same wiring (idempotent); other options in the same slot are an error naming both and the
+ * options that differ, never a silent replacement.
+ * @internal
+ */
+export function registerWiring(obj: ApiObject, slot: string, reg: WiringRegistration, fn: JsonTransform): void {
+  const all = registrationsOf(obj);
+  const prior = all.get(slot);
+  if (prior && prior.signature !== reg.signature) {
+    const keys = Array.from(new Set([...Object.keys(prior.options), ...Object.keys(reg.options)]))
+      .filter(k => JSON.stringify(prior.options[k]) !== JSON.stringify(reg.options[k]));
+    throw new Error(`${obj.kind} "${obj.name}" (${obj.node.path}) is wired twice with different options: by ${prior.source} and by ${reg.source} (they differ in ${keys.join(', ') || 'the bundle'}); wire it once, or give both the same options`);
+  }
+  all.set(slot, reg);
+  addSynthTransform(obj, slot, fn);
+}

@@ -106,3 +106,11 @@ export function checkPointer(p: unknown, what: string): string {
   }
   return p;
 }
+
+/** A ConfigMap reference given by the user: name, key and the PKCS#12 key are checked. @internal */
+export function checkConfigMapRef(what: string, ref: { name: unknown; key: unknown; pkcs12Key?: unknown }): void {
+  if (!ref || typeof ref !== 'object') throw new Error(`${what} must be a { name, key } reference, not ${JSON.stringify(ref)}`);
+  checkDnsSubdomain(`${what}.name`, ref.name);
+  checkConfigMapKey(`${what}.key`, ref.key);
+  if (ref.pkcs12Key !== undefined) checkConfigMapKey(`${what}.pkcs12Key`, ref.pkcs12Key);
+}

@@ -179,3 +179,13 @@ describe('configMapFor', () => {
     expect(() => bundle.configMapFor('b')).toThrow(/no ConfigMap of bundle "test\/ca" reaches namespace "b" \(plain ConfigMaps exist in: a\); add it with addConfigMaps/);
   });
 });
+
+describe('distribution name rules', () => {
+  test('a plain ConfigMap named like the trust-manager Bundle is refused (the projection would collide)', () => {
+    expect(() => new OrgCaBundle(new Chart(Testing.app(), 'c'), 'ca', { inline: rootA.certPem, trustManager: {}, configMaps: [{ namespaces: ['a'] }] }))
+      .toThrow(/ConfigMap name "org-ca-bundle" is also the trust-manager Bundle's name/);
+  });
+  test.each([NaN, 1.5])('syncWave %p is refused', (w) => {
+    expect(() => new OrgCaBundle(new Chart(Testing.app(), 'c'), 'ca', { inline: rootA.certPem, trustManager: { syncWave: w } })).toThrow(/syncWave .* must be an integer/);
+  });
+});

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { ApiObject, Chart, Cron, Include, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import * as YAML from 'yaml';
-import { CaTrust, OrgCaBundle, WiringOutcome } from '../../src';
+import { CaTrust, MergedCaInitContainer, OrgCaBundle, WiringOutcome } from '../../src';
 import { makeCa } from '../util/certs';
 import { KIND_FORMS, makeWorkload, manifest, podOf, podSpec, chartWithBundle } from '../util/fixtures';
 import { expectAllValid } from '../util/schema';
@@ -141,5 +141,108 @@ describe('CaTrust.wireAll', () => {
       return Testing.synth(chart).map(o => YAML.stringify(o)).join('---\n');
     };
     expect(build(2)).toEqual(build(1));
+  });
+});
+
+describe('per-workload control under wireAll', () => {
+  const dep = (chart: any, id: string, spec = podSpec(), extra: any = {}) => {
+    const m = manifest('Deployment', id, spec);
+    return new ApiObject(chart, id, { ...m, metadata: { ...m.metadata, ...extra } });
+  };
+  const pod = (objs: any[], name: string) => podOf(objs.find(o => o.metadata?.name === name));
+
+  test.each(['addTo first', 'wireAll first'])('an explicit addTo takes precedence over wireAll (%s); the report says so', (order) => {
+    const { chart, bundle } = setup();
+    const w = dep(chart, 'distroless', podSpec({ containers: [{ name: 'app', image: 'gcr.io/distroless/static' }] }));
+    dep(chart, 'plain');
+    let wiring: any;
+    if (order === 'addTo first') {
+      MergedCaInitContainer.addTo(w, bundle, { image: 'busybox:1.36' });
+      wiring = CaTrust.wireAll(chart, bundle);
+    } else {
+      wiring = CaTrust.wireAll(chart, bundle);
+      MergedCaInitContainer.addTo(w, bundle, { image: 'busybox:1.36' });
+    }
+    const objs = Testing.synth(chart);
+    expect(pod(objs, 'distroless').initContainers.map((c: any) => [c.name, c.image])).toEqual([['merge-ca-bundle', 'busybox:1.36']]);
+    expect(pod(objs, 'plain').initContainers[0].image).toBe('registry.example/app:1.0');
+    const entry = wiring.report().find((e: any) => e.name === 'distroless');
+    expect(entry).toMatchObject({ outcome: WiringOutcome.WIRED_EXPLICITLY, detail: expect.stringMatching(/wired by MergedCaInitContainer, whose options take precedence/) });
+  });
+
+  test('two wireAll calls with different options over the same workload: an error naming both', () => {
+    const { app, chart, bundle } = setup();
+    dep(chart, 'web');
+    CaTrust.wireAll(app, bundle, { extraVariables: ['PIP_CERT'] });
+    CaTrust.wireAll(chart, bundle);
+    expect(() => app.synth()).toThrow(/is wired twice with different options: by CaTrust.wireAll\(the App\) and by CaTrust.wireAll\("test"\) \(they differ in extraVariables\)/);
+  });
+
+  test('the merge image: the first container with a shell, not a distroless sidecar listed first (with a warning)', () => {
+    const spy = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      const { chart, bundle } = setup();
+      dep(chart, 'proxied', podSpec({ containers: [{ name: 'proxy', image: 'gcr.io/cloud-sql-connectors/cloud-sql-proxy:2.8' }, { name: 'app', image: 'python:3.12' }] }));
+      CaTrust.wireAll(chart, bundle);
+      const objs = Testing.synth(chart);
+      expect(pod(objs, 'proxied').initContainers[0].image).toBe('python:3.12');
+      expect(spy.mock.calls.map(c => String(c[0])).join('')).toMatch(/the merge runs on container "app"'s image \(python:3.12\), not on the first container's .* which has no shell/);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  test('only shell-less images: an error naming the annotation; the annotation chooses the image for Included YAML', () => {
+    const a = setup();
+    dep(a.chart, 'static', podSpec({ containers: [{ name: 'app', image: 'cgr.dev/chainguard/static' }] }));
+    CaTrust.wireAll(a.chart, a.bundle);
+    expect(() => Testing.synth(a.chart)).toThrow(/is known to have no shell, so the merge cannot run on it; set image .*or annotate the object cdk8s-org-ca\/merge-image/);
+    const b = setup();
+    dep(b.chart, 'static', podSpec({ containers: [{ name: 'app', image: 'cgr.dev/chainguard/static' }] }), { annotations: { 'cdk8s-org-ca/merge-image': 'busybox:1.36' } });
+    CaTrust.wireAll(b.chart, b.bundle);
+    expect(pod(Testing.synth(b.chart), 'static').initContainers[0].image).toBe('busybox:1.36');
+  });
+
+  test('skip-variables annotation: one sidecar keeps its own SSL_CERT_FILE; the check stays on for every other container', () => {
+    const { chart, bundle } = setup();
+    const spec = podSpec({ containers: [{ name: 'app', image: 'i' }, { name: 'side', image: 'i', env: [{ name: 'SSL_CERT_FILE', value: '/own.pem' }] }] });
+    dep(chart, 'web', spec, { annotations: { 'cdk8s-org-ca/skip-variables': 'side/SSL_CERT_FILE' } });
+    dep(chart, 'other', podSpec({ containers: [{ name: 'app', image: 'i', env: [{ name: 'SSL_CERT_FILE', value: '/own.pem' }] }] }));
+    CaTrust.wireAll(chart, bundle);
+    expect(() => Testing.synth(chart)).toThrow(/Deployment "other" at \/spec\/template container "app" already sets SSL_CERT_FILE/);
+    const ok = setup();
+    dep(ok.chart, 'web', spec, { annotations: { 'cdk8s-org-ca/skip-variables': 'side/SSL_CERT_FILE' } });
+    CaTrust.wireAll(ok.chart, ok.bundle);
+    const p = pod(Testing.synth(ok.chart), 'web');
+    expect(p.containers[1].env).toContainEqual({ name: 'SSL_CERT_FILE', value: '/own.pem' });
+    expect(p.containers[0].env).toContainEqual({ name: 'SSL_CERT_FILE', value: '/etc/ssl/certs-extra/ca-bundle.crt' });
+  });
+
+  test('kinds that are neither built in nor declared are refused (kinds are case-sensitive)', () => {
+    const { chart, bundle } = setup();
+    expect(() => CaTrust.wireAll(chart, bundle, { kinds: ['deployment'] })).toThrow(/kinds lists "deployment", which is neither a built-in kind nor declared in podTemplates \(known: .*Deployment/);
+  });
+
+  test('a namespace filter that excludes every workload: a warning', () => {
+    const spy = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      const { app, bundle } = setup();
+      const apps = new Chart(app, 'apps', { namespace: 'apps' });
+      dep(apps, 'web');
+      CaTrust.wireAll(app, bundle, { namespaces: ['app'] });
+      app.synth();
+      expect(spy.mock.calls.map(c => String(c[0])).join('')).toMatch(/namespaces \[app\] excludes every one of the 1 workload\(s\) .*their namespaces: apps/);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  test('Windows pods are skipped with a report entry', () => {
+    const { chart, bundle } = setup();
+    dep(chart, 'win', podSpec({ nodeSelector: { 'kubernetes.io/os': 'windows' } }));
+    const w = CaTrust.wireAll(chart, bundle);
+    const objs = Testing.synth(chart);
+    expect(pod(objs, 'win').initContainers).toBeUndefined();
+    expect(w.report().find(e => e.name === 'win')).toMatchObject({ outcome: WiringOutcome.WINDOWS });
   });
 });

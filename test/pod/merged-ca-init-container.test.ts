@@ -316,3 +316,73 @@ describe('hostile clusters: OpenShift UIDs and damaged bundles', () => {
     expect(podOf(Testing.synth(plain.chart).find(o => o.kind === 'Deployment')).initContainers[0].command.slice(-1)).toEqual(['/etc/ssl/certs-extra/ca-bundle.crt']);
   });
 });
+
+describe('strict names, paths and wiring conflicts', () => {
+  const deployment = (chart: any, spec = podSpec(), id = 'd') => new ApiObject(chart, id, manifest('Deployment', 'web', spec, 'apps'));
+
+  test.each([
+    [{ mergedDir: '/var/run/org-ca/source' }, /mergedDir "\/var\/run\/org-ca\/source" is where the library mounts the bundle ConfigMap/],
+    [{ mergedDir: '/var/run/secrets/kubernetes.io/serviceaccount' }, /would hide what the image or Kubernetes keeps there/],
+    [{ mergedDir: '/etc/pki/ca-trust/extracted/pem' }, /would hide/],
+    [{ mergedDir: '/opt/../etc' }, /without ".."/],
+    [{ image: '' }, /image "" is not an image reference/],
+    [{ configMap: { name: 'Bad Name', key: 'ca.crt', projectedByTrustManager: false } }, /configMap.name "Bad Name" is not a valid Kubernetes name/],
+    [{ configMap: { name: 'ok', key: 'a/b', projectedByTrustManager: false } }, /configMap.key "a\/b" is not a valid ConfigMap key/],
+    [{ initContainerName: 'x'.repeat(64) }, /is not a valid Kubernetes name.*at most 63/],
+    [{ sourceVolumeName: 's'.repeat(60), java: JavaTrust.trustManagerPkcs12() }, /sourceVolumeName "s{60}" is too long: the library also derives "s{60}-java"/],
+  ])('refused: %o', (opts, err) => {
+    const { bundle } = setup(undefined, { trustManager: { pkcs12: { key: 'truststore.p12' } } });
+    expect(() => new MergedCaInitContainer(bundle, opts as MergedCaOptions)).toThrow(err);
+  });
+
+  test('the same workload wired twice with different options: an error naming both and what differs; the same options: once', () => {
+    const { chart, bundle } = setup('apps');
+    const w = deployment(chart);
+    MergedCaInitContainer.addTo(w, bundle, { extraVariables: ['PIP_CERT'] });
+    MergedCaInitContainer.addTo(w, bundle, { extraVariables: ['PIP_CERT'] });
+    expect(() => MergedCaInitContainer.addTo(w, bundle, { extraVariables: ['AWS_CA_BUNDLE'] }))
+      .toThrow(/Deployment "web" \(test\/d\) is wired twice with different options: by MergedCaInitContainer and by MergedCaInitContainer \(they differ in extraVariables\)/);
+  });
+
+  test('a writable user mount at the merged directory is an error', () => {
+    const { chart, bundle } = setup('apps');
+    MergedCaInitContainer.addTo(deployment(chart, podSpec({
+      containers: [{ name: 'app', image: 'i', volumeMounts: [{ name: 'org-ca-merged', mountPath: '/etc/ssl/certs-extra' }] }],
+    })), bundle);
+    expect(() => Testing.synth(chart)).toThrow(/container "app" mounts "org-ca-merged" at \/etc\/ssl\/certs-extra writable; the org CA wiring mounts it read-only/);
+  });
+
+  test('envFrom a ConfigMap of the same synth that sets a CA variable: an error; with skipVariables, theirs is kept and ours not added', () => {
+    const { chart, bundle } = setup('apps');
+    new kplus.ConfigMap(chart, 'env', { metadata: { name: 'app-env' }, data: { SSL_CERT_FILE: '/etc/mine.pem', OTHER: 'x' } });
+    const spec = podSpec({ containers: [{ name: 'app', image: 'i', envFrom: [{ configMapRef: { name: 'app-env' } }] }] });
+    MergedCaInitContainer.addTo(deployment(chart, spec), bundle);
+    expect(() => Testing.synth(chart)).toThrow(/container "app" gets SSL_CERT_FILE="\/etc\/mine.pem" from envFrom ConfigMap "app-env", which the variable this wiring adds would silently override/);
+
+    const kept = setup('apps');
+    new kplus.ConfigMap(kept.chart, 'env', { metadata: { name: 'app-env' }, data: { SSL_CERT_FILE: '/etc/mine.pem' } });
+    MergedCaInitContainer.addTo(deployment(kept.chart, spec), kept.bundle, { skipVariables: ['SSL_CERT_FILE'] });
+    const app = podOf(Testing.synth(kept.chart).find(o => o.kind === 'Deployment')).containers[0];
+    expect(app.env.map((e: any) => e.name)).not.toContain('SSL_CERT_FILE');
+    expect(app.env.map((e: any) => e.name)).toContain('REQUESTS_CA_BUNDLE');
+  });
+
+  test('envFrom a Secret (prefixed) of the same synth is decoded and checked too', () => {
+    const { chart, bundle } = setup('apps');
+    new ApiObject(chart, 's', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'creds' }, data: { BUNDLE: Buffer.from('/x.pem').toString('base64') } });
+    MergedCaInitContainer.addTo(deployment(chart, podSpec({ containers: [{ name: 'app', image: 'i', envFrom: [{ prefix: 'REQUESTS_CA_', secretRef: { name: 'creds' } }] }] })), bundle);
+    expect(() => Testing.synth(chart)).toThrow(/gets REQUESTS_CA_BUNDLE="\/x.pem" from envFrom Secret "creds"/);
+  });
+
+  test('envFrom a ConfigMap the synth does not contain: a warning naming the container', () => {
+    const spy = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      const { chart, bundle } = setup('apps');
+      MergedCaInitContainer.addTo(deployment(chart, podSpec({ containers: [{ name: 'side', image: 'i', envFrom: [{ configMapRef: { name: 'elsewhere' } }] }] })), bundle);
+      Testing.synth(chart);
+      expect(spy.mock.calls.map(c => String(c[0])).join('')).toMatch(/container "side" takes envFrom ConfigMap "elsewhere", which is not in this synth: if it sets one of REQUESTS_CA_BUNDLE/);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+});
