@@ -9,6 +9,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   authorAddress: 'dev@cdk8s-org-ca.local',
   repositoryUrl: 'https://example.invalid/cdk8s-org-ca.git',
   defaultReleaseBranch: 'main',
+  minNodeVersion: '20.0.0',
   packageManager: javascript.NodePackageManager.NPM,
   projenrcTs: true,
   keywords: ['cdk8s', 'kubernetes', 'ca', 'tls', 'trust-manager', 'cert-manager', 'proxy', 'air-gapped'],
@@ -77,6 +78,8 @@ project.tasks.tryFind('watch')?.reset('jsii -w --silence-warnings=reserved-word 
 // Kubernetes structs (Container, Volume, ...), documented by Kubernetes itself.
 project.tasks.tryFind('docgen')?.reset('jsii-docgen -o API.md --submodule root');
 
+// the inline source maps point at src/*.ts: ship the sources so stack traces and editors find them
+project.addPackageIgnore('!/src/');
 project.addPackageIgnore('/examples/');
 project.addPackageIgnore('/bench/');
 project.addPackageIgnore('/.ci/');

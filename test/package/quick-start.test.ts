@@ -1,0 +1,74 @@
+/* The README's quick start, run as a user would: the package is packed (`npm pack`), a new app
+ * directory gets the README's `npm install` lines (with the tarball for cdk8s-org-ca), its
+ * cdk8s.yaml, tsconfig.json and main.ts (read from the README, so the README stays true), and
+ * `npx cdk8s synth` runs. Needs the npm registry (or npm's cache): outside CI, a machine that
+ * reaches neither skips with the reason printed; in CI it fails. */
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as YAML from 'yaml';
+import { makeCa } from '../util/certs';
+import { expectAllValid } from '../util/schema';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const README = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+
+/** The quick start section's code blocks, by the file name that introduces them. */
+function quickStart() {
+  const section = README.slice(README.indexOf('### Quick start'), README.indexOf('## Usage'));
+  const block = (intro: string, lang: string) => {
+    const at = section.indexOf(intro);
+    const m = new RegExp('```' + lang + '\\n([\\s\\S]*?)```').exec(section.slice(at));
+    if (at < 0 || !m) throw new Error(`README quick start has no ${lang} block after ${intro}`);
+    return m[1];
+  };
+  const sh = block('### Quick start', 'sh');
+  const installs = sh.split('\n').filter(l => l.startsWith('npm install')).map(l => l.replace(/#.*$/, '').trim().split(/\s+/).slice(2));
+  return { installs, cdk8sYaml: block('`cdk8s.yaml`', 'yaml'), tsconfig: block('`tsconfig.json`', 'json'), mainTs: block('`main.ts`', 'ts') };
+}
+
+function registryReachable(): string | undefined {
+  const r = spawnSync('npm', ['ping', '--fetch-timeout=10000', '--fetch-retries=0'], { encoding: 'utf8', timeout: 30_000 });
+  return r.status === 0 ? undefined : `the npm registry is not reachable (npm ping: ${(r.stderr || r.stdout || '').trim().split('\n').pop()})`;
+}
+
+const why = registryReachable();
+if (why && process.env.CI) throw new Error(`the quick-start test must run in CI but cannot: ${why}`);
+// eslint-disable-next-line no-console
+if (why) console.log(`skipping the README quick-start test: ${why}`);
+
+(why ? describe.skip : describe)('README quick start from the packed package', () => {
+  const qs = quickStart();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'org-ca-quick-start-'));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test('npm pack, the README install lines, npx cdk8s synth: dist/ holds the Bundle and the wired Deployment', () => {
+    // the tarball, from sources compiled now (a fresh clone has no lib/)
+    execFileSync('npx', ['projen', 'compile'], { cwd: ROOT, stdio: 'pipe' });
+    const tgz = execFileSync('npm', ['pack', '--pack-destination', dir, '--silent'], { cwd: ROOT, encoding: 'utf8' }).trim().split('\n').pop()!;
+    const listing = execFileSync('tar', ['tzf', path.join(dir, tgz)], { encoding: 'utf8' });
+    expect(listing).toMatch(/package\/lib\/index\.js/);
+    expect(listing).toMatch(/package\/src\/index\.ts/); // the source maps point at shipped files
+
+    fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'org-ca-app', version: '1.0.0', private: true }));
+    expect(qs.installs).toHaveLength(2);
+    for (const args of qs.installs) {
+      const specs = args.map(a => (a === 'cdk8s-org-ca' ? path.join(dir, tgz) : a));
+      execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', ...specs], { cwd: dir, stdio: 'pipe', timeout: 480_000 });
+    }
+    fs.writeFileSync(path.join(dir, 'cdk8s.yaml'), qs.cdk8sYaml);
+    fs.writeFileSync(path.join(dir, 'tsconfig.json'), qs.tsconfig);
+    fs.writeFileSync(path.join(dir, 'main.ts'), qs.mainTs);
+    fs.writeFileSync(path.join(dir, 'org-ca.pem'), makeCa('quick-start-ca').certPem);
+
+    execFileSync('npx', ['cdk8s', 'synth'], { cwd: dir, encoding: 'utf8', timeout: 300_000 });
+    const files = fs.readdirSync(path.join(dir, 'dist')).filter(f => f.endsWith('.k8s.yaml'));
+    const objs = files.flatMap(f => YAML.parseAllDocuments(fs.readFileSync(path.join(dir, 'dist', f), 'utf8')).map(d => d.toJSON()));
+    expect(objs.map(o => o.kind).sort()).toEqual(['Bundle', 'Deployment']);
+    const d = objs.find(o => o.kind === 'Deployment');
+    expect(d.spec.template.spec.initContainers[0].name).toBe('merge-ca-bundle');
+    expect(d.spec.template.spec.containers[0].env.map((e: any) => e.name)).toContain('SSL_CERT_FILE');
+    expectAllValid(objs);
+  }, 900_000);
+});
