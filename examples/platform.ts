@@ -1,7 +1,8 @@
 import { ApiObject, App, Chart, Cron, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import {
-  ArgoRepoServerCa, CaSource, CaTrust, KeycloakHelmChart, KeycloakTruststore, OrgCaBundle, RayClusterCa, SingleuserCaMerge,
+  ArgoRepoServerCa, BundleSource, CaSource, CaTrust, KeycloakHelmChart, KeycloakTruststore, OrgCaBundle, RayClusterCa, SingleuserCaMerge,
+  WiringMode,
 } from '../src';
 
 /** Images of the example; the end-to-end tests run them as image layouts of this machine. */
@@ -100,7 +101,23 @@ export function buildPlatform(app: App, caPath: string): Record<string, string> 
   });
   CaTrust.wireAll(openshift, ca, { openShift: true });
 
-  // 7. JupyterHub (z2jh) values: the merge before the package-pull init container.
+  // 7. The other distribution modes, from a second bundle of the same CA: a trust-manager Bundle
+  //    with useDefaultCAs (public roots included) and a ClusterTrustBundle (Kubernetes 1.37).
+  //    - namespace "direct": no init container, the projected bundle mounted directly;
+  //    - namespace "ctb": the merge init container reads the clusterTrustBundle projection.
+  const withRoots = new OrgCaBundle(trust, 'org-ca-with-roots', {
+    source: CaSource.fromFile(caPath),
+    trustManager: { name: 'org-ca-with-public-roots', useDefaultCAs: true, syncWave: OrgCaBundle.BUNDLE_SYNC_WAVE },
+    clusterTrustBundle: { kubernetesVersion: '1.37', name: 'org-ca' },
+  });
+  const direct = new Chart(app, 'direct', { namespace: 'direct' });
+  new kplus.Deployment(direct, 'web', { metadata: { name: 'web' }, containers: [{ name: 'web', image: IMAGES.app, portNumber: 8080 }] });
+  CaTrust.wireAll(direct, withRoots, { mode: WiringMode.DIRECT });
+  const ctb = new Chart(app, 'ctb', { namespace: 'ctb' });
+  new kplus.Deployment(ctb, 'worker', { metadata: { name: 'worker' }, containers: [{ name: 'worker', image: IMAGES.app, portNumber: 8080 }] });
+  CaTrust.wireAll(ctb, withRoots, { source: BundleSource.CLUSTER_TRUST_BUNDLE });
+
+  // 8. JupyterHub (z2jh) values: the merge before the package-pull init container.
   const singleuser = new SingleuserCaMerge(ca, { namespace: 'jupyterhub' });
   const z2jh = singleuser.helmValues({
     singleuser: {

@@ -2,6 +2,7 @@ import { ApiObject, Chart, JsonPatch } from 'cdk8s';
 import { Construct } from 'constructs';
 import { CaSource } from './ca-source';
 import { ParsedBundle } from './pem';
+import * as k8s from '../imports/k8s';
 import { Bundle } from '../imports/trust.cert-manager.io';
 import { METADATA } from '../util/metadata';
 import { checkConfigMapKey, checkDnsLabel, checkDnsSubdomain } from '../util/validate';
@@ -129,6 +130,51 @@ export interface PlainConfigMapOptions {
 }
 
 /**
+ * Distribution as Kubernetes ClusterTrustBundles (`certificates.k8s.io`), which pods project with
+ * a `clusterTrustBundle` volume source: GA (v1, on by default) from Kubernetes 1.37; v1beta1 in
+ * 1.33 to 1.36 behind feature gates.
+ */
+export interface ClusterTrustBundleOptions {
+  /**
+   * Minor version of the cluster, e.g. "1.37". Below 1.37 the beta API is used only with
+   * `allowBeta`; below 1.33 ClusterTrustBundles are alpha and refused.
+   */
+  readonly kubernetesVersion: string;
+
+  /**
+   * Use `certificates.k8s.io/v1beta1` on Kubernetes 1.33 to 1.36. The API server must run with
+   * the `ClusterTrustBundle` and `ClusterTrustBundleProjection` feature gates and
+   * `--runtime-config=certificates.k8s.io/v1beta1/clustertrustbundles=true`; without the
+   * projection gate it silently drops the pods' `clusterTrustBundle` volume source.
+   *
+   * @default false
+   */
+  readonly allowBeta?: boolean;
+
+  /**
+   * Signer name (`<domain>/<path>`, e.g. "example.com/org-ca"). Pods then select the bundles by
+   * signer and labels, and the object name must start with the signer name, slashes as colons.
+   *
+   * @default - no signer: pods select the bundle by name
+   */
+  readonly signerName?: string;
+
+  /**
+   * Name of the ClusterTrustBundle.
+   *
+   * @default "org-ca-bundle", or "<signer with : for />:org-ca" with a signer
+   */
+  readonly name?: string;
+
+  /**
+   * Labels of the ClusterTrustBundle; with a signer, pods select by them.
+   *
+   * @default - the managed-by label only
+   */
+  readonly labels?: { [key: string]: string };
+}
+
+/**
  * Properties of an `OrgCaBundle`.
  */
 export interface OrgCaBundleProps {
@@ -162,6 +208,14 @@ export interface OrgCaBundleProps {
    * `configMaps` is given
    */
   readonly trustManager?: TrustManagerBundleOptions;
+
+  /**
+   * Distribute as ClusterTrustBundle objects (Kubernetes 1.37+, or 1.33+ with `allowBeta`). Every
+   * certificate must then be a CA (the API server refuses others).
+   *
+   * @default - no ClusterTrustBundle
+   */
+  readonly clusterTrustBundle?: ClusterTrustBundleOptions;
 
   /**
    * Distribute as plain ConfigMaps in the given namespaces. More can be added with
@@ -281,7 +335,11 @@ export class OrgCaBundle extends Construct {
   /** Name of the trust-manager Bundle (and its projected ConfigMap), if one is emitted. */
   public readonly trustManagerBundleName?: string;
 
+  /** The ClusterTrustBundle, if one is emitted. */
+  public readonly clusterTrustBundle?: ApiObject;
+
   private readonly tmOptions?: TrustManagerBundleOptions;
+  private readonly ctb?: ResolvedCtb;
   private readonly plainGroups: PlainGroup[];
 
   constructor(scope: Construct, id: string, props: OrgCaBundleProps) {
@@ -311,7 +369,7 @@ export class OrgCaBundle extends Construct {
 
     const tmEnabled = props.trustManager
       ? props.trustManager.enabled ?? true
-      : (props.configMaps ?? []).length === 0;
+      : (props.configMaps ?? []).length === 0 && !props.clusterTrustBundle;
     if (tmEnabled) {
       this.tmOptions = props.trustManager ?? {};
       validateTrustManagerOptions(this.tmOptions);
@@ -321,6 +379,10 @@ export class OrgCaBundle extends Construct {
       this.addConfigMaps(cm);
     }
     if (this.tmOptions) this.trustManagerBundle = this.renderBundle(this.tmOptions);
+    if (props.clusterTrustBundle) {
+      this.ctb = resolveCtb(props.clusterTrustBundle, this.certificates);
+      this.clusterTrustBundle = this.renderCtb(this.ctb);
+    }
   }
 
   /**
@@ -411,6 +473,52 @@ export class OrgCaBundle extends Construct {
     throw new Error(`no ConfigMap of bundle "${this.node.path}" reaches namespace "${namespace}" (plain ConfigMaps exist in: ${where}); add it with addConfigMaps({ namespaces: ["${namespace}"] }) or enable trustManager`);
   }
 
+  /**
+   * The `clusterTrustBundle` projected-volume source for pods: by name, or by signer name and
+   * labels when the bundle has a signer.
+   *
+   * @param path file name in the projected volume
+   * @param optional mount even when no bundle matches
+   */
+  public clusterTrustBundleProjection(path: string, optional: boolean): k8s.ClusterTrustBundleProjection {
+    if (!this.ctb) {
+      throw new Error(`bundle "${this.node.path}" emits no ClusterTrustBundle: set clusterTrustBundle: { kubernetesVersion: "1.37" } on it, or use its ConfigMaps`);
+    }
+    return this.ctb.signerName
+      ? { signerName: this.ctb.signerName, labelSelector: { matchLabels: { ...this.ctb.labels } }, path, optional }
+      : { name: this.ctb.name, path, optional };
+  }
+
+  /**
+   * Whether the ConfigMap pods in `namespace` mount holds public roots as well as the org CA (a
+   * trust-manager Bundle with `useDefaultCAs`), so it can be used directly, without a merge.
+   * @internal
+   */
+  public _configMapHasPublicRoots(namespace?: string): boolean {
+    const ref = this.configMapFor(namespace);
+    return ref.projectedByTrustManager && !!this.tmOptions?.useDefaultCAs;
+  }
+
+  /** Whether the bundle emits ClusterTrustBundles and no ConfigMaps. @internal */
+  public get _ctbOnly(): boolean {
+    return !!this.ctb && !this.tmOptions && this.plainGroups.length === 0;
+  }
+
+  private renderCtb(c: ResolvedCtb): ApiObject {
+    const obj = new ApiObject(this, 'ClusterTrustBundle', {
+      apiVersion: `certificates.k8s.io/${c.version}`,
+      kind: 'ClusterTrustBundle',
+      metadata: {
+        name: c.name,
+        labels: { [METADATA.MANAGED_BY_LABEL]: METADATA.MANAGED_BY_VALUE, ...c.labels },
+        annotations: { [METADATA.ROTATION_ANNOTATION]: this.sha256 },
+      },
+      spec: { ...(c.signerName ? { signerName: c.signerName } : {}), trustBundle: this.pem },
+    });
+    if (Chart.of(this).namespace) obj.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
+    return obj;
+  }
+
   private renderBundle(o: TrustManagerBundleOptions): ApiObject {
     const name = o.name ?? DEFAULT_NAME;
     const additionalFormats = (o.pkcs12 || o.jks)
@@ -448,6 +556,62 @@ export class OrgCaBundle extends Construct {
   }
 
 
+}
+
+interface ResolvedCtb {
+  readonly version: 'v1' | 'v1beta1';
+  readonly name: string;
+  readonly signerName?: string;
+  readonly labels: Record<string, string>;
+}
+
+const SIGNER_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+\/[-a-zA-Z0-9_.]+$/;
+
+/** Checks the ClusterTrustBundle options against the declared Kubernetes version and the certificates. */
+function resolveCtb(o: ClusterTrustBundleOptions, certs: CaCertificateInfo[]): ResolvedCtb {
+  const m = /^1\.(\d+)(\.\d+)?$/.exec(String(o.kubernetesVersion));
+  if (!m) {
+    throw new Error(`clusterTrustBundle.kubernetesVersion ${JSON.stringify(o.kubernetesVersion)} is not a Kubernetes version; use the cluster's minor version, e.g. "1.37"`);
+  }
+  const minor = Number(m[1]);
+  let version: 'v1' | 'v1beta1' = 'v1';
+  if (minor < 33) {
+    throw new Error(`clusterTrustBundle: Kubernetes 1.${minor} has ClusterTrustBundles only as alpha; use trust-manager or plain ConfigMaps there (v1beta1 from 1.33, v1 from 1.37)`);
+  } else if (minor < 37) {
+    if (!o.allowBeta) {
+      throw new Error(`clusterTrustBundle: on Kubernetes 1.${minor} ClusterTrustBundle is certificates.k8s.io/v1beta1, off by default; set allowBeta: true after enabling the ClusterTrustBundle and ClusterTrustBundleProjection feature gates and --runtime-config=certificates.k8s.io/v1beta1/clustertrustbundles=true, or distribute with trust-manager`);
+    }
+    version = 'v1beta1';
+    process.stderr.write(`[cdk8s-org-ca] warning: clusterTrustBundle: emitting certificates.k8s.io/v1beta1 for Kubernetes 1.${minor}: the API server needs the ClusterTrustBundle and ClusterTrustBundleProjection feature gates and --runtime-config=certificates.k8s.io/v1beta1/clustertrustbundles=true; without the projection gate it silently drops the pods' clusterTrustBundle volume source\n`);
+  }
+  const notCa = certs.filter(c => !c.isCa);
+  if (notCa.length > 0) {
+    throw new Error(`clusterTrustBundle: the API server accepts only CA certificates, and "${notCa[0].subject}" is not a CA (basicConstraints CA:FALSE or absent); remove it from the bundle or distribute with ConfigMaps`);
+  }
+  const labels = { ...o.labels };
+  for (const [k, v] of Object.entries(labels)) checkLabel(k, v);
+  if (o.signerName === undefined) {
+    const name = checkDnsSubdomain('clusterTrustBundle.name', o.name ?? DEFAULT_NAME);
+    return { version, name, labels };
+  }
+  if (!SIGNER_RE.test(o.signerName) || o.signerName.length > 253) {
+    throw new Error(`clusterTrustBundle.signerName "${o.signerName}" is not a signer name: use <domain>/<path>, e.g. "example.com/org-ca"`);
+  }
+  const prefix = `${o.signerName.replace(/\//g, ':')}:`;
+  const name = o.name ?? `${prefix}org-ca`;
+  if (!name.startsWith(prefix) || name.length > 253 || !/^[-a-z0-9.:]+$/.test(name.slice(prefix.length)) || name === prefix) {
+    throw new Error(`clusterTrustBundle.name "${name}" must start with the signer name, slashes as colons ("${prefix}"), followed by lower-case letters, digits, "-", "." or ":"`);
+  }
+  return { version, name, signerName: o.signerName, labels };
+}
+
+function checkLabel(k: string, v: string) {
+  if (!/^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/.test(k)) {
+    throw new Error(`clusterTrustBundle.labels: "${k}" is not a valid label key`);
+  }
+  if (typeof v !== 'string' || !/^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/.test(v)) {
+    throw new Error(`clusterTrustBundle.labels: value ${JSON.stringify(v)} of "${k}" is not a valid label value`);
+  }
 }
 
 function validateTrustManagerOptions(o: TrustManagerBundleOptions) {

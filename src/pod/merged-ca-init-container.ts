@@ -42,6 +42,37 @@ export enum OnInvalidBundle {
 }
 
 /**
+ * How pods get the org CA.
+ */
+export enum WiringMode {
+  /**
+   * An init container merges the image's own system bundle with the org CA into an emptyDir; the
+   * variables point at the merged file. Works with any distribution; the bundle may be missing
+   * (`optional`).
+   */
+  MERGE = 'MERGE',
+  /**
+   * No init container: the distributed bundle is mounted read-only and the variables point at it.
+   * It must already hold the public roots (a trust-manager Bundle with `useDefaultCAs: true`:
+   * trust-manager's Debian CA package, not the image's own), and it is mounted non-optional: a pod
+   * whose bundle is missing waits in ContainerCreating rather than start with `SSL_CERT_FILE`
+   * pointing at nothing (OpenSSL and Go would then trust nothing). Pod-start cost 0, about a
+   * quarter of the YAML.
+   */
+  DIRECT = 'DIRECT',
+}
+
+/**
+ * Which distributed object pods read the org CA from.
+ */
+export enum BundleSource {
+  /** The bundle's ConfigMap in the pod's namespace (trust-manager projection or plain ConfigMap). */
+  CONFIG_MAP = 'CONFIG_MAP',
+  /** A `clusterTrustBundle` projected volume source (the bundle's `clusterTrustBundle` option). */
+  CLUSTER_TRUST_BUNDLE = 'CLUSTER_TRUST_BUNDLE',
+}
+
+/**
  * Options for wiring the org CA into pods, shared by one workload (`MergedCaInitContainer`) and
  * whole-chart wiring (`CaTrust.wireAll`).
  */
@@ -52,6 +83,21 @@ export interface PodWiringOptions {
    * @default true
    */
   readonly enabled?: boolean;
+
+  /**
+   * Merge with the image's system bundle in an init container, or mount the distributed bundle
+   * directly (it must hold the public roots).
+   *
+   * @default WiringMode.MERGE
+   */
+  readonly mode?: WiringMode;
+
+  /**
+   * Where pods read the org CA from.
+   *
+   * @default - BundleSource.CLUSTER_TRUST_BUNDLE when the bundle emits only ClusterTrustBundles, else BundleSource.CONFIG_MAP
+   */
+  readonly source?: BundleSource;
 
   /**
    * Name of the merge init container.
@@ -247,6 +293,12 @@ export class MergedCaInitContainer implements ICaPodWiring {
   /** Whether this wiring does anything. */
   public readonly enabled: boolean;
 
+  /** Merge or direct. */
+  public readonly mode: WiringMode;
+
+  /** Where pods read the org CA from. */
+  public readonly source: BundleSource;
+
   /** Path of the JVM trust store, when `java` is set. */
   public readonly javaTrustStorePath?: string;
 
@@ -291,6 +343,23 @@ export class MergedCaInitContainer implements ICaPodWiring {
       throw new Error(`mergedDir "${this.mergedDir}" is where the library mounts the bundle ConfigMap (${SOURCE_MOUNT}); use another directory, e.g. "/etc/ssl/certs-extra"`);
     }
     if (options.configMap) checkConfigMapRef('configMap', options.configMap);
+    this.mode = options.mode ?? WiringMode.MERGE;
+    this.source = options.source ?? (bundle._ctbOnly ? BundleSource.CLUSTER_TRUST_BUNDLE : BundleSource.CONFIG_MAP);
+    if (this.source === BundleSource.CLUSTER_TRUST_BUNDLE) bundle.clusterTrustBundleProjection(SOURCE_FILE, true); // throws naming the fix
+    if (this.mode === WiringMode.DIRECT) {
+      if (options.optional) {
+        throw new Error('mode DIRECT with optional: true would start pods whose SSL_CERT_FILE points at nothing when the bundle is missing (OpenSSL and Go then trust nothing); drop optional, or use WiringMode.MERGE');
+      }
+      if (this.source === BundleSource.CLUSTER_TRUST_BUNDLE) {
+        throw new Error('mode DIRECT with a ClusterTrustBundle source: the projected bundle holds the org CA only, not the public roots, so every public TLS call would fail; use WiringMode.MERGE (the init container adds the image\'s system bundle)');
+      }
+      if (this.java._kind === JavaTrustKind.KEYTOOL_IMPORT) {
+        throw new Error('mode DIRECT has no init container, so JavaTrust.keytoolImport() cannot run; use JavaTrust.trustManagerPkcs12() (with useDefaultCAs on the Bundle) or WiringMode.MERGE');
+      }
+      if (!options.configMap && !bundle._configMapHasPublicRoots()) {
+        throw new Error('mode DIRECT points the variables at the distributed bundle alone, which must then hold the public roots: set trustManager.useDefaultCAs: true on the OrgCaBundle (trust-manager adds its Debian CA package), or use WiringMode.MERGE');
+      }
+    }
     if (this.sourceVolumeName === this.mergedVolumeName) {
       throw new Error(`sourceVolumeName and mergedVolumeName are both "${this.mergedVolumeName}"; use two names`);
     }
@@ -357,7 +426,7 @@ export class MergedCaInitContainer implements ICaPodWiring {
     if (!d) {
       d = {
         volumes: this.volumes(namespace).map(v => k8s.toJson_Volume(v)),
-        initContainers: this.buildInitContainers(image).map(c => k8s.toJson_Container(c)),
+        initContainers: this.mode === WiringMode.DIRECT ? [] : this.buildInitContainers(image).map(c => k8s.toJson_Container(c)),
         image: image ?? this.opts.image,
         mounts: this.volumeMounts().map(m => k8s.toJson_VolumeMount(m)),
         env: this.envJson(),
@@ -384,6 +453,7 @@ export class MergedCaInitContainer implements ICaPodWiring {
    * @param image image of the pod's first container (used unless the `image` option is set)
    */
   public initContainers(image: string): k8s.Container[] {
+    if (this.mode === WiringMode.DIRECT) return [];
     return this.buildInitContainers(checkImage('image', this.opts.image ?? image));
   }
 
@@ -395,11 +465,23 @@ export class MergedCaInitContainer implements ICaPodWiring {
    * @default - the bundle's namespace-independent ConfigMap
    */
   public volumes(namespace?: string): k8s.Volume[] {
-    const ref = this.configMapRef(namespace);
-    const optional = this.opts.optional ?? true;
+    const direct = this.mode === WiringMode.DIRECT;
+    const optional = direct ? false : this.opts.optional ?? true;
+    const file = direct ? path.posix.basename(this.mergedFilePath) : SOURCE_FILE;
+    let source: k8s.Volume;
+    if (this.source === BundleSource.CLUSTER_TRUST_BUNDLE) {
+      const clusterTrustBundle = this.bundle.clusterTrustBundleProjection(file, optional);
+      source = { name: this.sourceVolumeName, projected: { sources: [{ clusterTrustBundle }] } };
+    } else {
+      const ref = this.configMapRef(namespace);
+      if (direct && !this.opts.configMap && !this.bundle._configMapHasPublicRoots(namespace)) {
+        throw new Error(`mode DIRECT: the ConfigMap "${ref.name}" that reaches namespace "${namespace}" holds the org CA only (a plain ConfigMap), not the public roots; wire that namespace with WiringMode.MERGE`);
+      }
+      source = { name: this.sourceVolumeName, configMap: { name: ref.name, items: [{ key: ref.key, path: file }], optional } };
+    }
     return [
-      { name: this.sourceVolumeName, configMap: { name: ref.name, items: [{ key: ref.key, path: SOURCE_FILE }], optional } },
-      { name: this.mergedVolumeName, emptyDir: {} },
+      source,
+      ...(direct ? [] : [{ name: this.mergedVolumeName, emptyDir: {} }]),
       ...this.javaParts(namespace).volumes,
     ];
   }
@@ -407,7 +489,7 @@ export class MergedCaInitContainer implements ICaPodWiring {
   /** Volume mounts for a wired container: the merged directory, read-only. */
   public volumeMounts(): k8s.VolumeMount[] {
     return [
-      { mountPath: this.mergedDir, name: this.mergedVolumeName, readOnly: true },
+      { mountPath: this.mergedDir, name: this.mode === WiringMode.DIRECT ? this.sourceVolumeName : this.mergedVolumeName, readOnly: true },
       ...this.javaParts().mounts,
     ];
   }

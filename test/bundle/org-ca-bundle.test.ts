@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { Chart, Testing } from 'cdk8s';
 import { OrgCaBundle, OrgCaBundleProps } from '../../src';
 import { derOf, FIXTURE_DIR, fingerprintOf, fingerprintsIn, makeCa, privateKeyFixtures } from '../util/certs';
-import { bundleCelProblems, expectAllValid } from '../util/schema';
+import { bundleCelProblems, ctbProblems, expectAllValid } from '../util/schema';
 
 const rootA = makeCa('bundle-root-a');
 const rootB = makeCa('bundle-root-b');
@@ -187,5 +187,47 @@ describe('distribution name rules', () => {
   });
   test.each([NaN, 1.5])('syncWave %p is refused', (w) => {
     expect(() => new OrgCaBundle(new Chart(Testing.app(), 'c'), 'ca', { inline: rootA.certPem, trustManager: { syncWave: w } })).toThrow(/syncWave .* must be an integer/);
+  });
+});
+
+describe('ClusterTrustBundle distribution', () => {
+  const make = (ctb: any, pem = rootA.certPem) => new OrgCaBundle(new Chart(Testing.app(), 'c', { namespace: 'x' }), 'ca', { inline: pem, printWarnings: false, clusterTrustBundle: ctb });
+
+  test('1.37: certificates.k8s.io/v1, cluster-scoped, schema-valid', () => {
+    const b = make({ kubernetesVersion: '1.37' });
+    const objs = Testing.synth(Chart.of(b));
+    expect(objs.map(o => `${o.apiVersion} ${o.kind}`)).toEqual(['certificates.k8s.io/v1 ClusterTrustBundle']);
+    expect(ctbProblems(objs[0])).toEqual([]);
+    expect(ctbProblems({ ...objs[0], spec: { ...objs[0].spec, extra: 1 } })).toEqual([expect.stringMatching(/must NOT have additional properties/)]);
+    expect(objs[0].metadata.namespace).toBeUndefined();
+  });
+
+  test('1.35: refused without allowBeta (naming the feature gates); with it, v1beta1 and a warning', () => {
+    expect(() => make({ kubernetesVersion: '1.35' })).toThrow(/on Kubernetes 1.35 ClusterTrustBundle is certificates.k8s.io\/v1beta1, off by default; set allowBeta: true after enabling the ClusterTrustBundle and ClusterTrustBundleProjection feature gates and --runtime-config=certificates.k8s.io\/v1beta1\/clustertrustbundles=true/);
+    const spy = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      const b = make({ kubernetesVersion: '1.35', allowBeta: true });
+      const [obj] = Testing.synth(Chart.of(b));
+      expect(obj.apiVersion).toBe('certificates.k8s.io/v1beta1');
+      expect(ctbProblems(obj)).toEqual([]);
+      expect(spy.mock.calls.map(c => String(c[0])).join('')).toMatch(/silently drops the pods' clusterTrustBundle volume source/);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  test.each([
+    [{ kubernetesVersion: '1.30', allowBeta: true }, /Kubernetes 1.30 has ClusterTrustBundles only as alpha/],
+    [{ kubernetesVersion: 'latest' }, /kubernetesVersion "latest" is not a Kubernetes version/],
+    [{ kubernetesVersion: '1.37', signerName: 'no-slash' }, /signerName "no-slash" is not a signer name/],
+    [{ kubernetesVersion: '1.37', signerName: 'example.com/ca', name: 'other' }, /must start with the signer name, slashes as colons \("example.com:ca:"\)/],
+    [{ kubernetesVersion: '1.37', labels: { 'bad key!': 'x' } }, /"bad key!" is not a valid label key/],
+  ])('%o is refused', (ctb, err) => {
+    expect(() => make(ctb)).toThrow(err);
+  });
+
+  test('a certificate that is not a CA is an error in this mode (the API server refuses it)', () => {
+    const leaf = makeCa('ctb-leaf', { type: 'leaf' });
+    expect(() => make({ kubernetesVersion: '1.37' }, rootA.certPem + leaf.certPem)).toThrow(/accepts only CA certificates, and "O=Test Org, CN=ctb-leaf" is not a CA/);
   });
 });

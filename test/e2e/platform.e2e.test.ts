@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ApiObject, Chart, Testing } from 'cdk8s';
 import * as YAML from 'yaml';
-import { clusterState, podsOf, problems, PodRun, runPod, singleuserPod, startServers } from './pod-runner';
+import { clusterState, clusterTrustBundles, ClusterTrustBundles, podsOf, problems, PodRun, runPod, singleuserPod, startServers } from './pod-runner';
 import { buildPlatform } from '../../examples/platform';
 import { CaTrust, JavaTrust, KeycloakTruststore, MergedCaInitContainer, OrgCaBundle } from '../../src';
 import { FIXTURE_DIR, fingerprintOf, fingerprintsIn, makeCa, makeLeaf } from '../util/certs';
@@ -19,7 +19,7 @@ const orgCa = makeCa('e2e-org-root');
 const publicRoot = makeCa('e2e-public-root', { alg: 'rsa' });
 const orgLeaf = makeLeaf(orgCa, 'e2e-org-server');
 const publicLeaf = makeLeaf(publicRoot, 'e2e-public-server');
-const NAMESPACES = ['argocd', 'keycloak', 'ray', 'apps', 'payments', 'jupyterhub', 'default'];
+const NAMESPACES = ['argocd', 'keycloak', 'ray', 'apps', 'payments', 'direct', 'ctb', 'jupyterhub', 'default'];
 /** The example's OpenShift namespace: its pods run as an SCC-assigned UID with GID 0. */
 const OPENSHIFT_UID: Record<string, number> = { payments: 1000710000 };
 const REPORT = path.join(__dirname, '..', '..', 'test-reports', 'e2e-report.json');
@@ -46,12 +46,13 @@ function platformObjects() {
   return { objs, values: YAML.parse(files['jupyterhub.values.yaml']) };
 }
 
-async function run(pod: any, layoutName: keyof typeof LAYOUTS, cluster: any, assignedUid?: number) {
+async function run(pod: any, layoutName: keyof typeof LAYOUTS, cluster: any, assignedUid?: number, ctbs?: ClusterTrustBundles) {
   const layout = LAYOUTS[layoutName];
   const r = await runPod(pod, {
     layout,
     systemPem: publicRoot.certPem,
     cluster,
+    ctbs,
     endpoints: servers.endpoints,
     systemBundlePath: layout.systemBundlePaths[0] ?? '/dev/null',
     assignedUid,
@@ -62,7 +63,9 @@ async function run(pod: any, layoutName: keyof typeof LAYOUTS, cluster: any, ass
 
 d('example platform: every wired pod trusts the org CA and the public roots (Debian-style image)', () => {
   const { objs, values } = platformObjects();
-  const cluster = clusterState(objs, NAMESPACES);
+  // trust-manager's default CA package (useDefaultCAs) stands for the public roots: the test's public root
+  const cluster = clusterState(objs, NAMESPACES, publicRoot.certPem);
+  const ctbs = clusterTrustBundles(objs);
   const pods = [...podsOf(objs), singleuserPod(values, 'jupyterhub')];
 
   test('the example has the pods the table lists', () => {
@@ -76,15 +79,21 @@ d('example platform: every wired pod trusts the org CA and the public roots (Deb
       'Job apps/migrate at /spec/template',
       'CronJob apps/report at /spec/jobTemplate/spec/template',
       'Deployment payments/ledger at /spec/template',
+      'Deployment direct/web at /spec/template',
+      'Deployment ctb/worker at /spec/template',
       'z2jh singleuser jupyterhub/jupyter-user',
     ]));
   });
 
   test.each(pods.filter(p => !p.id.startsWith('StatefulSet keycloak')).map(p => [p.id, p]))('%s', async (_id, pod) => {
-    const r = await run(pod, 'debian', cluster, OPENSHIFT_UID[pod.namespace]);
+    const r = await run(pod, 'debian', cluster, OPENSHIFT_UID[pod.namespace], ctbs);
     expect(problems(r)).toEqual([]);
     // every container with CA variables ran clients; at least python/curl/git/openssl per wired container
     expect(r.results.length).toBeGreaterThanOrEqual(6);
+    if (pod.namespace === 'direct') {
+      expect(r.initLogs).toEqual([]); // direct mode: no init container
+      return;
+    }
     expect(r.initLogs[0]).toMatch(/merge-ca-bundle: exit 0 merge-ca-bundle: wrote \S+ from system bundle \/etc\/ssl\/certs\/ca-certificates.crt \+ org CA/);
   });
 
@@ -205,6 +214,33 @@ d('image layouts and failure modes', () => {
     const pod = podsOf(Testing.synth(chart))[0];
     const r = await run(pod, 'debian', clusterState([], ['keycloak']));
     expect(r.error).toBeUndefined();
+  });
+});
+
+d('each distribution mode of the example, on every image layout, with its bundle present and missing', () => {
+  const { objs } = platformObjects();
+  const pod = (ns: string) => podsOf(objs).find(p => p.namespace === ns)!;
+  const layouts = (['debian', 'rhel', 'rhel9', 'alpine', 'opensuse', 'none'] as const).filter(l => requireTools(`end-to-end tests on the ${l} image layout`, [LAYOUTS[l].shell]));
+  const cluster = () => clusterState(objs, ['direct', 'ctb'], publicRoot.certPem);
+
+  eachOrSkip(layouts, 'image layouts')('%s: direct and ClusterTrustBundle pods trust the org and the public endpoint', async (layout) => {
+    const direct = await run(pod('direct'), layout, cluster(), undefined, clusterTrustBundles(objs));
+    // direct: the bundle's public roots (trust-manager's package) are used, whatever the image has
+    expect(problems(direct)).toEqual([]);
+    expect(direct.results.filter(x => x.mode === 'wired').every(x => x.ok)).toBe(true);
+    const viaCtb = await run(pod('ctb'), layout, cluster(), undefined, clusterTrustBundles(objs));
+    expect(problems(viaCtb, x => layout === 'none' && x.endpoint === 'public')).toEqual([]);
+    expect(viaCtb.initLogs[0]).toContain('+ org CA /var/run/org-ca/source/org-ca.crt (1 certificate(s) kept');
+    expect(viaCtb.results.filter(x => x.mode === 'wired' && x.endpoint === 'org').every(x => x.ok)).toBe(true);
+  });
+
+  test('bundle missing: a direct pod does not start (never SSL_CERT_FILE pointing at nothing); a CTB pod starts with the system bundle', async () => {
+    const direct = await run(pod('direct'), 'debian', clusterState([], ['direct']), undefined, []);
+    expect(direct.error).toMatch(/is missing and the volume is not optional: the pod would not start/);
+    const viaCtb = await run(pod('ctb'), 'debian', clusterState([], ['ctb']), undefined, []);
+    expect(viaCtb.error).toBeUndefined();
+    expect(viaCtb.initLogs[0]).toContain('no org CA (optional ConfigMap missing');
+    expect(viaCtb.results.filter(x => x.endpoint === 'public' && x.mode === 'wired').every(x => x.ok)).toBe(true);
   });
 });
 

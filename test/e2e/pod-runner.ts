@@ -52,7 +52,19 @@ export function singleuserPod(values: any, namespace: string): PodUnderTest {
 export type ClusterConfigMaps = Map<string, Map<string, Record<string, string>>>;
 
 /** What the cluster holds: plain ConfigMaps, plus trust-manager's projection of each Bundle into `namespaces`. */
-export function clusterState(objs: any[], namespaces: string[]): ClusterConfigMaps {
+/** The ClusterTrustBundles of a synth, for projected `clusterTrustBundle` sources. */
+export type ClusterTrustBundles = Array<{ name: string; signerName?: string; labels: Record<string, string>; pem: string }>;
+
+export function clusterTrustBundles(objs: any[]): ClusterTrustBundles {
+  return objs.filter(o => o.kind === 'ClusterTrustBundle')
+    .map(o => ({ name: o.metadata.name, signerName: o.spec.signerName, labels: o.metadata.labels ?? {}, pem: o.spec.trustBundle }));
+}
+
+/**
+ * The ConfigMaps each namespace would hold: plain ones, and trust-manager's projection of each
+ * Bundle (inLine sources, and `useDefaultCAs` as `defaultCAs`, standing in for its Debian package).
+ */
+export function clusterState(objs: any[], namespaces: string[], defaultCAs?: string): ClusterConfigMaps {
   const state: ClusterConfigMaps = new Map();
   const put = (ns: string, name: string, data: Record<string, string>) => {
     if (!state.has(ns)) state.set(ns, new Map());
@@ -63,6 +75,7 @@ export function clusterState(objs: any[], namespaces: string[]): ClusterConfigMa
     if (o.kind === 'Bundle') {
       const sources = o.spec.sources.map((s: any) => {
         if (s.inLine !== undefined) return s.inLine;
+        if (s.useDefaultCAs && defaultCAs !== undefined) return defaultCAs;
         throw new Error(`the runner only projects inLine sources, not ${JSON.stringify(s)}`);
       });
       const selector = o.spec.target.namespaceSelector ?? {};
@@ -168,6 +181,8 @@ export interface RunPodOptions {
   readonly layout: ImageLayout;
   readonly systemPem: string;
   readonly cluster: ClusterConfigMaps;
+  /** ClusterTrustBundles for projected clusterTrustBundle sources. @default none */
+  readonly ctbs?: ClusterTrustBundles;
   readonly endpoints: Endpoints;
   /** Path of the system bundle used for the discriminator (the layout's, or an empty file). */
   readonly systemBundlePath?: string;
@@ -198,6 +213,19 @@ export async function runPod(pod: PodUnderTest, o: RunPodOptions): Promise<PodRu
           fs.mkdirSync(path.dirname(path.join(dir, it.path)), { recursive: true });
           fs.writeFileSync(path.join(dir, it.path), data[it.key], { mode: it.mode ?? v.configMap.defaultMode ?? 0o644 });
         }
+      }
+      fs.chmodSync(dir, 0o755);
+    } else if (v.projected) {
+      for (const src of v.projected.sources ?? []) {
+        const c = src.clusterTrustBundle;
+        if (!c) throw new Error(`${pod.id}: the runner projects clusterTrustBundle sources only`);
+        const matches = (o.ctbs ?? []).filter(b => (c.name ? b.name === c.name
+          : b.signerName === c.signerName && Object.entries(c.labelSelector?.matchLabels ?? {}).every(([k, x]) => b.labels[k] === x)));
+        if (matches.length === 0) {
+          if (!c.optional) return { pod: pod.id, initLogs: [], initMs: [], results: [], error: `no ClusterTrustBundle matches ${JSON.stringify(c)} and the source is not optional: the pod would not start` };
+          continue;
+        }
+        fs.writeFileSync(path.join(dir, c.path), matches.map(b => b.pem).join(''), { mode: 0o644 });
       }
       fs.chmodSync(dir, 0o755);
     } else if (!v.emptyDir) {

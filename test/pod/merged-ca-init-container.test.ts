@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import { ApiObject, Chart, JsonPatch, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import * as YAML from 'yaml';
-import { CaVariables, JavaTrust, MergedCaInitContainer, MergedCaOptions, OnInvalidBundle, OrgCaBundle } from '../../src';
+import { BundleSource, CaVariables, JavaTrust, MergedCaInitContainer, MergedCaOptions, OnInvalidBundle, OrgCaBundle, WiringMode } from '../../src';
 import { MERGE_SCRIPT } from '../../src/pod/merge-script';
 import { propsOf } from '../util/api';
 import { makeCa } from '../util/certs';
@@ -199,6 +199,8 @@ describe('MergedCaInitContainer rules', () => {
       mergedVolumeName: 'dst',
       runAsUser: 1000,
       openShift: false,
+      mode: WiringMode.MERGE,
+      source: BundleSource.CONFIG_MAP,
       onInvalidBundle: OnInvalidBundle.DEGRADE,
       containers: ['app'],
       java: JavaTrust.KEYTOOL_IMPORT,
@@ -384,5 +386,62 @@ describe('strict names, paths and wiring conflicts', () => {
     } finally {
       spy.mockRestore();
     }
+  });
+});
+
+describe('distribution modes: direct mount and ClusterTrustBundle', () => {
+  const ctb137 = { clusterTrustBundle: { kubernetesVersion: '1.37' } };
+  const deployment = (chart: any) => new ApiObject(chart, 'd', manifest('Deployment', 'web', podSpec(), 'apps'));
+
+  test('direct: no init container; the projected bundle (useDefaultCAs) mounted non-optional at mergedDir; variables point at it', () => {
+    const { chart, bundle } = setup('apps', { trustManager: { useDefaultCAs: true } });
+    MergedCaInitContainer.addTo(deployment(chart), bundle, { mode: WiringMode.DIRECT });
+    const objs = Testing.synth(chart);
+    const pod = podOf(objs.find(o => o.kind === 'Deployment'));
+    expect(pod.initContainers).toBeUndefined();
+    expect(pod.volumes).toEqual([{ name: 'org-ca', configMap: { name: 'org-ca-bundle', items: [{ key: 'ca-certificates.crt', path: 'ca-bundle.crt' }], optional: false } }]);
+    expect(pod.containers[0].volumeMounts).toEqual([{ name: 'org-ca', mountPath: '/etc/ssl/certs-extra', readOnly: true }]);
+    expect(pod.containers[0].env).toContainEqual({ name: 'SSL_CERT_FILE', value: '/etc/ssl/certs-extra/ca-bundle.crt' });
+    expectAllValid(objs);
+  });
+
+  test.each([
+    ['a Bundle without useDefaultCAs', {}, {}, /must then hold the public roots: set trustManager.useDefaultCAs: true/],
+    ['optional: true', { trustManager: { useDefaultCAs: true } }, { optional: true }, /would start pods whose SSL_CERT_FILE points at nothing/],
+    ['keytool import', { trustManager: { useDefaultCAs: true } }, { java: JavaTrust.keytoolImport() }, /has no init container, so JavaTrust.keytoolImport\(\) cannot run/],
+    ['a ClusterTrustBundle source', ctb137, { source: BundleSource.CLUSTER_TRUST_BUNDLE }, /holds the org CA only, not the public roots/],
+  ])('direct with %s is refused, naming the fix', (_n, bundleProps, opts, err) => {
+    const { bundle } = setup('apps', bundleProps);
+    expect(() => new MergedCaInitContainer(bundle, { mode: WiringMode.DIRECT, ...opts })).toThrow(err);
+  });
+
+  test('direct where only a plain ConfigMap (no public roots) reaches the namespace: an error at synth', () => {
+    const { chart, bundle } = setup('apps', { trustManager: { name: 'tm', useDefaultCAs: true }, configMaps: [{ namespaces: ['apps'] }] });
+    MergedCaInitContainer.addTo(deployment(chart), bundle, { mode: WiringMode.DIRECT });
+    expect(() => Testing.synth(chart)).toThrow(/the ConfigMap "org-ca-bundle" that reaches namespace "apps" holds the org CA only/);
+  });
+
+  test('merge from a ClusterTrustBundle (by name): a projected clusterTrustBundle source, the same merge init container; schema-valid', () => {
+    const { chart, bundle } = setup('apps', ctb137);
+    MergedCaInitContainer.addTo(deployment(chart), bundle);
+    const objs = Testing.synth(chart);
+    const pod = podOf(objs.find(o => o.kind === 'Deployment'));
+    expect(pod.volumes[0]).toEqual({ name: 'org-ca', projected: { sources: [{ clusterTrustBundle: { name: 'org-ca-bundle', path: 'org-ca.crt', optional: true } }] } });
+    expect(pod.initContainers[0].name).toBe('merge-ca-bundle');
+    const ctb = objs.find(o => o.kind === 'ClusterTrustBundle');
+    expect(ctb).toMatchObject({ apiVersion: 'certificates.k8s.io/v1', metadata: { name: 'org-ca-bundle' }, spec: { trustBundle: bundle.pem } });
+    expect(ctb.metadata.namespace).toBeUndefined();
+    expect(objs.find(o => o.kind === 'Bundle')).toBeUndefined();
+    expectAllValid(objs);
+  });
+
+  test('a signer: the object name carries it, pods select by signerName and labels', () => {
+    const { chart, bundle } = setup('apps', { clusterTrustBundle: { kubernetesVersion: '1.37', signerName: 'example.com/org-ca', labels: { 'example.com/trust': 'org' } } });
+    MergedCaInitContainer.addTo(deployment(chart), bundle);
+    const objs = Testing.synth(chart);
+    expect(objs.find(o => o.kind === 'ClusterTrustBundle').metadata.name).toBe('example.com:org-ca:org-ca');
+    expect(podOf(objs.find(o => o.kind === 'Deployment')).volumes[0].projected.sources[0].clusterTrustBundle)
+      .toEqual({ signerName: 'example.com/org-ca', labelSelector: { matchLabels: { 'example.com/trust': 'org' } }, path: 'org-ca.crt', optional: true });
+    expectAllValid(objs);
   });
 });

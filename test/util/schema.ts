@@ -2,7 +2,7 @@
  *
  * Kubernetes kinds: the OpenAPI-generated validators of kubernetes-models 4.5 (types, enums,
  * required fields; Kubernetes 1.33 schemas) plus an unknown-field check built from the field lists
- * of cdk8s-plus-28's generated k8s 1.28 imports (themselves generated from the Kubernetes OpenAPI
+ * of cdk8s-plus-33's generated k8s 1.33 imports (themselves generated from the Kubernetes OpenAPI
  * document). The API server would drop unknown fields silently; here they fail the test.
  *
  * CRDs: ajv over the CRD's openAPIV3Schema, with `additionalProperties: false` added wherever the
@@ -21,7 +21,7 @@ let structs: Map<string, Struct> | undefined;
 
 function loadStructs(): Map<string, Struct> {
   if (structs) return structs;
-  const src = fs.readFileSync(require.resolve('cdk8s-plus-28/lib/imports/k8s.js'), 'utf8');
+  const src = fs.readFileSync(require.resolve('cdk8s-plus-33/lib/imports/k8s.js'), 'utf8');
   structs = new Map();
   const fnRe = /function toJson_(\w+)\(obj\) \{[\s\S]*?const result = \{([\s\S]*?)\n {4}\};/g;
   let m: RegExpExecArray | null;
@@ -146,6 +146,7 @@ export function expectAllValid(objs: any[]) {
     let problems: string[];
     if (o.apiVersion === 'trust.cert-manager.io/v1alpha1') problems = [...crdValidator('trust-manager-bundle-crd.yaml')(o), ...bundleCelProblems(o)];
     else if (o.apiVersion === 'ray.io/v1') problems = crdValidator('raycluster-crd.yaml')(o);
+    else if (o.kind === 'ClusterTrustBundle') problems = ctbProblems(o);
     else problems = k8sProblems(o);
     for (const p of problems) all.push(`${o.kind}/${o.metadata?.name}: ${p}`);
   }
@@ -202,4 +203,39 @@ function deepMerge(a: any, b: any): any {
     return out;
   }
   return b;
+}
+
+let ctbValidate: ((o: any) => boolean) & { errors?: any } | undefined;
+
+/**
+ * A ClusterTrustBundle against the Kubernetes OpenAPI schema (1.35 v1beta1; v1 has the same
+ * fields), unknown fields rejected, plus the API server's rules the schema does not carry: the
+ * name prefix of a signer, PEM CERTIFICATE blocks only, no headers, no duplicates.
+ */
+export function ctbProblems(o: any): string[] {
+  if (!['certificates.k8s.io/v1', 'certificates.k8s.io/v1beta1'].includes(o.apiVersion)) return [`apiVersion ${o.apiVersion}`];
+  if (!ctbValidate) {
+    const doc = JSON.parse(fs.readFileSync(schemaFile('k8s-certificates-clustertrustbundle-openapi.json'), 'utf8'));
+    const schemas = doc.components.schemas;
+    const strict = (v: any): any => {
+      if (Array.isArray(v)) return v.map(strict);
+      if (!v || typeof v !== 'object') return v;
+      const out: any = {};
+      for (const [k, x] of Object.entries(v)) out[k] = k === '$ref' ? String(x).replace('#/components/schemas/', '#/definitions/') : strict(x);
+      if (out.properties && out.additionalProperties === undefined) out.additionalProperties = false;
+      return out;
+    };
+    const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
+    const definitions = strict(schemas);
+    ctbValidate = ajv.compile({ ...definitions['io.k8s.api.certificates.v1beta1.ClusterTrustBundle'], definitions });
+  }
+  const out: string[] = ctbValidate(o) ? [] : (ctbValidate.errors ?? []).map((e: any) => `${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`);
+  const pem: string = o.spec?.trustBundle ?? '';
+  const blocks = pem.match(/-----BEGIN [^-]+-----[\s\S]*?-----END [^-]+-----/g) ?? [];
+  if (blocks.length === 0 || blocks.some(b => !b.startsWith('-----BEGIN CERTIFICATE-----'))) out.push('trustBundle: only PEM CERTIFICATE blocks');
+  if (blocks.some(b => b.includes(':'))) out.push('trustBundle: PEM headers');
+  if (new Set(blocks).size !== blocks.length) out.push('trustBundle: duplicate certificates');
+  const signer = o.spec?.signerName;
+  if (signer && !String(o.metadata?.name).startsWith(`${signer.replace(/\//g, ':')}:`)) out.push('metadata.name must start with the signer name');
+  return out;
 }
