@@ -2,6 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { OrgCaBundle } from '../bundle/org-ca-bundle';
 import * as k8s from '../imports/k8s';
+import { CaVariables } from '../pod/ca-env';
 import { ICaPodWiring, MergedCaInitContainer, OnInvalidBundle } from '../pod/merged-ca-init-container';
 
 /**
@@ -68,7 +69,8 @@ export interface ArgoRepoServerCaProps {
  * Argo CD installs trust-manager, so the repo-server cannot wait for trust-manager's projection:
  * this creates an install-time ConfigMap (`argocd-org-ca`, key `ca.crt`) in the Argo CD namespace
  * and merges it with the repo-server image's system bundle into
- * `/etc/ssl/certs-combined/ca-bundle.crt`, with SSL_CERT_FILE, GIT_SSL_CAINFO and CURL_CA_BUNDLE
+ * `/etc/ssl/certs-combined/ca-bundle.crt`, with the default variables (`CaVariables.DEFAULTS`: git, helm,
+ * kustomize and plugins in Python, Node or the AWS CLI all trust it)
  * pointing at it. Only the repo-server is wired: the application controller and API server make no
  * TLS-inspected egress calls.
  *
@@ -78,7 +80,7 @@ export interface ArgoRepoServerCaProps {
  */
 export class ArgoRepoServerCa extends Construct implements ICaPodWiring {
   /** Variables set on the repo-server. */
-  public static readonly VARIABLES: string[] = ['SSL_CERT_FILE', 'GIT_SSL_CAINFO', 'CURL_CA_BUNDLE'];
+  public static readonly VARIABLES: string[] = CaVariables.DEFAULTS;
 
   /** The merged bundle inside the repo-server. */
   public static readonly MERGED_FILE = '/etc/ssl/certs-combined/ca-bundle.crt';

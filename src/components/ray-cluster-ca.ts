@@ -1,5 +1,6 @@
 import { IConstruct } from 'constructs';
 import { CaConfigMapRef, OrgCaBundle } from '../bundle/org-ca-bundle';
+import { CaVariables } from '../pod/ca-env';
 import { ICaPodWiring, MergedCaInitContainer, OnInvalidBundle } from '../pod/merged-ca-init-container';
 
 /**
@@ -46,12 +47,12 @@ export interface RayClusterCaOptions {
 /**
  * The org CA for a KubeRay `RayCluster` (`ray.io/v1`), also RayJob and RayService: the head group
  * and every worker group get the merge init container writing `/shared/combined-ca.crt`
- * (emptyDir), and SSL_CERT_FILE, REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE and GIT_SSL_CAINFO pointing
+ * (emptyDir), and the default variables (`CaVariables.DEFAULTS`) pointing
  * at it.
  */
 export class RayClusterCa implements ICaPodWiring {
   /** Variables set on every Ray container. */
-  public static readonly VARIABLES: string[] = ['SSL_CERT_FILE', 'REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE', 'GIT_SSL_CAINFO'];
+  public static readonly VARIABLES: string[] = CaVariables.DEFAULTS;
 
   /** The merged bundle inside Ray pods. */
   public static readonly MERGED_FILE = '/shared/combined-ca.crt';

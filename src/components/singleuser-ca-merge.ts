@@ -76,8 +76,8 @@ export interface SingleuserCaMergeProps {
 /**
  * The org CA for JupyterHub singleuser pods (zero-to-jupyterhub Helm values). KubeSpawner creates
  * those pods, so the wiring is values: `singleuser.initContainers` (the merge, first),
- * `singleuser.extraEnv` (REQUESTS_CA_BUNDLE, SSL_CERT_FILE, NODE_EXTRA_CA_CERTS, CURL_CA_BUNDLE,
- * GIT_SSL_CAINFO → `/etc/ssl/certs-extra/ca-bundle.crt`), `singleuser.storage.extraVolumes` and
+ * `singleuser.extraEnv` (`CaVariables.DEFAULTS`:
+ * → `/etc/ssl/certs-extra/ca-bundle.crt`), `singleuser.storage.extraVolumes` and
  * `extraVolumeMounts`. The ConfigMap mount is optional, so a cluster without the projection
  * degrades to the image's system bundle.
  */

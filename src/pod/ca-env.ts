@@ -16,6 +16,10 @@ const EFFECTS: Record<string, CaVariableEffect> = {
   CURL_CA_BUNDLE: CaVariableEffect.REPLACES_DEFAULT_POOL, // curl
   GIT_SSL_CAINFO: CaVariableEffect.REPLACES_DEFAULT_POOL, // git
   PIP_CERT: CaVariableEffect.REPLACES_DEFAULT_POOL, // pip
+  NPM_CONFIG_CAFILE: CaVariableEffect.REPLACES_DEFAULT_POOL, // npm (wins over a global npmrc cafile)
+  CONDA_SSL_VERIFY: CaVariableEffect.REPLACES_DEFAULT_POOL, // conda (a path: the CA bundle)
+  GRPC_DEFAULT_SSL_ROOTS_FILE_PATH: CaVariableEffect.REPLACES_DEFAULT_POOL, // gRPC core (C++, Python, Ruby)
+  CLOUDSDK_CORE_CUSTOM_CA_CERTS_FILE: CaVariableEffect.REPLACES_DEFAULT_POOL, // gcloud
   AWS_CA_BUNDLE: CaVariableEffect.REPLACES_DEFAULT_POOL, // AWS SDKs and CLI
   CARGO_HTTP_CAINFO: CaVariableEffect.REPLACES_DEFAULT_POOL, // cargo
   NODE_EXTRA_CA_CERTS: CaVariableEffect.ADDS_TO_DEFAULT_POOL, // Node.js
@@ -31,13 +35,35 @@ const EFFECTS: Record<string, CaVariableEffect> = {
  */
 export class CaVariables {
   /**
-   * Variables set by default on every wired container, all pointing at the merged file:
-   * REQUESTS_CA_BUNDLE, SSL_CERT_FILE, NODE_EXTRA_CA_CERTS, CURL_CA_BUNDLE, GIT_SSL_CAINFO.
+   * Variables set by default on every wired container, all pointing at the merged file. With
+   * them, every client the end-to-end suite runs trusts the org CA: Python urllib, requests, httpx
+   * and pip, curl, git, Node and npm, Go, Ruby, openssl and the AWS CLI (which reads
+   * REQUESTS_CA_BUNDLE). SSL_CERT_FILE, REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE, GIT_SSL_CAINFO,
+   * NODE_EXTRA_CA_CERTS, NPM_CONFIG_CAFILE.
    */
-  public static readonly DEFAULTS: string[] = ['REQUESTS_CA_BUNDLE', 'SSL_CERT_FILE', 'NODE_EXTRA_CA_CERTS', 'CURL_CA_BUNDLE', 'GIT_SSL_CAINFO'];
+  public static readonly DEFAULTS: string[] = ['SSL_CERT_FILE', 'REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE', 'GIT_SSL_CAINFO', 'NODE_EXTRA_CA_CERTS', 'NPM_CONFIG_CAFILE'];
 
-  /** Other variables the library knows: PIP_CERT, AWS_CA_BUNDLE, CARGO_HTTP_CAINFO. */
-  public static readonly KNOWN_EXTRAS: string[] = ['PIP_CERT', 'AWS_CA_BUNDLE', 'CARGO_HTTP_CAINFO'];
+  /** Python: ssl/urllib, httpx and uv (SSL_CERT_FILE), requests and pip (REQUESTS_CA_BUNDLE, PIP_CERT), conda (CONDA_SSL_VERIFY). */
+  public static readonly PYTHON: string[] = ['SSL_CERT_FILE', 'REQUESTS_CA_BUNDLE', 'PIP_CERT', 'CONDA_SSL_VERIFY'];
+
+  /** Node.js and npm: NODE_EXTRA_CA_CERTS (adds), NPM_CONFIG_CAFILE (wins over a global npmrc cafile). */
+  public static readonly NODE: string[] = ['NODE_EXTRA_CA_CERTS', 'NPM_CONFIG_CAFILE'];
+
+  /** Cloud CLIs and SDKs, gRPC: AWS_CA_BUNDLE (every AWS SDK), REQUESTS_CA_BUNDLE (AWS CLI), GRPC_DEFAULT_SSL_ROOTS_FILE_PATH, CLOUDSDK_CORE_CUSTOM_CA_CERTS_FILE (gcloud). */
+  public static readonly CLOUD: string[] = ['AWS_CA_BUNDLE', 'REQUESTS_CA_BUNDLE', 'GRPC_DEFAULT_SSL_ROOTS_FILE_PATH', 'CLOUDSDK_CORE_CUSTOM_CA_CERTS_FILE'];
+
+  /** Command-line tools: openssl, Go, Ruby (SSL_CERT_FILE), curl (CURL_CA_BUNDLE), git (GIT_SSL_CAINFO), cargo (CARGO_HTTP_CAINFO). */
+  public static readonly TOOLS: string[] = ['SSL_CERT_FILE', 'CURL_CA_BUNDLE', 'GIT_SSL_CAINFO', 'CARGO_HTTP_CAINFO'];
+
+  /** Other variables the library knows, to add with `extraVariables`: PIP_CERT, AWS_CA_BUNDLE, CARGO_HTTP_CAINFO, CONDA_SSL_VERIFY, GRPC_DEFAULT_SSL_ROOTS_FILE_PATH, CLOUDSDK_CORE_CUSTOM_CA_CERTS_FILE. */
+  public static readonly KNOWN_EXTRAS: string[] = ['PIP_CERT', 'AWS_CA_BUNDLE', 'CARGO_HTTP_CAINFO', 'CONDA_SSL_VERIFY', 'GRPC_DEFAULT_SSL_ROOTS_FILE_PATH', 'CLOUDSDK_CORE_CUSTOM_CA_CERTS_FILE'];
+
+  /**
+   * The union of variable sets, in order, each once (e.g. `CaVariables.union(CaVariables.DEFAULTS, CaVariables.CLOUD)`).
+   */
+  public static union(...sets: string[][]): string[] {
+    return Array.from(new Set(sets.flat()));
+  }
 
   /**
    * What setting `name` does. Unknown variables are treated as replacing the default pool, the

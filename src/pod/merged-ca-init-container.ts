@@ -131,7 +131,7 @@ export interface PodWiringOptions {
   /**
    * Variables pointed at the merged file on every wired container.
    *
-   * @default CaVariables.DEFAULTS (REQUESTS_CA_BUNDLE, SSL_CERT_FILE, NODE_EXTRA_CA_CERTS, CURL_CA_BUNDLE, GIT_SSL_CAINFO)
+   * @default CaVariables.DEFAULTS (SSL_CERT_FILE, REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE, GIT_SSL_CAINFO, NODE_EXTRA_CA_CERTS, NPM_CONFIG_CAFILE)
    */
   readonly variables?: string[];
 

@@ -26,7 +26,8 @@ describe('ArgoRepoServerCa', () => {
     expect(pod.initContainers[0].command.slice(-1)).toEqual([ArgoRepoServerCa.MERGED_FILE]);
     expect(pod.volumes).toContainEqual({ name: 'org-ca', configMap: { name: 'argocd-org-ca', items: [{ key: 'ca.crt', path: 'org-ca.crt' }], optional: true } });
     const f = ArgoRepoServerCa.MERGED_FILE;
-    expect(envOf(pod.containers[0])).toEqual({ SSL_CERT_FILE: f, GIT_SSL_CAINFO: f, CURL_CA_BUNDLE: f });
+    expect(envOf(pod.containers[0])).toEqual(Object.fromEntries(ArgoRepoServerCa.VARIABLES.map(v => [v, f])));
+    expect(ArgoRepoServerCa.VARIABLES).toContain('REQUESTS_CA_BUNDLE'); // the AWS CLI in plugins reads it
     expectAllValid(objs);
   });
 

@@ -1,5 +1,5 @@
 import { Yaml } from 'cdk8s';
-import { SingleuserCaMerge } from '../../src';
+import { CaVariables, SingleuserCaMerge } from '../../src';
 import { makeCa } from '../util/certs';
 import { chartWithBundle, envOf } from '../util/fixtures';
 import { z2jhProblems } from '../util/schema';
@@ -10,13 +10,13 @@ const base = { singleuser: { image: { name: 'jupyter/base', tag: '1' } } };
 const F = SingleuserCaMerge.MERGED_FILE;
 
 describe('SingleuserCaMerge', () => {
-  test('GIVEN map-form values WHEN wired THEN merge first, five variables, optional mount, schema-valid', () => {
+  test('GIVEN map-form values WHEN wired THEN merge first, the default variables, optional mount, schema-valid', () => {
     const v = new SingleuserCaMerge(bundle()).helmValues({
       singleuser: { ...base.singleuser, initContainers: [{ name: 'pull', image: 'x', command: ['sh', '-c', 'pixi install'] }] },
     });
     expect(v.singleuser.initContainers.map((c: any) => c.name)).toEqual(['merge-ca-bundle', 'pull']);
     expect(v.singleuser.initContainers[0].image).toBe('jupyter/base:1');
-    expect(v.singleuser.extraEnv).toEqual({ REQUESTS_CA_BUNDLE: F, SSL_CERT_FILE: F, NODE_EXTRA_CA_CERTS: F, CURL_CA_BUNDLE: F, GIT_SSL_CAINFO: F });
+    expect(v.singleuser.extraEnv).toEqual(Object.fromEntries(CaVariables.DEFAULTS.map(x => [x, F])));
     expect(envOf(v.singleuser.initContainers[1])).toMatchObject({ SSL_CERT_FILE: F });
     expect(v.singleuser.storage.extraVolumes).toContainEqual({ name: 'org-ca', configMap: { name: 'nebari-trust-bundle', items: [{ key: 'ca-certificates.crt', path: 'org-ca.crt' }], optional: true } });
     expect(v.singleuser.storage.extraVolumeMounts).toEqual([{ name: 'org-ca-merged', mountPath: '/etc/ssl/certs-extra', readOnly: true }]);
@@ -33,7 +33,7 @@ describe('SingleuserCaMerge', () => {
     const m = new SingleuserCaMerge(bundle());
     const v = m.helmValues({ singleuser: { ...base.singleuser, extraEnv: [{ name: 'X', value: '1' }], storage: { extraVolumes: [{ name: 'data', emptyDir: {} }] } } });
     expect(v.singleuser.extraEnv[0]).toEqual({ name: 'X', value: '1' });
-    expect(v.singleuser.extraEnv).toHaveLength(6);
+    expect(v.singleuser.extraEnv).toHaveLength(1 + CaVariables.DEFAULTS.length);
     expect(v.singleuser.storage.extraVolumes.map((x: any) => x.name)).toEqual(['data', 'org-ca', 'org-ca-merged']);
     expect(z2jhProblems(v)).toEqual([]);
     expect(() => m.helmValues({ singleuser: { ...base.singleuser, extraEnv: { SSL_CERT_FILE: '/mine' } } }))

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ApiObject, Chart, Testing } from 'cdk8s';
 import * as YAML from 'yaml';
-import { clusterState, clusterTrustBundles, ClusterTrustBundles, podsOf, problems, PodRun, runPod, singleuserPod, startServers } from './pod-runner';
+import { clusterState, clusterTrustBundles, ClusterTrustBundles, NO_ORG_CA, podsOf, problems, PodRun, runPod, singleuserPod, startServers } from './pod-runner';
 import { buildPlatform } from '../../examples/platform';
 import { CaTrust, JavaTrust, KeycloakTruststore, MergedCaInitContainer, OrgCaBundle } from '../../src';
 import { FIXTURE_DIR, fingerprintOf, fingerprintsIn, makeCa, makeLeaf } from '../util/certs';
@@ -54,7 +54,7 @@ async function run(pod: any, layoutName: keyof typeof LAYOUTS, cluster: any, ass
     cluster,
     ctbs,
     endpoints: servers.endpoints,
-    systemBundlePath: layout.systemBundlePaths[0] ?? '/dev/null',
+    systemBundlePath: layout.systemBundlePaths[0] ?? NO_ORG_CA,
     assignedUid,
   });
   allRuns.push({ ...r, layout: layoutName });

@@ -3,13 +3,15 @@
  * containers in image sandboxes with their volumes, then runs real TLS clients as the wired
  * containers against local HTTPS servers.
  */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as https from 'node:https';
 import { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { findTemplates, BUILTIN_TEMPLATE_PATHS } from '../../src/pod/pod-templates';
 import { hostDir, ImageLayout, Mount, runInImage } from '../util/sandbox';
-import { requireTools } from '../util/tools';
+import { haveTool, requireTools } from '../util/tools';
 
 export interface PodUnderTest {
   /** "Deployment apps/api at /spec/template" */
@@ -110,15 +112,84 @@ export interface Endpoints {
 }
 
 /** HTTPS servers on 127.0.0.1 (ephemeral ports): answers 200, and a dumb-git info/refs. */
+/** What the HTTPS servers serve, made once per run in `dir`: a git repository, a wheel, an npm package. */
+function makeServedContent(dir: string) {
+  const repo = path.join(dir, 'repo.git');
+  if (haveTool('git')) {
+    const work = path.join(dir, 'repo-work');
+    fs.mkdirSync(work, { recursive: true });
+    const git = (...a: string[]) => execFileSync('git', a, { cwd: work, stdio: 'pipe', env: { ...process.env, GIT_AUTHOR_NAME: 'e2e', GIT_AUTHOR_EMAIL: 'e2e@test', GIT_COMMITTER_NAME: 'e2e', GIT_COMMITTER_EMAIL: 'e2e@test' } });
+    git('init', '-q', '-b', 'main');
+    fs.writeFileSync(path.join(work, 'README'), 'served over dumb HTTP\n');
+    git('add', 'README');
+    git('commit', '-q', '-m', 'one');
+    execFileSync('git', ['clone', '-q', '--bare', work, repo], { stdio: 'pipe' });
+    execFileSync('git', ['update-server-info'], { cwd: repo, stdio: 'pipe' });
+  }
+  const wheel = path.join(dir, 'demo_pkg-1.0-py3-none-any.whl');
+  if (haveTool('python3')) {
+    execFileSync('python3', ['-c', [
+      'import sys, zipfile',
+      'z = zipfile.ZipFile(sys.argv[1], "w")',
+      'z.writestr("demo_pkg/__init__.py", "")',
+      'z.writestr("demo_pkg-1.0.dist-info/METADATA", "Metadata-Version: 2.1\\nName: demo-pkg\\nVersion: 1.0\\n")',
+      'z.writestr("demo_pkg-1.0.dist-info/WHEEL", "Wheel-Version: 1.0\\nGenerator: e2e\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n")',
+      'z.writestr("demo_pkg-1.0.dist-info/RECORD", "")',
+      'z.close()',
+    ].join('\n'), wheel]);
+  }
+  const pkgDir = path.join(dir, 'npm-pkg', 'package');
+  fs.mkdirSync(pkgDir, { recursive: true });
+  fs.writeFileSync(path.join(pkgDir, 'package.json'), JSON.stringify({ name: 'demo-pkg', version: '1.0.0' }));
+  const tgz = path.join(dir, 'demo-pkg-1.0.0.tgz');
+  execFileSync('tar', ['czf', tgz, '-C', path.dirname(pkgDir), 'package']);
+  const tgzBytes = fs.readFileSync(tgz);
+  return {
+    repo,
+    wheel: fs.existsSync(wheel) ? fs.readFileSync(wheel) : Buffer.alloc(0),
+    tgz: tgzBytes,
+    integrity: `sha512-${createHash('sha512').update(tgzBytes).digest('base64')}`,
+    shasum: createHash('sha1').update(tgzBytes).digest('hex'),
+  };
+}
+
+/**
+ * Two HTTPS servers on 127.0.0.1, one with an org-signed leaf, one with a leaf of the "public"
+ * root. Each serves: `/` (ok), a git repository over dumb HTTP at `/repo.git` (ls-remote, clone),
+ * a PEP 503 simple index at `/simple/` (pip), an npm registry at `/npm/` (npm install), and an
+ * S3-style bucket listing for `aws s3api list-buckets`.
+ */
 export async function startServers(org: { certFile: string; keyFile: string }, pub: { certFile: string; keyFile: string }) {
+  const content = makeServedContent(hostDir('served'));
   const handler = (req: any, res: any) => {
-    if (String(req.url).includes('/info/refs')) {
-      res.writeHead(200, { 'content-type': 'text/plain' });
-      res.end('0123456789012345678901234567890123456789\trefs/heads/main\n');
-      return;
+    const url = new URL(String(req.url), `https://${req.headers.host}`);
+    const send = (code: number, type: string, body: string | Buffer) => {
+      res.writeHead(code, { 'content-type': type });
+      res.end(body);
+    };
+    if (url.pathname.startsWith('/repo.git/')) {
+      // the smart-protocol probe (?service=git-upload-pack) gets the plain info/refs: git falls back to dumb HTTP
+      const file = path.join(content.repo, path.normalize(url.pathname.slice('/repo.git/'.length)));
+      if (!file.startsWith(content.repo) || !fs.existsSync(file) || !fs.statSync(file).isFile()) return send(404, 'text/plain', 'no\n');
+      return send(200, 'application/octet-stream', fs.readFileSync(file));
     }
-    res.writeHead(200, { 'content-type': 'text/plain' });
-    res.end('ok\n');
+    if (url.pathname === '/simple/demo-pkg/') {
+      const sha = createHash('sha256').update(content.wheel).digest('hex');
+      return send(200, 'text/html', `<!DOCTYPE html><html><body><a href="/packages/demo_pkg-1.0-py3-none-any.whl#sha256=${sha}">demo_pkg-1.0-py3-none-any.whl</a></body></html>`);
+    }
+    if (url.pathname === '/packages/demo_pkg-1.0-py3-none-any.whl') return send(200, 'application/octet-stream', content.wheel);
+    if (url.pathname === '/npm/demo-pkg') {
+      return send(200, 'application/json', JSON.stringify({
+        'name': 'demo-pkg',
+        'dist-tags': { latest: '1.0.0' },
+        'versions': { '1.0.0': { name: 'demo-pkg', version: '1.0.0', dist: { tarball: `https://${req.headers.host}/npm/demo-pkg/-/demo-pkg-1.0.0.tgz`, integrity: content.integrity, shasum: content.shasum } } },
+      }));
+    }
+    if (url.pathname === '/npm/demo-pkg/-/demo-pkg-1.0.0.tgz') return send(200, 'application/octet-stream', content.tgz);
+    if (req.headers.authorization?.startsWith('AWS4-HMAC-SHA256')) {
+      return send(200, 'application/xml', '<?xml version="1.0" encoding="UTF-8"?><ListAllMyBucketsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Owner><ID>e2e</ID></Owner><Buckets></Buckets></ListAllMyBucketsResult>');
+    }
+    return send(200, 'text/plain', 'ok\n');
   };
   const mk = (c: { certFile: string; keyFile: string }) => new Promise<https.Server>(resolve => {
     const s = https.createServer({ cert: fs.readFileSync(c.certFile), key: fs.readFileSync(c.keyFile) }, handler);
@@ -150,32 +221,74 @@ interface Client {
   readonly argv: (url: string) => string[];
 }
 
-/** The command each client runs, to skip (outside CI) the clients this machine does not have. */
-const TOOL_OF: Record<string, string> = {
-  'python urllib': 'python3', 'openssl s_client': 'openssl', 'curl': 'curl', 'git ls-remote': 'git', 'node https.get': 'node', 'java HttpClient': 'java',
-};
+const GO_CLIENT = `package main
 
-/** The clients a container's variables call for (and this machine has), each with the variable it reads. */
+import (
+\t"net/http"
+\t"os"
+)
+
+func main() {
+\tr, err := http.Get(os.Args[1])
+\tif err != nil {
+\t\tos.Stderr.WriteString(err.Error() + "\\n")
+\t\tos.Exit(1)
+\t}
+\tif r.StatusCode != 200 {
+\t\tos.Exit(1)
+\t}
+}
+`;
+
+/** Builds the Go client once (static enough to run in every image layout), or undefined without go. */
+let goClient: string | undefined | null = null;
+function goClientBinary(): string | undefined {
+  if (goClient !== null) return goClient;
+  goClient = undefined;
+  if (!haveTool('go')) return goClient;
+  const dir = hostDir('go-client');
+  fs.writeFileSync(path.join(dir, 'main.go'), GO_CLIENT);
+  execFileSync('go', ['build', '-o', path.join(dir, 'go-client'), 'main.go'], { cwd: dir, stdio: 'pipe', env: { ...process.env, CGO_ENABLED: '0', GOCACHE: path.join(dir, 'cache'), GOPATH: path.join(dir, 'gopath'), HOME: dir, GOFLAGS: '-mod=mod', GO111MODULE: 'off' } });
+  goClient = path.join(dir, 'go-client');
+  return goClient;
+}
+
+/** A client: what it runs, the variable the discriminator points at the system bundle, and the tools it needs. */
+interface Client {
+  readonly name: string;
+  readonly variable: string;
+  readonly tools: string[];
+  readonly argv: (url: string) => string[];
+}
+
+const py = (code: string) => (u: string) => ['python3', '-c', code, u];
+
+/** Every client the suite runs, by the variable that makes it trust the org CA (see README). */
+const CLIENTS: Array<Client & { when: (env: Record<string, string>) => boolean }> = [
+  { name: 'python urllib', variable: 'SSL_CERT_FILE', tools: ['python3'], when: e => !!e.SSL_CERT_FILE, argv: py('import sys,urllib.request; urllib.request.urlopen(sys.argv[1], timeout=10).read()') },
+  { name: 'python requests', variable: 'REQUESTS_CA_BUNDLE', tools: ['py:requests'], when: e => !!e.REQUESTS_CA_BUNDLE, argv: py('import sys,requests; requests.get(sys.argv[1], timeout=10).raise_for_status()') },
+  { name: 'python httpx', variable: 'SSL_CERT_FILE', tools: ['py:httpx'], when: e => !!e.SSL_CERT_FILE, argv: py('import sys,httpx; httpx.get(sys.argv[1], timeout=10).raise_for_status()') },
+  { name: 'pip download', variable: 'REQUESTS_CA_BUNDLE', tools: ['py:pip'], when: e => !!e.REQUESTS_CA_BUNDLE, argv: u => ['python3', '-m', 'pip', 'download', '--no-deps', '--no-cache-dir', '--disable-pip-version-check', '--retries', '0', '--timeout', '10', '-q', '--index-url', `${u}/simple/`, '-d', '/tmp/pip-dl', 'demo-pkg'] },
+  { name: 'openssl s_client', variable: 'SSL_CERT_FILE', tools: ['openssl'], when: e => !!e.SSL_CERT_FILE, argv: u => ['sh', '-c', 'openssl s_client -connect "$1" -verify_return_error -brief </dev/null', 'sh', u.replace('https://', '')] },
+  { name: 'go net/http', variable: 'SSL_CERT_FILE', tools: ['go'], when: e => !!e.SSL_CERT_FILE, argv: u => ['/var/run/e2e/go-client', u] },
+  { name: 'ruby net/http', variable: 'SSL_CERT_FILE', tools: ['ruby'], when: e => !!e.SSL_CERT_FILE, argv: u => ['ruby', '-rnet/http', '-e', 'exit(Net::HTTP.get_response(URI(ARGV[0])).code == "200" ? 0 : 1)', u] },
+  { name: 'curl', variable: 'CURL_CA_BUNDLE', tools: ['curl'], when: e => !!e.CURL_CA_BUNDLE, argv: u => ['curl', '-fsS', '--max-time', '10', '-o', '/dev/null', u] },
+  { name: 'git ls-remote', variable: 'GIT_SSL_CAINFO', tools: ['git'], when: e => !!e.GIT_SSL_CAINFO, argv: u => ['git', 'ls-remote', `${u}/repo.git`] },
+  { name: 'git clone', variable: 'GIT_SSL_CAINFO', tools: ['git'], when: e => !!e.GIT_SSL_CAINFO, argv: u => ['sh', '-c', 'rm -rf /tmp/clone && git clone -q "$1" /tmp/clone && test -f /tmp/clone/README', 'sh', `${u}/repo.git`] },
+  { name: 'node https.get', variable: 'NODE_EXTRA_CA_CERTS', tools: ['node'], when: e => !!e.NODE_EXTRA_CA_CERTS, argv: u => ['node', '-e', 'require("https").get(process.argv[1], r => process.exit(r.statusCode === 200 ? 0 : 1)).on("error", e => { console.error(e.message); process.exit(1); })', u] },
+  { name: 'npm install', variable: 'NPM_CONFIG_CAFILE', tools: ['npm'], when: e => !!e.NPM_CONFIG_CAFILE, argv: u => ['sh', '-c', 'rm -rf /tmp/npm-i && npm install --prefix /tmp/npm-i --registry "$1/npm/" --cache /tmp/npm-cache --no-audit --no-fund --fetch-retries 0 --fetch-timeout 10000 --loglevel error demo-pkg', 'sh', u] },
+  { name: 'aws cli', variable: 'REQUESTS_CA_BUNDLE', tools: ['aws'], when: e => !!e.REQUESTS_CA_BUNDLE && !e.AWS_CA_BUNDLE, argv: u => ['sh', '-c', 'AWS_ACCESS_KEY_ID=e2e AWS_SECRET_ACCESS_KEY=e2e AWS_DEFAULT_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true aws s3api list-buckets --endpoint-url "$1" --cli-read-timeout 10 --cli-connect-timeout 10 >/dev/null', 'sh', u] },
+  { name: 'aws cli', variable: 'AWS_CA_BUNDLE', tools: ['aws'], when: e => !!e.AWS_CA_BUNDLE, argv: u => ['sh', '-c', 'AWS_ACCESS_KEY_ID=e2e AWS_SECRET_ACCESS_KEY=e2e AWS_DEFAULT_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true aws s3api list-buckets --endpoint-url "$1" --cli-read-timeout 10 --cli-connect-timeout 10 >/dev/null', 'sh', u] },
+  { name: 'java HttpClient', variable: 'JAVA_TOOL_OPTIONS', tools: ['java'], when: e => !!e.JAVA_TOOL_OPTIONS?.includes('javax.net.ssl.trustStore='), argv: u => ['java', '/var/run/e2e/Client.java', u] },
+];
+
+/** The clients a container's variables call for and this machine has (outside CI, others skip with the reason printed). */
 function clientsFor(env: Record<string, string>): Client[] {
-  return allClientsFor(env).filter(c => requireTools(`end-to-end client "${c.name}"`, [TOOL_OF[c.name]]));
+  return CLIENTS.filter(c => c.when(env)).filter(c => requireTools(`end-to-end client "${c.name}"`, c.tools));
 }
 
-function allClientsFor(env: Record<string, string>): Client[] {
-  const c: Client[] = [];
-  if (env.SSL_CERT_FILE) {
-    c.push({ name: 'python urllib', variable: 'SSL_CERT_FILE', argv: u => ['python3', '-c', 'import sys,urllib.request; urllib.request.urlopen(sys.argv[1], timeout=10).read(); print("ok")', u] });
-    c.push({ name: 'openssl s_client', variable: 'SSL_CERT_FILE', argv: u => ['sh', '-c', 'openssl s_client -connect "$1" -verify_return_error -brief </dev/null', 'sh', u.replace('https://', '')] });
-  }
-  if (env.CURL_CA_BUNDLE) c.push({ name: 'curl', variable: 'CURL_CA_BUNDLE', argv: u => ['curl', '-fsS', '--max-time', '10', '-o', '/dev/null', u] });
-  if (env.GIT_SSL_CAINFO) c.push({ name: 'git ls-remote', variable: 'GIT_SSL_CAINFO', argv: u => ['git', 'ls-remote', `${u}/repo.git`] });
-  if (env.NODE_EXTRA_CA_CERTS) {
-    c.push({ name: 'node https.get', variable: 'NODE_EXTRA_CA_CERTS', argv: u => ['node', '-e', 'require("https").get(process.argv[1], r => process.exit(r.statusCode === 200 ? 0 : 1)).on("error", e => { console.error(e.message); process.exit(1); })', u] });
-  }
-  if (env.JAVA_TOOL_OPTIONS?.includes('javax.net.ssl.trustStore=')) {
-    c.push({ name: 'java HttpClient', variable: 'JAVA_TOOL_OPTIONS', argv: u => ['java', '/var/run/e2e/Client.java', u] });
-  }
-  return c;
-}
+/** Inside every pod: a bundle of the public roots only, for the discriminator. */
+export const NO_ORG_CA = '/var/run/e2e/no-org-ca.pem';
 
 export interface RunPodOptions {
   readonly layout: ImageLayout;
@@ -235,6 +348,11 @@ export async function runPod(pod: PodUnderTest, o: RunPodOptions): Promise<PodRu
   }
   const e2eDir = hostDir('e2e');
   fs.writeFileSync(path.join(e2eDir, 'Client.java'), JAVA_CLIENT, { mode: 0o644 });
+  // for the discriminator on images without a system bundle: a bundle without the org CA (an empty
+  // file is no good: npm takes an empty cafile as unset and falls back to NODE_EXTRA_CA_CERTS)
+  fs.writeFileSync(path.join(e2eDir, 'no-org-ca.pem'), o.systemPem, { mode: 0o644 });
+  const go = goClientBinary();
+  if (go) fs.copyFileSync(go, path.join(e2eDir, 'go-client'));
   fs.chmodSync(e2eDir, 0o755);
 
   const mountsOf = (c: any): Mount[] => [
@@ -289,7 +407,7 @@ export async function runPod(pod: PodUnderTest, o: RunPodOptions): Promise<PodRu
         { endpoint: 'public', mode: 'wired', url: o.endpoints.public, env },
       ];
       if (client.variable !== 'JAVA_TOOL_OPTIONS') {
-        runs.push({ endpoint: 'org', mode: 'system-only', url: o.endpoints.org, env: { ...env, [client.variable]: o.systemBundlePath ?? '/dev/null' } });
+        runs.push({ endpoint: 'org', mode: 'system-only', url: o.endpoints.org, env: { ...env, [client.variable]: o.systemBundlePath ?? NO_ORG_CA } });
       }
       for (const run of runs) {
         const r = await runInImage({

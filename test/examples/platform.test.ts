@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { Testing } from 'cdk8s';
 import * as YAML from 'yaml';
 import { buildPlatform, IMAGES } from '../../examples/platform';
-import { ArgoRepoServerCa, RayClusterCa, SingleuserCaMerge } from '../../src';
+import { ArgoRepoServerCa, CaVariables, RayClusterCa, SingleuserCaMerge } from '../../src';
 import { envOf } from '../util/fixtures';
 import { expectAllValid, keycloakxProblems, z2jhProblems } from '../util/schema';
 
@@ -40,7 +40,7 @@ describe('example platform matches the per-application table', () => {
     expect(pod.volumes).toContainEqual({ name: 'org-ca', configMap: { name: 'argocd-org-ca', items: [{ key: 'ca.crt', path: 'org-ca.crt' }], optional: true } });
     const env = envOf(pod.containers[0]);
     const f = ArgoRepoServerCa.MERGED_FILE;
-    expect(env).toEqual({ SSL_CERT_FILE: f, GIT_SSL_CAINFO: f, CURL_CA_BUNDLE: f });
+    expect(env).toEqual(Object.fromEntries(ArgoRepoServerCa.VARIABLES.map(v => [v, f])));
   });
 
   test('Argo CD Helm values fragment', () => {
@@ -67,17 +67,11 @@ describe('example platform matches the per-application table', () => {
     expect(YAML.parse(v.extraVolumes)[0].configMap.name).toBe('nebari-trust-bundle');
   });
 
-  test('JupyterHub singleuser: merge first, five variables → /etc/ssl/certs-extra/ca-bundle.crt, optional mount', () => {
+  test('JupyterHub singleuser: merge first, the default variables → /etc/ssl/certs-extra/ca-bundle.crt, optional mount', () => {
     const v = YAML.parse(files['jupyterhub.values.yaml']);
     expect(v.singleuser.initContainers.map((c: any) => c.name)).toEqual(['merge-ca-bundle', 'nebi-pull']);
     expect(v.singleuser.initContainers[0].image).toBe(IMAGES.singleuser);
-    expect(v.singleuser.extraEnv).toEqual({
-      REQUESTS_CA_BUNDLE: SingleuserCaMerge.MERGED_FILE,
-      SSL_CERT_FILE: SingleuserCaMerge.MERGED_FILE,
-      NODE_EXTRA_CA_CERTS: SingleuserCaMerge.MERGED_FILE,
-      CURL_CA_BUNDLE: SingleuserCaMerge.MERGED_FILE,
-      GIT_SSL_CAINFO: SingleuserCaMerge.MERGED_FILE,
-    });
+    expect(v.singleuser.extraEnv).toEqual(Object.fromEntries(CaVariables.DEFAULTS.map(x => [x, SingleuserCaMerge.MERGED_FILE])));
     // the package-pull init container gets the same variables and mount
     expect(envOf(v.singleuser.initContainers[1])).toMatchObject({ SSL_CERT_FILE: SingleuserCaMerge.MERGED_FILE });
     expect(v.singleuser.initContainers[1].volumeMounts).toContainEqual({ name: 'org-ca-merged', mountPath: '/etc/ssl/certs-extra', readOnly: true });

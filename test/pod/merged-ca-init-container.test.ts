@@ -217,10 +217,7 @@ describe('MergedCaInitContainer rules', () => {
     expect(pod.initContainers[0].command.slice(-2)).toEqual(['/var/run/org-ca/source/org-ca.crt', '/shared/combined-ca.crt']);
     expect(pod.volumes).toEqual([{ name: 'src', configMap: { name: 'custom', items: [{ key: 'k.pem', path: 'org-ca.crt' }], optional: false } }, { name: 'dst', emptyDir: {} }]);
     expect(pod.containers[0].env).toEqual([
-      { name: 'SSL_CERT_FILE', value: '/shared/combined-ca.crt' },
-      { name: 'PIP_CERT', value: '/shared/combined-ca.crt' },
-      { name: 'AWS_CA_BUNDLE', value: '/shared/combined-ca.crt' },
-      { name: 'CARGO_HTTP_CAINFO', value: '/shared/combined-ca.crt' },
+      ...['SSL_CERT_FILE', ...CaVariables.KNOWN_EXTRAS].map(name => ({ name, value: '/shared/combined-ca.crt' })),
       { name: 'JAVA_TOOL_OPTIONS', value: '-Djavax.net.ssl.trustStore=/shared/java-cacerts -Djavax.net.ssl.trustStorePassword=changeit' },
     ]);
     expect(pod.containers[1].env).toBeUndefined();
@@ -382,7 +379,7 @@ describe('strict names, paths and wiring conflicts', () => {
       const { chart, bundle } = setup('apps');
       MergedCaInitContainer.addTo(deployment(chart, podSpec({ containers: [{ name: 'side', image: 'i', envFrom: [{ configMapRef: { name: 'elsewhere' } }] }] })), bundle);
       Testing.synth(chart);
-      expect(spy.mock.calls.map(c => String(c[0])).join('')).toMatch(/container "side" takes envFrom ConfigMap "elsewhere", which is not in this synth: if it sets one of REQUESTS_CA_BUNDLE/);
+      expect(spy.mock.calls.map(c => String(c[0])).join('')).toMatch(/container "side" takes envFrom ConfigMap "elsewhere", which is not in this synth: if it sets one of SSL_CERT_FILE, REQUESTS_CA_BUNDLE/);
     } finally {
       spy.mockRestore();
     }
