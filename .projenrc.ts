@@ -17,7 +17,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   cdk8sVersion: '2.70.106',
   constructsVersion: '10.3.0',
   jsiiVersion: '~6.0.0',
-  peerDeps: ['cdk8s-plus-28@^2.5.6'],
+  // src/ imports nothing from cdk8s-plus: it is no peer dependency (tests use lines 28 and 33)
   devDeps: [
     'cdk8s-plus-28@2.5.6',
     // source of src/imports/k8s.ts (projenrc/import-k8s.ts); also the newest cdk8s-plus line
@@ -46,6 +46,25 @@ const project = new cdk8s.ConstructLibraryCdk8s({
       testMatch: ['<rootDir>/test/**/*.test.ts'],
       testTimeout: 120_000,
       collectCoverage: false,
+      // Every test with cdk8s-plus-28 (the oldest supported line), and the workload tests again
+      // with the newest line on npm: `cdk8s-plus-28` resolves to cdk8s-plus-33 there.
+      projects: [
+        {
+          displayName: 'cdk8s-plus-28',
+          globals: { CDK8S_PLUS_LINE: 28 },
+          testMatch: ['<rootDir>/test/**/*.test.ts'],
+          testPathIgnorePatterns: ['/node_modules/'],
+          transform: { '^.+\\.[t]sx?$': new javascript.Transform('ts-jest', { tsconfig: 'test/tsconfig.json' }) },
+        },
+        {
+          displayName: 'cdk8s-plus-33',
+          globals: { CDK8S_PLUS_LINE: 33 },
+          testMatch: ['<rootDir>/test/pod/*.test.ts', '<rootDir>/test/components/*.test.ts', '<rootDir>/test/examples/*.test.ts'],
+          testPathIgnorePatterns: ['/node_modules/', 'merge-script'],
+          moduleNameMapper: { '^cdk8s-plus-28$': 'cdk8s-plus-33' },
+          transform: { '^.+\\.[t]sx?$': new javascript.Transform('ts-jest', { tsconfig: 'test/tsconfig.json' }) },
+        },
+      ] as any,
     },
   },
   eslintOptions: {

@@ -2,10 +2,11 @@
  * `npm run bench`: synth cost of the wiring.
  *
  * - synth time (construct + `app.synthYaml()`, which validates like `cdk8s synth`) of a chart of
- *   1,000 and 5,000 cdk8s-plus Deployments, wired with `CaTrust.wireAll` vs not, alternating in
- *   one process after a warm-up, median of REPEATS; the wired/unwired ratio and how cost grows
- *   from 1,000 to 5,000;
- * - YAML bytes added per wired workload;
+ *   1,000 and 5,000 cdk8s-plus Deployments: unwired, wired in merge mode and in direct mode,
+ *   paired (the three in turn, in one process, after a warm-up), REPEATS times; the median and
+ *   spread (min-max) of the per-pair wired/unwired ratios, and how cost grows to 5,000;
+ * - YAML bytes added per wired workload, per mode, and where the merge mode's bytes go;
+ * - the Java trust store: keytool runs and time for 5 certificates, with and without the JKS;
  * - peak memory (max RSS) of the 5,000-workload synth, each case in its own child process;
  * - the merge init container vs update-ca-certificates, from the end-to-end test report.
  *
@@ -15,26 +16,88 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { App, Chart } from 'cdk8s';
+import { App, Chart, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
-import { CaSource, CaTrust, OrgCaBundle } from '../src';
+import { CaSource, CaTrust, OrgCaBundle, WiringMode } from '../src';
+import { trustedCertificatesJks } from '../src/bundle/jks';
+import { KEYTOOL_SCRIPT } from '../src/pod/merge-script';
+import { makeCa } from '../test/util/certs';
 
 const ROOT = path.resolve(__dirname, '..');
 const CA = path.join(ROOT, 'examples', 'demo-ca', 'org-ca.pem');
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 7);
 const SIZES = [1000, 5000];
 
-function synthOnce(n: number, wired: boolean): { ms: number; yaml: string } {
-  const start = process.hrtime.bigint();
+type Mode = 'plain' | 'merge' | 'direct';
+
+function build(n: number, mode: Mode): App {
   const app = new App({ outdir: os.tmpdir() });
   const chart = new Chart(app, 'bench', { namespace: 'apps' });
-  const bundle = new OrgCaBundle(chart, 'ca', { source: CaSource.fromFile(CA) });
+  const bundle = new OrgCaBundle(chart, 'ca', { source: CaSource.fromFile(CA), trustManager: { useDefaultCAs: true } });
   for (let i = 0; i < n; i++) {
     new kplus.Deployment(chart, `d${i}`, { containers: [{ name: 'app', image: `registry.example.com/app-${i}:1.0`, portNumber: 8080 }] });
   }
-  if (wired) CaTrust.wireAll(chart, bundle);
-  const yaml = app.synthYaml();
+  if (mode !== 'plain') CaTrust.wireAll(chart, bundle, { mode: mode === 'direct' ? WiringMode.DIRECT : WiringMode.MERGE });
+  return app;
+}
+
+function synthOnce(n: number, mode: Mode): { ms: number; yaml: string } {
+  const start = process.hrtime.bigint();
+  const yaml = build(n, mode).synthYaml();
   return { ms: Number(process.hrtime.bigint() - start) / 1e6, yaml };
+}
+
+/** Bytes of each field the merge mode adds to one Deployment, as YAML. */
+function mergeFieldBytes(): string {
+  const d = build(1, 'merge').charts[0].toJson().find((o: any) => o.kind === 'Deployment');
+  const pod = d.spec.template.spec;
+  const init = pod.initContainers[0];
+  const y = (v: unknown) => Buffer.byteLength(Yaml.stringify(v));
+  const { command, securityContext, resources, ...restOfInit } = init;
+  const fields: Array<[string, number]> = [
+    ['merge script (as YAML)', y([command[2]])],
+    ['rest of the command', y(command.filter((_: string, i: number) => i !== 2))],
+    ['securityContext', y(securityContext)],
+    ['resources', y(resources)],
+    ['init container name, image, mounts', y(restOfInit)],
+    ['volumes', y(pod.volumes)],
+    ['app container mounts', y(pod.containers[0].volumeMounts)],
+    [`${pod.containers[0].env.length} variables`, y(pod.containers[0].env)],
+    ['rotation annotation', y(d.spec.template.metadata.annotations)],
+  ];
+  return fields.map(([k, b]) => `${k} ${b} B`).join(', ');
+}
+
+/** keytool runs and wall time for 5 org certificates, with and without the JKS (skipped without keytool). */
+function keytoolFigures(): string {
+  let real: string;
+  try {
+    real = execFileSync('sh', ['-c', 'command -v keytool']).toString().trim();
+  } catch {
+    return 'not measured: keytool is not installed';
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-keytool-'));
+  const pems = fs.readFileSync(CA, 'utf8');
+  const certs: Buffer[] = [];
+  // five distinct certificates: the demo CA and four more made for the bench with openssl-free node:crypto
+  const all = [pems, ...[1, 2, 3, 4].map(i => makeCa(`bench-${i}`).certPem)];
+  for (const p of all) certs.push(Buffer.from(p.replace(/-----[A-Z ]+-----|\s/g, ''), 'base64'));
+  fs.writeFileSync(path.join(dir, 'org.pem'), all.join(''));
+  fs.writeFileSync(path.join(dir, 'org.jks'), trustedCertificatesJks(certs, 'changeit'));
+  const javaHome = path.dirname(path.dirname(fs.realpathSync(real)));
+  const time = (withJks: boolean) => {
+    const ms: number[] = [];
+    for (let r = 0; r < 3; r++) {
+      const start = process.hrtime.bigint();
+      execFileSync('sh', ['-c', KEYTOOL_SCRIPT, 'merge-ca-truststore', path.join(dir, 'org.pem'), path.join(dir, `store-${r}-${withJks}`), 'changeit', withJks ? path.join(dir, 'org.jks') : '', withJks ? 'changeit' : ''], { env: { PATH: process.env.PATH, JAVA_HOME: javaHome }, stdio: 'pipe' });
+      ms.push(Number(process.hrtime.bigint() - start) / 1e6);
+    }
+    return median(ms);
+  };
+  const one = time(true);
+  const each = time(false);
+  fs.rmSync(dir, { recursive: true, force: true });
+  return `5 org certificates: with the JKS 1 keytool run, ${one.toFixed(0)} ms; PEM one by one 5 runs, ${each.toFixed(0)} ms (median of 3)`;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -48,26 +111,29 @@ function child(n: number, wired: boolean): number {
 
 function main() {
   if (process.argv[2] === '--child') {
-    synthOnce(Number(process.argv[3]), process.argv[4] === 'wired');
+    synthOnce(Number(process.argv[3]), process.argv[4] === 'wired' ? 'merge' : 'plain');
     console.log(JSON.stringify({ maxRssMiB: process.resourceUsage().maxRSS / 1024 }));
     return;
   }
-  synthOnce(200, false);
-  synthOnce(200, true); // warm-up: module loading, JIT
-  const rows: Array<{ n: number; plain: number; wired: number; bytesPerWorkload: number }> = [];
+  for (const m of ['plain', 'merge', 'direct'] as Mode[]) synthOnce(200, m); // warm-up: module loading, JIT
+  const rows: Array<{ n: number; ms: Record<Mode, number>; ratio: Record<string, number[]>; bytes: Record<string, number> }> = [];
   for (const n of SIZES) {
-    const plain: number[] = [];
-    const wired: number[] = [];
-    let bytes = 0;
+    const ms: Record<Mode, number[]> = { plain: [], merge: [], direct: [] };
+    const ratio: Record<string, number[]> = { merge: [], direct: [] };
+    const bytes: Record<string, number> = {};
     for (let r = 0; r < REPEATS; r++) {
-      const p = synthOnce(n, false);
-      const w = synthOnce(n, true);
-      plain.push(p.ms);
-      wired.push(w.ms);
-      bytes = (Buffer.byteLength(w.yaml) - Buffer.byteLength(p.yaml)) / n;
-      process.stderr.write(`n=${n} run ${r + 1}/${REPEATS}: plain ${p.ms.toFixed(0)} ms, wired ${w.ms.toFixed(0)} ms\n`);
+      const runs = (['plain', 'merge', 'direct'] as Mode[]).map(m => [m, synthOnce(n, m)] as const);
+      const plain = runs[0][1];
+      for (const [m, x] of runs) {
+        ms[m].push(x.ms);
+        if (m !== 'plain') {
+          ratio[m].push(x.ms / plain.ms);
+          bytes[m] = (Buffer.byteLength(x.yaml) - Buffer.byteLength(plain.yaml)) / n;
+        }
+      }
+      process.stderr.write(`n=${n} run ${r + 1}/${REPEATS}: ${runs.map(([m, x]) => `${m} ${x.ms.toFixed(0)} ms`).join(', ')}\n`);
     }
-    rows.push({ n, plain: median(plain), wired: median(wired), bytesPerWorkload: bytes });
+    rows.push({ n, ms: { plain: median(ms.plain), merge: median(ms.merge), direct: median(ms.direct) }, ratio, bytes });
   }
   const big = SIZES[SIZES.length - 1];
   // max RSS depends on when V8 collects: the median of three processes per case
@@ -76,7 +142,8 @@ function main() {
   const rss = (runs: number[]) => `${median(runs).toFixed(0)} MiB (max ${Math.max(...runs).toFixed(0)})`;
 
   const [small, large] = rows;
-  const growth = (r: keyof typeof small) => (large[r] as number) / (small[r] as number) / (large.n / small.n);
+  const growth = (m: Mode) => large.ms[m] / small.ms[m] / (large.n / small.n);
+  const spread = (xs: number[]) => `${median(xs).toFixed(2)}× (${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)})`;
   let mergeLine = '(run `npm test` first: test-reports/merge-vs-update-ca-certificates.json is missing)';
   const mergeFile = path.join(ROOT, 'test-reports', 'merge-vs-update-ca-certificates.json');
   if (fs.existsSync(mergeFile)) {
@@ -89,11 +156,15 @@ function main() {
     '<!-- bench:start (written by `npm run bench`) -->',
     `Machine: ${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.type()} ${os.release()}, Node ${process.version}. Date: ${new Date().toISOString().slice(0, 10)}. Median of ${REPEATS} runs.`,
     '',
-    '| workloads | unwired synth | wired synth | wired / unwired | YAML bytes added per workload |',
-    '|---|---|---|---|---|',
-    ...rows.map(r => `| ${r.n} | ${r.plain.toFixed(0)} ms | ${r.wired.toFixed(0)} ms | ${(r.wired / r.plain).toFixed(2)}× | ${r.bytesPerWorkload.toFixed(0)} B |`),
+    '| workloads | unwired | merge | direct | merge / unwired (median, min–max of pairs) | direct / unwired | bytes added per workload: merge · direct |',
+    '|---|---|---|---|---|---|---|',
+    ...rows.map(r => `| ${r.n} | ${r.ms.plain.toFixed(0)} ms | ${r.ms.merge.toFixed(0)} ms | ${r.ms.direct.toFixed(0)} ms | ${spread(r.ratio.merge)} | ${spread(r.ratio.direct)} | ${r.bytes.merge.toFixed(0)} B · ${r.bytes.direct.toFixed(0)} B |`),
     '',
-    `Growth from ${small.n} to ${large.n} workloads, per workload (1.00 = linear): unwired ${growth('plain').toFixed(2)}, wired ${growth('wired').toFixed(2)}.`,
+    `Growth from ${small.n} to ${large.n} workloads, per workload (1.00 = linear): unwired ${growth('plain').toFixed(2)}, merge ${growth('merge').toFixed(2)}, direct ${growth('direct').toFixed(2)}.`,
+    '',
+    `Where the merge mode's bytes go (one Deployment): ${mergeFieldBytes()}.`,
+    '',
+    `Java trust store: ${keytoolFigures()}.`,
     '',
     `Peak memory (max RSS; median and max of 3 processes) of the ${big}-workload synth: unwired ${rss(rssPlainRuns)}, wired ${rss(rssWiredRuns)}.`,
     '',

@@ -1,6 +1,7 @@
 import { ApiObject, Chart, JsonPatch } from 'cdk8s';
 import { Construct } from 'constructs';
 import { CaSource } from './ca-source';
+import { trustedCertificatesJks } from './jks';
 import { ParsedBundle } from './pem';
 import * as k8s from '../imports/k8s';
 import { Bundle } from '../imports/trust.cert-manager.io';
@@ -13,6 +14,9 @@ import { checkConfigMapKey, checkDnsLabel, checkDnsSubdomain } from '../util/val
 const TRUST_MANAGER_DEFAULT_KEY = 'ca-certificates.crt';
 const DEFAULT_NAME = 'org-ca-bundle';
 const DEFAULT_PLAIN_KEY = 'ca.crt';
+/** binaryData key of the JKS store in plain ConfigMaps, and its (integrity-only) password. */
+const PLAIN_JKS_KEY = 'org-ca.jks';
+const PLAIN_JKS_PASSWORD = 'changeit';
 const SYNC_WAVE_ANNOTATION = METADATA.SYNC_WAVE;
 
 /**
@@ -262,6 +266,17 @@ export interface CaConfigMapRef {
    * @default - none (no password)
    */
   readonly pkcs12Password?: string;
+  /**
+   * Key of a JKS store of the org certificates (binaryData of plain ConfigMaps, or trust-manager's
+   * `jks` format), which the keytool import reads in one JVM start.
+   * @default - none: the keytool import reads the PEM certificates one by one
+   */
+  readonly jksKey?: string;
+  /**
+   * Password of that JKS store.
+   * @default "changeit"
+   */
+  readonly jksPassword?: string;
 }
 
 /**
@@ -340,6 +355,7 @@ export class OrgCaBundle extends Construct {
 
   private readonly tmOptions?: TrustManagerBundleOptions;
   private readonly ctb?: ResolvedCtb;
+  private jksCache?: string;
   private readonly plainGroups: PlainGroup[];
 
   constructor(scope: Construct, id: string, props: OrgCaBundleProps) {
@@ -433,10 +449,20 @@ export class OrgCaBundle extends Construct {
           },
         },
         data: { [key]: this.pem },
+        binaryData: { [PLAIN_JKS_KEY]: this.jksBase64() },
       });
       void obj;
     }
-    return { name, key, projectedByTrustManager: false };
+    return { name, key, projectedByTrustManager: false, jksKey: PLAIN_JKS_KEY, jksPassword: PLAIN_JKS_PASSWORD };
+  }
+
+  /** The org certificates as a JKS trust store (base64), for plain ConfigMaps. */
+  private jksBase64(): string {
+    this.jksCache = this.jksCache ?? trustedCertificatesJks(
+      this.pem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g)!.map(b => Buffer.from(b.replace(/-----[A-Z ]+-----|\s/g, ''), 'base64')),
+      PLAIN_JKS_PASSWORD,
+    ).toString('base64');
+    return this.jksCache;
   }
 
   /**
@@ -453,7 +479,7 @@ export class OrgCaBundle extends Construct {
     if (namespace !== undefined) {
       const local = this.plainGroups.find(g => g.namespaces.has(namespace));
       if (local) {
-        return { name: local.name, key: local.key, projectedByTrustManager: false };
+        return { name: local.name, key: local.key, projectedByTrustManager: false, jksKey: PLAIN_JKS_KEY, jksPassword: PLAIN_JKS_PASSWORD };
       }
     }
     if (this.trustManagerBundleName && this.tmOptions) {
@@ -463,11 +489,13 @@ export class OrgCaBundle extends Construct {
         projectedByTrustManager: true,
         pkcs12Key: this.tmOptions.pkcs12?.key,
         pkcs12Password: this.tmOptions.pkcs12?.password,
+        jksKey: this.tmOptions.jks?.key,
+        jksPassword: this.tmOptions.jks ? this.tmOptions.jks.password ?? 'changeit' : undefined,
       };
     }
     if (namespace === undefined && this.plainGroups.length > 0) {
       const g = this.plainGroups[0];
-      return { name: g.name, key: g.key, projectedByTrustManager: false };
+      return { name: g.name, key: g.key, projectedByTrustManager: false, jksKey: PLAIN_JKS_KEY, jksPassword: PLAIN_JKS_PASSWORD };
     }
     const where = this.plainGroups.flatMap(g => Array.from(g.namespaces)).join(', ') || 'none';
     throw new Error(`no ConfigMap of bundle "${this.node.path}" reaches namespace "${namespace}" (plain ConfigMaps exist in: ${where}); add it with addConfigMaps({ namespaces: ["${namespace}"] }) or enable trustManager`);

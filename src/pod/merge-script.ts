@@ -77,7 +77,10 @@ export const MERGE_SCRIPT = [
 /**
  * Builds a JVM trust store: a copy of the image's own `cacerts` with every well-formed org CA
  * certificate imported (`keytool`), written to `$2`.
- * `sh -c SCRIPT merge-ca-truststore ORG_CA_FILE OUT PASSWORD [fail]`. The org file is filtered by
+ * `sh -c SCRIPT merge-ca-truststore ORG_CA_FILE OUT PASSWORD [JKS JKS_PASSWORD [fail]]`.
+ * With a JKS of the org certificates (written by the library at synth time), one
+ * `keytool -importkeystore` imports them all: one JVM start per pod. Without it (or if it does not
+ * import), each PEM certificate is imported by its own keytool run. The org file is filtered by
  * VALID_BLOCKS as in the merge: malformed blocks are dropped with a warning; no valid certificate
  * keeps the JVM's own roots (with a warning), or fails with `fail`.
  *
@@ -85,7 +88,7 @@ export const MERGE_SCRIPT = [
  */
 export const KEYTOOL_SCRIPT = [
   'set -u',
-  'org="$1"; out="$2"; pass="$3"; fl="${4-}"; tmp="$out.tmp.$$"; work="$out.d.$$"',
+  'org="$1"; out="$2"; pass="$3"; jks="${4-}"; jp="${5-}"; fl="${6-}"; tmp="$out.tmp.$$"; work="$out.d.$$"',
   'e(){ echo "merge-ca-truststore: cannot write $work" >&2; rm -rf "$tmp" "$work"; exit 1; }',
   'if ! command -v keytool >/dev/null 2>&1; then echo "merge-ca-truststore: no keytool in this image; use a JDK/JRE image or JavaTrust.trustManagerPkcs12()" >&2; exit 1; fi',
   'jh="${JAVA_HOME:-}"',
@@ -109,12 +112,16 @@ export const KEYTOOL_SCRIPT = [
   '  echo "merge-ca-truststore: warning: $org holds no valid certificate: the org CA is NOT trusted, keeping the JVM roots only" >&2',
   'fi',
   'fi',
-  'i=1',
+  'runs=0; i=1',
+  'if [ "$k" -gt 0 ] && [ -n "$jks" ] && [ -r "$jks" ] && [ -s "$jks" ]; then',
+  '  if keytool -importkeystore -noprompt -srckeystore "$jks" -srcstoretype JKS -srcstorepass "$jp" -destkeystore "$tmp" -deststorepass "$pass" >/dev/null 2>"$work/err"; then runs=1; i=$((k+1))',
+  '  else echo "merge-ca-truststore: warning: could not import $jks ($(tail -n 1 "$work/err")); importing the PEM certificates one by one" >&2; fi',
+  'fi',
   'while [ "$i" -le "$k" ]; do',
   '  if ! keytool -importcert -noprompt -alias "org-ca-$i" -file "$work/$i.pem" -keystore "$tmp" -storepass "$pass" >/dev/null 2>"$work/err"; then cat "$work/err" >&2; rm -rf "$tmp" "$work"; echo "merge-ca-truststore: keytool could not import certificate $i of $org" >&2; exit 1; fi',
-  '  i=$((i+1))',
+  '  i=$((i+1)); runs=$((runs+1))',
   'done',
   'rm -rf "$work"; chmod 0644 "$tmp" 2>/dev/null',
   'if ! mv -f "$tmp" "$out"; then rm -f "$tmp"; echo "merge-ca-truststore: cannot write $out" >&2; exit 1; fi',
-  'echo "merge-ca-truststore: wrote $out from $used + $k org CA certificate(s) ($d malformed block(s) dropped)"',
+  'echo "merge-ca-truststore: wrote $out from $used + $k org CA certificate(s) ($d malformed block(s) dropped, $runs keytool run(s))"',
 ].join('\n');

@@ -477,7 +477,8 @@ export class MergedCaInitContainer implements ICaPodWiring {
       if (direct && !this.opts.configMap && !this.bundle._configMapHasPublicRoots(namespace)) {
         throw new Error(`mode DIRECT: the ConfigMap "${ref.name}" that reaches namespace "${namespace}" holds the org CA only (a plain ConfigMap), not the public roots; wire that namespace with WiringMode.MERGE`);
       }
-      source = { name: this.sourceVolumeName, configMap: { name: ref.name, items: [{ key: ref.key, path: file }], optional } };
+      const items = [{ key: ref.key, path: file }, ...(direct ? [] : this.javaParts(namespace).sourceItems)];
+      source = { name: this.sourceVolumeName, configMap: { name: ref.name, items, optional } };
     }
     return [
       source,
@@ -516,7 +517,7 @@ export class MergedCaInitContainer implements ICaPodWiring {
 
   private javaParts(namespace?: string) {
     const orgFile = path.posix.join(SOURCE_MOUNT, SOURCE_FILE);
-    const ref = this.java._kind === JavaTrustKind.NONE
+    const ref = this.java._kind === JavaTrustKind.NONE || this.source === BundleSource.CLUSTER_TRUST_BUNDLE
       ? { name: '', key: '', projectedByTrustManager: false }
       : this.configMapRef(namespace);
     return this.java._parts(this.mergedDir, orgFile, ref, this.sourceVolumeName, this.opts.optional ?? true);

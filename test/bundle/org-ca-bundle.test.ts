@@ -1,9 +1,11 @@
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Chart, Testing } from 'cdk8s';
 import { OrgCaBundle, OrgCaBundleProps } from '../../src';
 import { derOf, FIXTURE_DIR, fingerprintOf, fingerprintsIn, makeCa, privateKeyFixtures } from '../util/certs';
 import { bundleCelProblems, ctbProblems, expectAllValid } from '../util/schema';
+import { requireTools } from '../util/tools';
 
 const rootA = makeCa('bundle-root-a');
 const rootB = makeCa('bundle-root-b');
@@ -169,13 +171,15 @@ describe('plain ConfigMaps', () => {
 describe('configMapFor', () => {
   test('plain ConfigMap in that namespace wins; elsewhere the projection', () => {
     const { bundle } = synth({ inline: rootA.certPem, trustManager: { name: 'nebari-trust-bundle', pkcs12: { key: 't.p12' } }, configMaps: [{ namespaces: ['argocd'], name: 'argocd-org-ca' }] });
-    expect(bundle.configMapFor('argocd')).toEqual({ name: 'argocd-org-ca', key: 'ca.crt', projectedByTrustManager: false });
-    expect(bundle.configMapFor('keycloak')).toEqual({ name: 'nebari-trust-bundle', key: 'ca-certificates.crt', projectedByTrustManager: true, pkcs12Key: 't.p12', pkcs12Password: undefined });
+    expect(bundle.configMapFor('argocd')).toEqual({ name: 'argocd-org-ca', key: 'ca.crt', projectedByTrustManager: false, jksKey: 'org-ca.jks', jksPassword: 'changeit' });
+    expect(bundle.configMapFor('keycloak')).toEqual({
+      name: 'nebari-trust-bundle', key: 'ca-certificates.crt', projectedByTrustManager: true, pkcs12Key: 't.p12', pkcs12Password: undefined, jksKey: undefined, jksPassword: undefined,
+    });
     expect(bundle.configMapFor()).toMatchObject({ name: 'nebari-trust-bundle' });
   });
   test('no Bundle and no ConfigMap in that namespace is an error naming the fix', () => {
     const { bundle } = synth({ inline: rootA.certPem, configMaps: [{ namespaces: ['a'] }] });
-    expect(bundle.configMapFor()).toEqual({ name: 'org-ca-bundle', key: 'ca.crt', projectedByTrustManager: false });
+    expect(bundle.configMapFor()).toEqual({ name: 'org-ca-bundle', key: 'ca.crt', projectedByTrustManager: false, jksKey: 'org-ca.jks', jksPassword: 'changeit' });
     expect(() => bundle.configMapFor('b')).toThrow(/no ConfigMap of bundle "test\/ca" reaches namespace "b" \(plain ConfigMaps exist in: a\); add it with addConfigMaps/);
   });
 });
@@ -229,5 +233,23 @@ describe('ClusterTrustBundle distribution', () => {
   test('a certificate that is not a CA is an error in this mode (the API server refuses it)', () => {
     const leaf = makeCa('ctb-leaf', { type: 'leaf' });
     expect(() => make({ kubernetesVersion: '1.37' }, rootA.certPem + leaf.certPem)).toThrow(/accepts only CA certificates, and "O=Test Org, CN=ctb-leaf" is not a CA/);
+  });
+});
+
+describe('the JKS of plain ConfigMaps', () => {
+  test('holds every certificate as a trusted entry, in order, and keytool verifies its integrity', () => {
+    const { objs, bundle } = synth({ inline: rootA.certPem + rootB.certPem, configMaps: [{ namespaces: ['a'] }] });
+    const jks = Buffer.from(objs.find(o => o.kind === 'ConfigMap').binaryData['org-ca.jks'], 'base64');
+    expect(jks.readUInt32BE(0)).toBe(0xfeedfeed);
+    expect(jks.readUInt32BE(8)).toBe(2);
+    expect(bundle.certificates).toHaveLength(2);
+    for (const der of [derOf(rootA), derOf(rootB)]) expect(jks.includes(der)).toBe(true);
+    if (!requireTools('the JKS check with keytool', ['keytool'])) return;
+    const file = path.join(FIXTURE_DIR, 'plain.jks');
+    fs.writeFileSync(file, jks);
+    const list = execFileSync('keytool', ['-list', '-keystore', file, '-storetype', 'JKS', '-storepass', 'changeit'], { stdio: 'pipe' }).toString();
+    expect(list).toMatch(/^org-ca-1, .*trustedCertEntry/m);
+    expect(list).toMatch(/^org-ca-2, .*trustedCertEntry/m);
+    expect(() => execFileSync('keytool', ['-list', '-keystore', file, '-storetype', 'JKS', '-storepass', 'wrong'], { stdio: 'pipe' })).toThrow();
   });
 });

@@ -17,7 +17,8 @@ describe('JavaTrust.keytoolImport', () => {
     expect(javaOptions(objs)).toBe('-Xmx512m -XX:+UseG1GC -Djavax.net.ssl.trustStore=/etc/ssl/certs-extra/java-cacerts -Djavax.net.ssl.trustStorePassword=changeit');
     const pod = podOf(objs.find(o => o.kind === 'Deployment'));
     expect(pod.initContainers.map((c: any) => c.name)).toEqual(['merge-ca-bundle', 'merge-ca-bundle-java']);
-    expect(pod.initContainers[1].command.slice(-3)).toEqual(['/var/run/org-ca/source/org-ca.crt', '/etc/ssl/certs-extra/java-cacerts', 'changeit']);
+    // the trust-manager projection carries no JKS: no JKS arguments, per-certificate import
+    expect(pod.initContainers[1].command.slice(-5)).toEqual(['/var/run/org-ca/source/org-ca.crt', '/etc/ssl/certs-extra/java-cacerts', 'changeit', '', '']);
     expectAllValid(objs);
   });
 
@@ -54,6 +55,28 @@ describe('JavaTrust.keytoolImport', () => {
     const { bundle } = setup();
     expect(() => new MergedCaInitContainer(bundle, { java: JavaTrust.keytoolImport(), initContainerName: 'a'.repeat(60) }))
       .toThrow(/initContainerName "a{60}" is too long: the library also derives "a{60}-java" \(65 characters, at most 63\); use at most 58 characters/);
+  });
+});
+
+describe('JavaTrust.keytoolImport with a JKS next to the PEM (one JVM per pod)', () => {
+  test('plain ConfigMaps carry the org certificates as a JKS (binaryData); the keytool container gets it and its password', () => {
+    const { chart, bundle } = setup({ configMaps: [{ namespaces: ['apps'] }] });
+    MergedCaInitContainer.addTo(new ApiObject(chart, 'd', manifest('Deployment', 'kc', podSpec(), 'apps')), bundle, { java: JavaTrust.keytoolImport() });
+    const objs = Testing.synth(chart);
+    const cm = objs.find(o => o.kind === 'ConfigMap');
+    expect(Object.keys(cm.binaryData)).toEqual(['org-ca.jks']);
+    const pod = podOf(objs.find(o => o.kind === 'Deployment'));
+    expect(pod.volumes[0].configMap.items).toEqual([{ key: 'ca.crt', path: 'org-ca.crt' }, { key: 'org-ca.jks', path: 'org-ca.jks' }]);
+    expect(pod.initContainers[1].command.slice(-2)).toEqual(['/var/run/org-ca/source/org-ca.jks', 'changeit']);
+    expectAllValid(objs);
+  });
+
+  test('trust-manager with a jks format: its key and password are used', () => {
+    const { chart, bundle } = setup({ trustManager: { jks: { key: 'truststore.jks', password: 'tm-pass' } } });
+    MergedCaInitContainer.addTo(new ApiObject(chart, 'd', manifest('Deployment', 'kc')), bundle, { java: JavaTrust.keytoolImport() });
+    const pod = podOf(Testing.synth(chart).find(o => o.kind === 'Deployment'));
+    expect(pod.volumes[0].configMap.items).toContainEqual({ key: 'truststore.jks', path: 'org-ca.jks' });
+    expect(pod.initContainers[1].command.slice(-2)).toEqual(['/var/run/org-ca/source/org-ca.jks', 'tm-pass']);
   });
 });
 

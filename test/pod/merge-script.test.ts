@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { trustedCertificatesJks } from '../../src/bundle/jks';
 import { KEYTOOL_SCRIPT, MERGE_SCRIPT } from '../../src/pod/merge-script';
-import { fingerprintOf, fingerprintsIn, makeCa } from '../util/certs';
+import { derOf, fingerprintOf, fingerprintsIn, makeCa } from '../util/certs';
 import { cleanupSandboxes, hostDir, LAYOUTS, requireSandbox, runInImage } from '../util/sandbox';
 import { eachOrSkip, requireTools } from '../util/tools';
 
@@ -185,7 +186,7 @@ const haveKeytool = enabled && requireTools('keytool trust store script', ['keyt
     });
     expect(r.code).toBe(0);
     expect(r.stderr.replace(/^Picked up .*\n/gm, '')).toBe('merge-ca-truststore: warning: dropped 3 malformed block(s) of /var/run/org-ca/source/org-ca.crt\n');
-    expect(r.stdout).toMatch(/\+ 2 org CA certificate\(s\) \(3 malformed block\(s\) dropped\)/);
+    expect(r.stdout).toMatch(/\+ 2 org CA certificate\(s\) \(3 malformed block\(s\) dropped, 2 keytool run\(s\)\)/);
     const list = execFileSync('keytool', ['-list', '-keystore', path.join(out, 'java-cacerts'), '-storepass', 'changeit']).toString();
     expect(list).toMatch(/^org-ca-2,/m);
     expect(list).not.toMatch(/^org-ca-3,/m);
@@ -197,8 +198,51 @@ const haveKeytool = enabled && requireTools('keytool trust store script', ['keyt
     expect(kept.r.code).toBe(0);
     expect(kept.r.stderr).toMatch(/the org CA is NOT trusted, keeping the JVM roots only/);
     expect(fs.existsSync(path.join(kept.out, 'java-cacerts'))).toBe(true);
-    const failed = await runScript({ shell: SHELLS[0], script: KEYTOOL_SCRIPT, args: [...args, 'fail'], org: ONLY_GARBAGE, timeoutMs: 120_000 });
+    const failed = await runScript({ shell: SHELLS[0], script: KEYTOOL_SCRIPT, args: [...args, '', '', 'fail'], org: ONLY_GARBAGE, timeoutMs: 120_000 });
     expect(failed.r.code).toBe(1);
     expect(fs.readdirSync(failed.out)).toEqual([]);
   });
+});
+
+/** Runs the keytool script on this machine with a keytool shim that counts JVM starts. */
+function keytoolRuns(pem: string, jks?: Buffer) {
+  const dir = hostDir('keytool-count');
+  const shim = path.join(dir, 'bin');
+  fs.mkdirSync(shim);
+  const real = execFileSync('sh', ['-c', 'command -v keytool']).toString().trim();
+  fs.writeFileSync(path.join(shim, 'keytool'), `#!/bin/sh\necho run >> ${dir}/count\nexec ${real} "$@"\n`, { mode: 0o755 });
+  fs.writeFileSync(path.join(dir, 'org.pem'), pem);
+  if (jks) fs.writeFileSync(path.join(dir, 'org.jks'), jks);
+  const javaHome = path.dirname(path.dirname(fs.realpathSync(real)));
+  const start = process.hrtime.bigint();
+  const out = execFileSync('sh', ['-c', KEYTOOL_SCRIPT, 'merge-ca-truststore', path.join(dir, 'org.pem'), path.join(dir, 'store'), 'changeit', jks ? path.join(dir, 'org.jks') : '', jks ? 'changeit' : ''], {
+    env: { PATH: `${shim}:${process.env.PATH}`, JAVA_HOME: javaHome }, stdio: 'pipe',
+  }).toString();
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  const count = fs.readFileSync(path.join(dir, 'count'), 'utf8').trim().split('\n').length;
+  const list = execFileSync(real, ['-list', '-keystore', path.join(dir, 'store'), '-storepass', 'changeit']).toString();
+  return { out, count, ms, list };
+}
+
+(haveKeytool ? describe : describe.skip)('keytool: one JVM start per pod', () => {
+  const five = [1, 2, 3, 4, 5].map(i => makeCa(`jvm-count-${i}`));
+  const pem = five.map(c => c.certPem).join('');
+
+  test('with the JKS the library writes, five certificates take one keytool run; without it, five', () => {
+    const jks = trustedCertificatesJks(five.map(derOf), 'changeit');
+    const one = keytoolRuns(pem, jks);
+    expect(one.count).toBe(1);
+    expect(one.out).toMatch(/\+ 5 org CA certificate\(s\) \(0 malformed block\(s\) dropped, 1 keytool run\(s\)\)/);
+    for (let i = 1; i <= 5; i++) expect(one.list).toMatch(new RegExp(`^org-ca-${i},`, 'm'));
+    expect(one.list.replace(/\s/g, '')).toContain(fingerprintOf(five[4].certPem).replace(/\s/g, ''));
+    const each = keytoolRuns(pem);
+    expect(each.count).toBe(5);
+  }, 120_000);
+
+  test('a damaged JKS: a warning, and the PEM certificates are imported one by one', () => {
+    const bad = trustedCertificatesJks(five.map(derOf), 'other-password');
+    const r = keytoolRuns(pem, bad);
+    expect(r.count).toBe(6);
+    expect(r.list).toMatch(/^org-ca-5,/m);
+  }, 120_000);
 });
