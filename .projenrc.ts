@@ -14,6 +14,14 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   projenrcTs: true,
   keywords: ['cdk8s', 'kubernetes', 'ca', 'tls', 'trust-manager', 'cert-manager', 'proxy', 'air-gapped'],
 
+  // jsii targets, as a published jsii library configures them (module names, package ids). Only
+  // Python is built here (CI, `npm run package:python`); the others need toolchains and
+  // registries this project's machines do not have (README, "Other languages").
+  publishToPypi: { distName: 'cdk8s-org-ca', module: 'cdk8s_org_ca' },
+  publishToMaven: { javaPackage: 'io.github.cdk8s_org_ca', mavenGroupId: 'io.github.cdk8s-org-ca', mavenArtifactId: 'cdk8s-org-ca' },
+  publishToNuget: { dotNetNamespace: 'Cdk8sOrgCa', packageId: 'Cdk8sOrgCa' },
+  publishToGo: { moduleName: 'github.com/cdk8s-org-ca/cdk8s-org-ca-go' },
+
   cdk8sVersion: '2.70.106',
   constructsVersion: '10.3.0',
   jsiiVersion: '~6.0.0',
@@ -99,6 +107,14 @@ project.tasks.tryFind('docgen')?.reset('jsii-docgen -o API.md --submodule root')
 
 // the inline source maps point at src/*.ts: ship the sources so stack traces and editors find them
 project.addPackageIgnore('!/src/');
+// Python: jsii-pacmak's own build installs setuptools/build/twine from PyPI, which these machines
+// cannot reach; the generated package is built with Debian's pip, setuptools and wheel instead.
+project.tasks.tryFind('package:python')?.reset([
+  'rm -rf dist/python dist/python-src',
+  'jsii-pacmak --code-only --targets python -o dist/python-src',
+  'python3 -m pip wheel --no-deps --no-build-isolation --no-index -w dist/python dist/python-src/python',
+].join(' && '));
+
 project.addPackageIgnore('/examples/');
 project.addPackageIgnore('/bench/');
 project.addPackageIgnore('/.ci/');
