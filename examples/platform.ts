@@ -10,6 +10,7 @@ export const IMAGES = {
   argocd: 'quay.io/argoproj/argocd:v2.14.2',
   keycloak: 'quay.io/keycloak/keycloak:26.0.7',
   singleuser: 'quay.io/jupyterhub/k8s-singleuser-sample:4.1.0',
+  hub: 'quay.io/jupyterhub/k8s-hub:4.1.0',
   ray: 'rayproject/ray:2.41.0',
   app: 'registry.example.com/platform/api:1.4.2',
   job: 'registry.example.com/platform/migrate:1.4.2',
@@ -49,6 +50,9 @@ export function buildPlatform(app: App, caPath: string): Record<string, string> 
     },
   });
   const argo = new ArgoRepoServerCa(argocd, 'org-ca', { bundle: ca, namespace: 'argocd', repoServer, syncWave: -1 });
+  //    Installed by argocd-operator instead: the same component fills the ArgoCD resource's
+  //    spec.repo.systemCATrust with the install-time ConfigMap.
+  argo.applyTo(new ApiObject(argocd, 'argocd-operated', { apiVersion: 'argoproj.io/v1beta1', kind: 'ArgoCD', metadata: { name: 'argocd-operated' }, spec: {} }));
 
   // 3. Keycloak 26: the projected bundle mounted at /etc/nebari/truststore, KC_TRUSTSTORE_PATHS.
   const keycloakChart = new Chart(app, 'keycloak', { namespace: 'keycloak' });
@@ -58,6 +62,11 @@ export function buildPlatform(app: App, caPath: string): Record<string, string> 
   });
   const kc = new KeycloakTruststore(ca, { namespace: 'keycloak' });
   kc.applyTo(keycloak);
+  //    Run by the Keycloak Operator instead: spec.truststores takes Secrets, so the component
+  //    creates Secret org-ca-truststore in the namespace and adds it.
+  kc.applyTo(new ApiObject(keycloakChart, 'keycloak-operated', {
+    apiVersion: 'k8s.keycloak.org/v2alpha1', kind: 'Keycloak', metadata: { name: 'keycloak-operated' }, spec: { instances: 1, hostname: { hostname: 'keycloak.example.com' } },
+  }));
 
   // 4. RayCluster: head and every worker group merge into /shared/combined-ca.crt; the key comes
   //    from the bundle (ca-certificates.crt for the projection), never typed by hand.
@@ -118,7 +127,7 @@ export function buildPlatform(app: App, caPath: string): Record<string, string> 
   CaTrust.wireAll(ctb, withRoots, { source: BundleSource.CLUSTER_TRUST_BUNDLE });
 
   // 8. JupyterHub (z2jh) values: the merge before the package-pull init container.
-  const singleuser = new SingleuserCaMerge(ca, { namespace: 'jupyterhub' });
+  const singleuser = new SingleuserCaMerge(ca, { namespace: 'jupyterhub', hubImage: IMAGES.hub });
   const z2jh = singleuser.helmValues({
     singleuser: {
       image: { name: IMAGES.singleuser.split(':')[0], tag: IMAGES.singleuser.split(':')[1] },

@@ -179,6 +179,40 @@ export interface ClusterTrustBundleOptions {
 }
 
 /**
+ * Plain Secrets holding the bundle (type Opaque), for consumers that take Secrets only, like the
+ * Keycloak Operator's `spec.truststores`. (trust-manager can also write Secrets, but only where its
+ * install sets `secretTargets.enabled`; plain Secrets need nothing.)
+ */
+export interface PlainSecretOptions {
+  /** Namespaces to create the Secret in (at least one). */
+  readonly namespaces: string[];
+
+  /**
+   * Name of the Secrets.
+   *
+   * @default "org-ca-truststore"
+   */
+  readonly name?: string;
+
+  /**
+   * Key of the PEM bundle in the Secrets.
+   *
+   * @default "org-ca.pem"
+   */
+  readonly key?: string;
+}
+
+/**
+ * A Secret carrying the bundle.
+ */
+export interface CaSecretRef {
+  /** Name of the Secret. */
+  readonly name: string;
+  /** Key of the PEM bundle in it. */
+  readonly key: string;
+}
+
+/**
  * Properties of an `OrgCaBundle`.
  */
 export interface OrgCaBundleProps {
@@ -356,6 +390,7 @@ export class OrgCaBundle extends Construct {
   private readonly tmOptions?: TrustManagerBundleOptions;
   private readonly ctb?: ResolvedCtb;
   private jksCache?: string;
+  private readonly secrets = new Map<string, string>();
   private readonly plainGroups: PlainGroup[];
 
   constructor(scope: Construct, id: string, props: OrgCaBundleProps) {
@@ -463,6 +498,46 @@ export class OrgCaBundle extends Construct {
       PLAIN_JKS_PASSWORD,
     ).toString('base64');
     return this.jksCache;
+  }
+
+  /**
+   * Create plain Secrets (type Opaque) holding the bundle, and return their reference. A CA bundle
+   * is public: a Secret is used only because some consumers accept nothing else. Adding the same
+   * name and key to a namespace twice is a no-op.
+   *
+   * @param options the namespaces, name and key
+   * @param scope construct the Secrets are created under (a component passes itself)
+   * @default - this bundle
+   */
+  public addSecrets(options: PlainSecretOptions, scope?: Construct): CaSecretRef {
+    const name = checkDnsSubdomain('Secret name', options.name ?? 'org-ca-truststore');
+    const key = checkConfigMapKey('Secret key', options.key ?? 'org-ca.pem');
+    if (!options.namespaces || options.namespaces.length === 0) {
+      throw new Error(`secrets "${name}": namespaces is empty; list at least one namespace to create the Secret in`);
+    }
+    for (const ns of options.namespaces) {
+      checkDnsLabel('namespace', ns);
+      const id = `Secret-${ns}-${name}`;
+      const prior = this.secrets.get(`${ns}/${name}`);
+      if (prior !== undefined && prior !== key) {
+        throw new Error(`Secret "${name}" in namespace "${ns}" is already created with key "${prior}"; use one key per Secret name or choose another name`);
+      }
+      if (prior !== undefined) continue;
+      this.secrets.set(`${ns}/${name}`, key);
+      new ApiObject(scope ?? this, id, {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        type: 'Opaque',
+        metadata: {
+          name,
+          namespace: ns,
+          labels: { [METADATA.MANAGED_BY_LABEL]: METADATA.MANAGED_BY_VALUE },
+          annotations: { [METADATA.ROTATION_ANNOTATION]: this.sha256 },
+        },
+        stringData: { [key]: this.pem },
+      });
+    }
+    return { name, key };
   }
 
   /**

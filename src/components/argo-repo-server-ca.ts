@@ -1,9 +1,10 @@
 import { ApiObject } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
-import { OrgCaBundle } from '../bundle/org-ca-bundle';
+import { CaConfigMapRef, OrgCaBundle } from '../bundle/org-ca-bundle';
 import * as k8s from '../imports/k8s';
 import { CaVariables } from '../pod/ca-env';
 import { ICaPodWiring, MergedCaInitContainer, OnInvalidBundle } from '../pod/merged-ca-init-container';
+import { registerWiring } from '../pod/synth-hook';
 
 /**
  * Properties of `ArgoRepoServerCa`.
@@ -91,12 +92,16 @@ export class ArgoRepoServerCa extends Construct implements ICaPodWiring {
   /** Namespace of Argo CD. */
   public readonly namespace: string;
 
+  /** The install-time ConfigMap. */
+  public readonly configMap: CaConfigMapRef;
+
   constructor(scope: Construct, id: string, props: ArgoRepoServerCaProps) {
     super(scope, id);
     this.namespace = props.namespace ?? 'argocd';
     const name = props.configMapName ?? 'argocd-org-ca';
     const key = props.configMapKey ?? 'ca.crt';
     const configMap = props.bundle.addConfigMaps({ namespaces: [this.namespace], name, key, syncWave: props.syncWave }, this);
+    this.configMap = configMap;
     this.wiring = new MergedCaInitContainer(props.bundle, {
       mergedDir: '/etc/ssl/certs-combined',
       mergedFileName: 'ca-bundle.crt',
@@ -122,10 +127,39 @@ export class ArgoRepoServerCa extends Construct implements ICaPodWiring {
    */
   public applyTo(repoServer: IConstruct): void {
     const obj = ApiObject.of(repoServer);
+    if (obj.apiVersion === 'argoproj.io/v1beta1' && obj.kind === 'ArgoCD') {
+      this.applyToOperator(obj);
+      return;
+    }
     if (obj.kind !== 'Deployment' || !obj.name.endsWith('repo-server')) {
-      throw new Error(`ArgoRepoServerCa only wires the Argo CD repo-server Deployment, not ${obj.kind} "${obj.name}"`);
+      throw new Error(`ArgoRepoServerCa only wires the Argo CD repo-server Deployment or an argocd-operator ArgoCD resource, not ${obj.kind} "${obj.name}"`);
     }
     this.wiring.applyTo(obj);
+  }
+
+  /**
+   * argocd-operator (v0.18.0+): the repo-server trust is `spec.repo.systemCATrust` of the `ArgoCD`
+   * resource; the install-time ConfigMap is added to its `configMaps`, and the image's own
+   * certificates are kept (`dropImageCertificates: true` is refused: it would drop public roots).
+   */
+  private applyToOperator(obj: ApiObject): void {
+    const entry = { name: this.configMap.name, items: [{ key: this.configMap.key, path: 'org-ca.crt' }] };
+    const signature = JSON.stringify(entry);
+    registerWiring(obj, 'argocd-operator-system-ca-trust', { signature, source: 'ArgoRepoServerCa', explicit: true, options: entry }, json => {
+      const ns = json.metadata?.namespace;
+      if (ns !== this.namespace) {
+        throw new Error(`ArgoCD "${json.metadata?.name}" is in namespace "${ns}", but the org CA ConfigMap is created in "${this.namespace}"; set namespace: "${ns}" on ArgoRepoServerCa`);
+      }
+      json.spec = json.spec ?? {};
+      json.spec.repo = json.spec.repo ?? {};
+      const trust = json.spec.repo.systemCATrust ?? {};
+      if (trust.dropImageCertificates === true) {
+        throw new Error(`ArgoCD "${json.metadata?.name}" sets spec.repo.systemCATrust.dropImageCertificates: true, which drops the image's public roots: only the org CA would be trusted; remove it`);
+      }
+      const configMaps = (trust.configMaps ?? []).filter((c: any) => c.name !== entry.name);
+      json.spec.repo.systemCATrust = { ...trust, configMaps: [...configMaps, entry] };
+      return json;
+    });
   }
 
   /**

@@ -1,9 +1,10 @@
-import { Yaml } from 'cdk8s';
-import { IConstruct } from 'constructs';
+import { ApiObject, Chart, Yaml } from 'cdk8s';
+import { Construct, IConstruct } from 'constructs';
 import { CaConfigMapRef, OrgCaBundle } from '../bundle/org-ca-bundle';
 import * as k8s from '../imports/k8s';
 import { CaConfigMapMount } from '../pod/ca-configmap-mount';
 import { ICaPodWiring } from '../pod/merged-ca-init-container';
+import { registerWiring } from '../pod/synth-hook';
 
 /**
  * Which Keycloak Helm chart `KeycloakTruststore.helmValues` renders values for.
@@ -53,6 +54,14 @@ export interface KeycloakTruststoreProps {
    * @default - every app container
    */
   readonly containers?: string[];
+
+  /**
+   * Name of the Secret created for a Keycloak Operator `Keycloak` resource, whose
+   * `spec.truststores` takes Secrets only.
+   *
+   * @default "org-ca-truststore"
+   */
+  readonly secretName?: string;
 }
 
 /**
@@ -64,12 +73,20 @@ export interface KeycloakTruststoreProps {
  * Quarkus ignores.
  */
 export class KeycloakTruststore implements ICaPodWiring {
+  /** apiVersion and kind of the Keycloak Operator's resource. */
+  public static readonly OPERATOR_KIND = 'k8s.keycloak.org/v2alpha1/Keycloak';
+
   /** The pod wiring. */
   public readonly wiring: CaConfigMapMount;
   private readonly namespace?: string;
 
+  private readonly bundle: OrgCaBundle;
+  private readonly secretName: string;
+
   constructor(bundle: OrgCaBundle, props: KeycloakTruststoreProps = {}) {
     this.namespace = props.namespace;
+    this.bundle = bundle;
+    this.secretName = props.secretName ?? 'org-ca-truststore';
     this.wiring = new CaConfigMapMount(bundle, {
       mountPath: props.mountPath ?? '/etc/nebari/truststore',
       fileName: props.fileName ?? 'org-ca.pem',
@@ -80,9 +97,35 @@ export class KeycloakTruststore implements ICaPodWiring {
     });
   }
 
-  /** Wire a Keycloak Deployment or StatefulSet already in the chart. */
+  /**
+   * Wire Keycloak: a Deployment or StatefulSet (the bundle mounted, `KC_TRUSTSTORE_PATHS`), or a
+   * Keycloak Operator `Keycloak` resource (`k8s.keycloak.org/v2alpha1`): a Secret with the bundle
+   * is created in its namespace and added to `spec.truststores` (the operator mounts it under
+   * `/opt/keycloak/conf/truststores`, which Keycloak reads).
+   */
   public applyTo(keycloak: IConstruct): void {
-    this.wiring.applyTo(keycloak);
+    const obj = ApiObject.of(keycloak);
+    if (`${obj.apiVersion}/${obj.kind}` !== KeycloakTruststore.OPERATOR_KIND) {
+      this.wiring.applyTo(keycloak);
+      return;
+    }
+    const ns = obj.metadata.namespace ?? Chart.of(obj).namespace ?? this.namespace;
+    if (!ns) {
+      throw new Error(`Keycloak "${obj.name}" has no namespace: the truststore Secret must be created in it; set metadata.namespace or the chart's namespace`);
+    }
+    const secret = this.bundle.addSecrets({ namespaces: [ns], name: this.secretName }, obj.node.scope as Construct);
+    const entry = { secret: { name: secret.name } };
+    const signature = JSON.stringify(entry);
+    registerWiring(obj, 'keycloak-operator-truststore', { signature, source: 'KeycloakTruststore', explicit: true, options: entry }, json => {
+      json.spec = json.spec ?? {};
+      const stores = json.spec.truststores ?? {};
+      const mine = stores['org-ca'];
+      if (mine && JSON.stringify(mine) !== signature) {
+        throw new Error(`Keycloak "${obj.name}" already has spec.truststores["org-ca"] = ${JSON.stringify(mine)}; rename that entry`);
+      }
+      json.spec.truststores = { ...stores, 'org-ca': entry };
+      return json;
+    });
   }
 
   /**

@@ -1,6 +1,6 @@
 import { CaConfigMapRef, OrgCaBundle } from '../bundle/org-ca-bundle';
 import { MergedCaInitContainer, OnInvalidBundle } from '../pod/merged-ca-init-container';
-import { wirePodTemplate } from '../pod/pod-wiring';
+import { wirePodTemplate, WiringDescription } from '../pod/pod-wiring';
 
 /**
  * Properties of `SingleuserCaMerge`.
@@ -55,6 +55,14 @@ export interface SingleuserCaMergeProps {
    * @default - every init container already in `singleuser.initContainers`
    */
   readonly wireInitContainers?: string[];
+
+  /**
+   * Image of the hub's merge init container: the hub image (the hub calls the identity provider,
+   * e.g. Keycloak, through the proxy, so it must trust the org CA too).
+   *
+   * @default - `hub.image.name:tag` from the values; when unknown the hub is not wired (a warning says so)
+   */
+  readonly hubImage?: string;
 
   /**
    * Variables to leave alone where the values already set them to another value (otherwise that
@@ -131,34 +139,28 @@ export class SingleuserCaMerge {
       throw new Error('SingleuserCaMerge: no image for the merge init container: set image, or singleuser.image.name and singleuser.image.tag in the values');
     }
 
-    const envForm = mapOrList(su.extraEnv ?? {}, 'singleuser.extraEnv');
-    const volForm = mapOrList(su.storage.extraVolumes, 'singleuser.storage.extraVolumes');
-    const mountForm = mapOrList(su.storage.extraVolumeMounts, 'singleuser.storage.extraVolumeMounts');
-    const notebook = {
-      name: 'notebook',
-      env: envForm.list.map(([name, e]) => (typeof e === 'object' && e !== null ? { name, ...e } : { name, value: e })),
-      volumeMounts: mountForm.list.map(([name, m]) => ({ name, ...m })),
-    };
-    const template = {
-      spec: {
-        initContainers: Array.isArray(su.initContainers) ? su.initContainers : [],
-        containers: [notebook],
-        volumes: volForm.list.map(([name, x]) => ({ name, ...x })),
-      },
-    };
-    const d = this.wiring._describe(this.props.namespace, image);
-    wirePodTemplate(template, {
-      ...d,
-      annotations: undefined,
-      initContainersToWire: this.props.wireInitContainers,
-      hints: { volume: () => 'another name in the values', mount: 'another mountPath in the values', initContainer: 'another name in the values' },
-    }, 'z2jh values singleuser');
+    const hints = { volume: () => 'another name in the values', mount: 'another mountPath in the values', initContainer: 'another name in the values' };
+    wireValuesPod(
+      { section: su, env: 'extraEnv', inits: 'initContainers', volumesAt: su.storage, volumes: 'extraVolumes', mounts: 'extraVolumeMounts', container: 'notebook' },
+      { ...this.wiring._describe(this.props.namespace, image), annotations: undefined, initContainersToWire: this.props.wireInitContainers, hints },
+      'z2jh values singleuser',
+    );
 
-    su.initContainers = template.spec.initContainers;
-    const envEntry = (e: any) => (e.valueFrom === undefined && Object.keys(e).length === 2 ? e.value : stripName(e));
-    su.extraEnv = envForm.write(notebook.env.map((e: any) => [e.name, e]), envEntry);
-    su.storage.extraVolumes = volForm.write(template.spec.volumes.map((x: any) => [x.name, x]), x => stripName(x));
-    su.storage.extraVolumeMounts = mountForm.write(notebook.volumeMounts.map((m: any) => [m.name, m]), m => stripName(m));
+    // the hub (it calls the identity provider, e.g. Keycloak, through the proxy): wired when its image is known
+    const hub = v.hub ?? {};
+    const hubImage = this.props.hubImage ?? (hub.image?.name && hub.image?.tag && hub.image.tag !== 'set-by-chartpress' ? `${hub.image.name}:${hub.image.tag}` : undefined);
+    if (hubImage) {
+      v.hub = hub;
+      wireValuesPod(
+        { section: hub, env: 'extraEnv', inits: 'initContainers', volumesAt: hub, volumes: 'extraVolumes', mounts: 'extraVolumeMounts', container: 'hub' },
+        { ...this.wiring._describe(this.props.namespace, hubImage), annotations: undefined, hints },
+        'z2jh values hub',
+      );
+    } else {
+      const w = 'the JupyterHub hub is not wired (its image is not known: the chart sets it at release): pass hubImage (e.g. "quay.io/jupyterhub/k8s-hub:4.4.0"), or set hub.image.name and hub.image.tag in the values, so the hub trusts the identity provider through the proxy';
+      this.warnings.push(w);
+      process.stderr.write(`[cdk8s-org-ca] warning: ${w}\n`);
+    }
 
     const enforce = this.props.namespaceLabels?.['pod-security.kubernetes.io/enforce'];
     if (enforce === 'restricted' && (v.singleuser.cloudMetadata?.blockWithIptables ?? true)) {
@@ -178,6 +180,47 @@ export class SingleuserCaMerge {
   public values(userValues?: any): any {
     return this.helmValues(userValues);
   }
+}
+
+/** Where a z2jh pod's fields live in the values. */
+interface ValuesPod {
+  readonly section: any;
+  readonly env: string;
+  readonly inits: string;
+  readonly volumesAt: any;
+  readonly volumes: string;
+  readonly mounts: string;
+  /** Name of the pod's main container in messages. */
+  readonly container: string;
+}
+
+/**
+ * Wires a pod described by z2jh values through the pod-wiring core: the values are viewed as a pod
+ * template (init containers, one container with the env and mounts, the volumes), wired, and
+ * written back in the form the user chose (list or map).
+ */
+function wireValuesPod(p: ValuesPod, d: WiringDescription, where: string): void {
+  const envForm = mapOrList(p.section[p.env] ?? {}, `${where}.${p.env}`);
+  const volForm = mapOrList(p.volumesAt[p.volumes], `${where}.${p.volumes}`);
+  const mountForm = mapOrList(p.volumesAt[p.mounts], `${where}.${p.mounts}`);
+  const main = {
+    name: p.container,
+    env: envForm.list.map(([name, e]) => (typeof e === 'object' && e !== null ? { name, ...e } : { name, value: e })),
+    volumeMounts: mountForm.list.map(([name, m]) => ({ name, ...m })),
+  };
+  const template = {
+    spec: {
+      initContainers: Array.isArray(p.section[p.inits]) ? p.section[p.inits] : [],
+      containers: [main],
+      volumes: volForm.list.map(([name, x]) => ({ name, ...x })),
+    },
+  };
+  wirePodTemplate(template, d, where);
+  p.section[p.inits] = template.spec.initContainers;
+  const envEntry = (e: any) => (e.valueFrom === undefined && Object.keys(e).length === 2 ? e.value : stripName(e));
+  p.section[p.env] = envForm.write(main.env.map((e: any) => [e.name, e]), envEntry);
+  p.volumesAt[p.volumes] = volForm.write(template.spec.volumes.map((x: any) => [x.name, x]), x => stripName(x));
+  p.volumesAt[p.mounts] = mountForm.write(main.volumeMounts.map((m: any) => [m.name, m]), m => stripName(m));
 }
 
 /**

@@ -42,7 +42,7 @@ describe('ArgoRepoServerCa', () => {
   test('refuses anything but the repo-server Deployment', () => {
     const { chart, bundle } = chartWithBundle(ca.certPem);
     const ctl = new ApiObject(chart, 'ctl', { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'argocd-application-controller' }, spec: {} });
-    expect(() => new ArgoRepoServerCa(chart, 'argo', { bundle, repoServer: ctl })).toThrow(/only wires the Argo CD repo-server Deployment, not StatefulSet "argocd-application-controller"/);
+    expect(() => new ArgoRepoServerCa(chart, 'argo', { bundle, repoServer: ctl })).toThrow(/only wires the Argo CD repo-server Deployment or an argocd-operator ArgoCD resource, not StatefulSet "argocd-application-controller"/);
   });
 
   test('helmValues: the four repoServer keys as plain JSON, with the image; an empty image is an error', () => {
@@ -54,5 +54,30 @@ describe('ArgoRepoServerCa', () => {
     expect(v.repoServer.initContainers[0].resources.limits).toEqual({ cpu: '100m', memory: '64Mi' });
     expect(v.repoServer.env.map((e: any) => e.name)).toEqual(ArgoRepoServerCa.VARIABLES);
     expect(() => argo.helmValues('')).toThrow(/pass the repo-server image/);
+  });
+});
+
+describe('ArgoRepoServerCa on an argocd-operator ArgoCD resource', () => {
+  const argocdCr = (chart: any, repo: any = {}) => new ApiObject(chart, 'argocd-cr', {
+    apiVersion: 'argoproj.io/v1beta1', kind: 'ArgoCD', metadata: { name: 'argocd' }, spec: { repo },
+  });
+
+  test('spec.repo.systemCATrust gets the install-time ConfigMap, image certificates kept; schema-valid against the operator CRD', () => {
+    const { chart, bundle } = chartWithBundle(ca.certPem, 'argocd');
+    new ArgoRepoServerCa(chart, 'argo', { bundle }).applyTo(argocdCr(chart, { systemCATrust: { secrets: [{ name: 'corp' }] } }));
+    const objs = Testing.synth(chart);
+    const cr = objs.find(o => o.kind === 'ArgoCD');
+    expect(cr.spec.repo.systemCATrust).toEqual({ secrets: [{ name: 'corp' }], configMaps: [{ name: 'argocd-org-ca', items: [{ key: 'ca.crt', path: 'org-ca.crt' }] }] });
+    expect(objs.find(o => o.kind === 'ConfigMap' && o.metadata.name === 'argocd-org-ca')).toBeDefined();
+    expectAllValid(objs);
+  });
+
+  test('dropImageCertificates: true (public roots dropped) and another namespace are errors', () => {
+    const a = chartWithBundle(ca.certPem, 'argocd');
+    new ArgoRepoServerCa(a.chart, 'argo', { bundle: a.bundle }).applyTo(argocdCr(a.chart, { systemCATrust: { dropImageCertificates: true } }));
+    expect(() => Testing.synth(a.chart)).toThrow(/dropImageCertificates: true, which drops the image's public roots/);
+    const b = chartWithBundle(ca.certPem, 'gitops');
+    new ArgoRepoServerCa(b.chart, 'argo', { bundle: b.bundle }).applyTo(argocdCr(b.chart));
+    expect(() => Testing.synth(b.chart)).toThrow(/is in namespace "gitops", but the org CA ConfigMap is created in "argocd"; set namespace: "gitops"/);
   });
 });

@@ -1,4 +1,4 @@
-import { Testing } from 'cdk8s';
+import { ApiObject, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import * as YAML from 'yaml';
 import { KeycloakHelmChart, KeycloakTruststore } from '../../src';
@@ -39,5 +39,29 @@ describe('KeycloakTruststore', () => {
 
   test('a mountPath that hides the system bundle is refused', () => {
     expect(() => new KeycloakTruststore(setup().bundle, { mountPath: '/etc/ssl/certs' })).toThrow(/mountPath "\/etc\/ssl\/certs" would hide/);
+  });
+});
+
+describe('KeycloakTruststore on a Keycloak Operator resource', () => {
+  const keycloakCr = (chart: any, spec: any = {}) => new ApiObject(chart, 'kc-cr', {
+    apiVersion: 'k8s.keycloak.org/v2alpha1', kind: 'Keycloak', metadata: { name: 'keycloak' }, spec: { instances: 1, ...spec },
+  });
+
+  test('a Secret with the bundle in its namespace, added to spec.truststores; schema-valid against the operator CRD', () => {
+    const { chart, bundle } = setup();
+    new KeycloakTruststore(bundle).applyTo(keycloakCr(chart, { truststores: { corp: { secret: { name: 'other' } } } }));
+    const objs = Testing.synth(chart);
+    const kc = objs.find(o => o.kind === 'Keycloak');
+    expect(kc.spec.truststores).toEqual({ 'corp': { secret: { name: 'other' } }, 'org-ca': { secret: { name: 'org-ca-truststore' } } });
+    const secret = objs.find(o => o.kind === 'Secret');
+    expect(secret).toMatchObject({ type: 'Opaque', metadata: { name: 'org-ca-truststore', namespace: 'keycloak' }, stringData: { 'org-ca.pem': bundle.pem } });
+    expect(JSON.stringify(objs)).not.toMatch(/PRIVATE KEY/);
+    expectAllValid(objs);
+  });
+
+  test('an existing org-ca truststore entry of another Secret is an error', () => {
+    const { chart, bundle } = setup();
+    new KeycloakTruststore(bundle).applyTo(keycloakCr(chart, { truststores: { 'org-ca': { secret: { name: 'mine' } } } }));
+    expect(() => Testing.synth(chart)).toThrow(/already has spec.truststores\["org-ca"\]/);
   });
 });

@@ -80,9 +80,34 @@ describe('SingleuserCaMerge', () => {
     try {
       const m = new SingleuserCaMerge(bundle(), { namespaceLabels: { 'pod-security.kubernetes.io/enforce': 'restricted' } });
       m.helmValues(base);
-      expect(m.warnings).toEqual([expect.stringMatching(/block-cloud-metadata .* set it to false/)]);
+      expect(m.warnings).toContainEqual(expect.stringMatching(/block-cloud-metadata .* set it to false/));
       m.helmValues({ singleuser: { ...base.singleuser, cloudMetadata: { blockWithIptables: false, ip: '169.254.169.254' } } });
-      expect(m.warnings).toEqual([]);
+      expect(m.warnings.filter(w => /block-cloud-metadata/.test(w))).toEqual([]);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+});
+
+describe('SingleuserCaMerge: the hub', () => {
+  test('with hubImage the hub pod is wired too (hub.initContainers, extraEnv, extraVolumes, extraVolumeMounts); schema-valid', () => {
+    const v = new SingleuserCaMerge(bundle(), { hubImage: 'quay.io/jupyterhub/k8s-hub:4.4.0' }).helmValues(base);
+    expect(v.hub.initContainers.map((c: any) => [c.name, c.image])).toEqual([['merge-ca-bundle', 'quay.io/jupyterhub/k8s-hub:4.4.0']]);
+    expect(v.hub.extraEnv).toEqual(Object.fromEntries(CaVariables.DEFAULTS.map(x => [x, F])));
+    expect(v.hub.extraVolumes.map((x: any) => x.name)).toEqual(['org-ca', 'org-ca-merged']);
+    expect(v.hub.extraVolumeMounts).toEqual([{ name: 'org-ca-merged', mountPath: '/etc/ssl/certs-extra', readOnly: true }]);
+    expect(z2jhProblems(v)).toEqual([]);
+  });
+
+  test('the hub image from the values; unknown: not wired, with a warning naming hubImage', () => {
+    const v = new SingleuserCaMerge(bundle()).helmValues({ ...base, hub: { image: { name: 'my/hub', tag: '1' } } });
+    expect(v.hub.initContainers[0].image).toBe('my/hub:1');
+    const spy = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      const m = new SingleuserCaMerge(bundle());
+      const w = m.helmValues(base);
+      expect(w.hub).toBeUndefined();
+      expect(m.warnings).toEqual([expect.stringMatching(/the JupyterHub hub is not wired .*pass hubImage/)]);
     } finally {
       spy.mockRestore();
     }

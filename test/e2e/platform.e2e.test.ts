@@ -2,8 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ApiObject, Chart, Testing } from 'cdk8s';
 import * as YAML from 'yaml';
-import { clusterState, clusterTrustBundles, ClusterTrustBundles, NO_ORG_CA, podsOf, problems, PodRun, runPod, singleuserPod, startServers } from './pod-runner';
-import { buildPlatform } from '../../examples/platform';
+import { clusterState, clusterTrustBundles, ClusterTrustBundles, hubPod, NO_ORG_CA, podsOf, problems, PodRun, runPod, singleuserPod, startServers } from './pod-runner';
+import { buildPlatform, IMAGES } from '../../examples/platform';
 import { CaTrust, JavaTrust, KeycloakTruststore, MergedCaInitContainer, OrgCaBundle } from '../../src';
 import { FIXTURE_DIR, fingerprintOf, fingerprintsIn, makeCa, makeLeaf } from '../util/certs';
 import { manifest, podSpec } from '../util/fixtures';
@@ -66,7 +66,7 @@ d('example platform: every wired pod trusts the org CA and the public roots (Deb
   // trust-manager's default CA package (useDefaultCAs) stands for the public roots: the test's public root
   const cluster = clusterState(objs, NAMESPACES, publicRoot.certPem);
   const ctbs = clusterTrustBundles(objs);
-  const pods = [...podsOf(objs), singleuserPod(values, 'jupyterhub')];
+  const pods = [...podsOf(objs), singleuserPod(values, 'jupyterhub'), hubPod(values, 'jupyterhub', IMAGES.hub)];
 
   test('the example has the pods the table lists', () => {
     expect(pods.map(p => p.id)).toEqual(expect.arrayContaining([
@@ -82,6 +82,7 @@ d('example platform: every wired pod trusts the org CA and the public roots (Deb
       'Deployment direct/web at /spec/template',
       'Deployment ctb/worker at /spec/template',
       'z2jh singleuser jupyterhub/jupyter-user',
+      'z2jh hub jupyterhub/hub',
     ]));
   });
 

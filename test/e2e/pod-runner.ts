@@ -50,10 +50,24 @@ export function singleuserPod(values: any, namespace: string): PodUnderTest {
   };
 }
 
+/** The z2jh hub pod as the chart renders it from `hub.initContainers`, `hub.extraEnv`, `hub.extraVolumes`, `hub.extraVolumeMounts`. */
+export function hubPod(values: any, namespace: string, image: string): PodUnderTest {
+  const hub = values.hub;
+  const env = Array.isArray(hub.extraEnv) ? hub.extraEnv : Object.entries(hub.extraEnv ?? {}).map(([name, value]) => ({ name, value }));
+  return {
+    id: `z2jh hub ${namespace}/hub`,
+    namespace,
+    spec: {
+      initContainers: hub.initContainers,
+      containers: [{ name: 'hub', image, env, volumeMounts: hub.extraVolumeMounts ?? [] }],
+      volumes: hub.extraVolumes ?? [],
+    },
+  };
+}
+
 /** ConfigMaps per namespace: name → key → content. */
 export type ClusterConfigMaps = Map<string, Map<string, Record<string, string>>>;
 
-/** What the cluster holds: plain ConfigMaps, plus trust-manager's projection of each Bundle into `namespaces`. */
 /** The ClusterTrustBundles of a synth, for projected `clusterTrustBundle` sources. */
 export type ClusterTrustBundles = Array<{ name: string; signerName?: string; labels: Record<string, string>; pem: string }>;
 

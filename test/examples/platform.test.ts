@@ -105,4 +105,14 @@ describe('example platform matches the per-application table', () => {
     expect(JSON.stringify(d)).not.toMatch(/runAsUser|runAsGroup/);
     expect(pod.initContainers[0].securityContext.runAsNonRoot).toBe(true);
   });
+
+  test('operators: the Keycloak resource gets the Secret truststore, the ArgoCD resource systemCATrust; the hub is wired', () => {
+    const kc = objs.find(o => o.kind === 'Keycloak');
+    expect(kc.spec.truststores['org-ca']).toEqual({ secret: { name: 'org-ca-truststore' } });
+    expect(objs.find(o => o.kind === 'Secret' && o.metadata.namespace === 'keycloak').stringData['org-ca.pem']).toMatch(/BEGIN CERTIFICATE/);
+    expect(objs.find(o => o.kind === 'ArgoCD').spec.repo.systemCATrust.configMaps[0].name).toBe('argocd-org-ca');
+    const v = YAML.parse(files['jupyterhub.values.yaml']);
+    expect(v.hub.initContainers[0].name).toBe('merge-ca-bundle');
+    expect(z2jhProblems(v)).toEqual([]);
+  });
 });

@@ -126,7 +126,10 @@ export function crdValidator(file: string): (obj: any) => string[] {
   const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
   const byVersion = new Map<string, any>();
   for (const v of crd.spec.versions) {
-    byVersion.set(`${crd.spec.group}/${v.name}`, ajv.compile(strictify(v.schema.openAPIV3Schema)));
+    // apiVersion, kind and metadata are allowed at the root of every object, listed or not
+    const root = strictify(v.schema.openAPIV3Schema);
+    root.properties = { apiVersion: { type: 'string' }, kind: { type: 'string' }, metadata: { type: 'object' }, ...root.properties };
+    byVersion.set(`${crd.spec.group}/${v.name}`, ajv.compile(root));
   }
   const fn = (obj: any) => {
     const validate = byVersion.get(obj.apiVersion);
@@ -147,6 +150,8 @@ export function expectAllValid(objs: any[]) {
     if (o.apiVersion === 'trust.cert-manager.io/v1alpha1') problems = [...crdValidator('trust-manager-bundle-crd.yaml')(o), ...bundleCelProblems(o)];
     else if (o.apiVersion === 'ray.io/v1') problems = crdValidator('raycluster-crd.yaml')(o);
     else if (o.kind === 'ClusterTrustBundle') problems = ctbProblems(o);
+    else if (o.apiVersion === 'k8s.keycloak.org/v2alpha1') problems = crdValidator('keycloak-operator-keycloaks-crd.yaml')(o);
+    else if (o.apiVersion === 'argoproj.io/v1beta1' && o.kind === 'ArgoCD') problems = crdValidator('argocd-operator-argocds-crd.yaml')(o);
     else problems = k8sProblems(o);
     for (const p of problems) all.push(`${o.kind}/${o.metadata?.name}: ${p}`);
   }
