@@ -22,6 +22,10 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   publishToNuget: { dotNetNamespace: 'Cdk8sOrgCa', packageId: 'Cdk8sOrgCa' },
   publishToGo: { moduleName: 'github.com/cdk8s-org-ca/cdk8s-org-ca-go' },
 
+  // the command-line tool (src/cli) parses YAML streams: a runtime dependency, bundled (jsii)
+  bundledDeps: ['yaml@^2'],
+  bin: { 'cdk8s-org-ca': 'lib/cli/main.js' },
+
   cdk8sVersion: '2.70.106',
   constructsVersion: '10.3.0',
   jsiiVersion: '~6.0.0',
@@ -33,7 +37,6 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     'cdk8s-cli@2.207.60',
     'fast-check@^4',
     'ajv@^8',
-    'yaml@^2',
     'kubernetes-models@4.5.1',
   ],
 
@@ -112,8 +115,16 @@ project.addPackageIgnore('!/src/');
 project.tasks.tryFind('package:python')?.reset([
   'rm -rf dist/python dist/python-src',
   'jsii-pacmak --code-only --targets python -o dist/python-src',
-  'python3 -m pip wheel --no-deps --no-build-isolation --no-index -w dist/python dist/python-src/python',
+  // Debian's python3 (with python3-setuptools and python3-wheel), not another one earlier on PATH
+  'PY=$([ -x /usr/bin/python3 ] && echo /usr/bin/python3 || echo python3)',
+  '$PY -m pip wheel --no-deps --no-build-isolation --no-index -w dist/python dist/python-src/python',
 ].join(' && '));
+
+// package-all builds what these machines can: npm and Python. Java (Maven Central), .NET (NuGet)
+// and Go (module proxy) need registries they cannot reach; their targets stay configured.
+const packageAll = project.tasks.tryFind('package-all');
+packageAll?.reset();
+for (const t of ['package:js', 'package:python']) packageAll?.spawn(project.tasks.tryFind(t)!);
 
 project.addPackageIgnore('/examples/');
 project.addPackageIgnore('/bench/');

@@ -7,6 +7,8 @@
  *   spread (min-max) of the per-pair wired/unwired ratios, and how cost grows to 5,000;
  * - YAML bytes added per wired workload, per mode, and where the merge mode's bytes go;
  * - the Java trust store: keytool runs and time for 5 certificates, with and without the JKS;
+ * - the command-line tool: wiring a 10,000-object render vs a plain parse + print of it with the
+ *   same YAML library (paired, median and spread), and its start-up time;
  * - peak memory (max RSS) of the 5,000-workload synth, each case in its own child process;
  * - the merge init container vs update-ca-certificates, from the end-to-end test report.
  *
@@ -18,8 +20,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { App, Chart, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
+import * as YAML from 'yaml';
 import { CaSource, CaTrust, OrgCaBundle, WiringMode } from '../src';
 import { trustedCertificatesJks } from '../src/bundle/jks';
+import { run as runCli } from '../src/cli/main';
 import { KEYTOOL_SCRIPT } from '../src/pod/merge-script';
 import { makeCa } from '../test/util/certs';
 
@@ -109,6 +113,52 @@ function child(n: number, wired: boolean): number {
   return JSON.parse(out.trim().split('\n').pop()!).maxRssMiB;
 }
 
+/** The command-line tool on a 10,000-object render (a Deployment and a Service per app). */
+function cliFigures(): string {
+  const n = 5000;
+  const docs: string[] = [];
+  for (let i = 0; i < n; i++) {
+    docs.push(`# Source: chart/templates/app-${i}.yaml\n${YAML.stringify({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: `app-${i}`, namespace: 'apps' },
+      spec: { selector: { matchLabels: { app: `app-${i}` } }, template: { metadata: { labels: { app: `app-${i}` } }, spec: { containers: [{ name: 'app', image: `registry.example.com/app-${i}:1.0`, ports: [{ containerPort: 8080 }] }] } } },
+    })}`);
+    docs.push(YAML.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: `app-${i}`, namespace: 'apps' }, spec: { selector: { app: `app-${i}` }, ports: [{ port: 80, targetPort: 8080 }] } }));
+  }
+  const text = docs.join('---\n');
+  const ratios: number[] = [];
+  const wireMs: number[] = [];
+  const plainMs: number[] = [];
+  for (let r = 0; r < 3; r++) {
+    let t = process.hrtime.bigint();
+    const printed = YAML.parseAllDocuments(text).map(d => YAML.stringify(d.toJS(), { lineWidth: 0 })).join('---\n');
+    const plain = Number(process.hrtime.bigint() - t) / 1e6;
+    t = process.hrtime.bigint();
+    let out = '';
+    const code = runCli(['wire', '--ca', CA, '--quiet', '-'], () => text, x => { out += x; }, () => undefined);
+    const wire = Number(process.hrtime.bigint() - t) / 1e6;
+    if (code !== 0 || out.length <= printed.length) throw new Error('the bench render was not wired');
+    plainMs.push(plain);
+    wireMs.push(wire);
+    ratios.push(wire / plain);
+    process.stderr.write(`cli run ${r + 1}/3: parse+print ${plain.toFixed(0)} ms, wire ${wire.toFixed(0)} ms\n`);
+  }
+  let startup = 'not measured (run `npx projen compile` first: lib/cli/main.js is missing)';
+  const bin = path.join(ROOT, 'lib', 'cli', 'main.js');
+  if (fs.existsSync(bin)) {
+    const ms: number[] = [];
+    for (let r = 0; r < 5; r++) {
+      const t = process.hrtime.bigint();
+      execFileSync(process.execPath, [bin, 'check', '--ca', CA], { stdio: 'pipe' });
+      ms.push(Number(process.hrtime.bigint() - t) / 1e6);
+    }
+    startup = `${median(ms).toFixed(0)} ms for \`cdk8s-org-ca check\` (median of 5, node start included)`;
+  }
+  const spread = `${median(ratios).toFixed(2)}× (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})`;
+  return `wiring a ${2 * n}-object render (${n} Deployments, ${n} Services) ${median(wireMs).toFixed(0)} ms vs a plain parse + print of it ${median(plainMs).toFixed(0)} ms: ${spread} (paired, median of 3; budget ≤ 2×). Start-up: ${startup}`;
+}
+
 function main() {
   if (process.argv[2] === '--child') {
     synthOnce(Number(process.argv[3]), process.argv[4] === 'wired' ? 'merge' : 'plain');
@@ -165,6 +215,8 @@ function main() {
     `Where the merge mode's bytes go (one Deployment): ${mergeFieldBytes()}.`,
     '',
     `Java trust store: ${keytoolFigures()}.`,
+    '',
+    `Command-line tool: ${cliFigures()}.`,
     '',
     `Peak memory (max RSS; median and max of 3 processes) of the ${big}-workload synth: unwired ${rss(rssPlainRuns)}, wired ${rss(rssWiredRuns)}.`,
     '',

@@ -141,3 +141,13 @@ export function registerWiring(obj: ApiObject, slot: string, reg: WiringRegistra
   all.set(slot, reg);
   addSynthTransform(obj, slot, fn);
 }
+
+/**
+ * Runs the chart's before-synth hooks (whole-chart wiring discovers its objects there) without
+ * rendering the chart: the command-line tool then renders each input object itself, in input order.
+ * @internal
+ */
+export function runBeforeChartSynth(chart: Chart): void {
+  const hooks: Map<string, () => void> | undefined = (chart as any)[CHART_HOOKS];
+  for (const h of hooks?.values() ?? []) h();
+}

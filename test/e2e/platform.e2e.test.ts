@@ -5,6 +5,7 @@ import * as YAML from 'yaml';
 import { clusterState, clusterTrustBundles, ClusterTrustBundles, hubPod, NO_ORG_CA, podsOf, problems, PodRun, runPod, singleuserPod, startServers } from './pod-runner';
 import { buildPlatform, IMAGES } from '../../examples/platform';
 import { CaTrust, JavaTrust, KeycloakTruststore, MergedCaInitContainer, OrgCaBundle } from '../../src';
+import { run as runCli } from '../../src/cli/main';
 import { FIXTURE_DIR, fingerprintOf, fingerprintsIn, makeCa, makeLeaf } from '../util/certs';
 import { manifest, podSpec } from '../util/fixtures';
 import { cleanupSandboxes, hostDir, LAYOUTS, requireSandbox, runInImage } from '../util/sandbox';
@@ -243,6 +244,30 @@ d('each distribution mode of the example, on every image layout, with its bundle
     expect(viaCtb.initLogs[0]).toContain('no org CA (optional ConfigMap missing');
     expect(viaCtb.results.filter(x => x.endpoint === 'public' && x.mode === 'wired').every(x => x.ok)).toBe(true);
   });
+});
+
+d('the command-line tool: the pods of a wired Helm-style render trust the org CA and the public roots', () => {
+  test('cdk8s-org-ca wire output, every workload pod, Debian-style image', async () => {
+    const caFile = path.join(FIXTURE_DIR, 'cli-e2e-ca.pem');
+    fs.writeFileSync(caFile, orgCa.certPem);
+    let out = '';
+    const errs: string[] = [];
+    const code = runCli(['wire', '--ca', caFile, '--configmap', 'org-ca-bundle:ca.crt', '--pod-template', 'argoproj.io/v1alpha1/Rollout=/spec/template', path.join(__dirname, '..', 'cli', 'fixtures', 'render.yaml')],
+      () => '', s => { out += s; }, l => errs.push(l));
+    expect({ code, errs: errs.filter(e => !/document\(s\)/.test(e)) }).toEqual({ code: 0, errs: [] });
+    const objs = YAML.parseAllDocuments(out).map(x => x.toJSON()).filter(Boolean)
+      .flatMap((o: any) => (o.kind === 'List' ? o.items : [o]))
+      .map((o: any) => (o.kind === 'Rollout' ? { ...o, apiVersion: 'apps/v1', kind: 'Deployment' } : o));
+    // the plain ConfigMaps the user creates for --configmap, in each namespace
+    const cms = ['apps', 'monitoring'].map(ns => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'org-ca-bundle', namespace: ns }, data: { 'ca.crt': orgCa.certPem } }));
+    const pods = podsOf(objs);
+    expect(pods.length).toBe(7);
+    for (const pod of pods) {
+      const r = await run(pod, 'debian', clusterState(cms, ['apps', 'monitoring']));
+      expect(problems(r)).toEqual([]);
+      expect(r.results.filter(x => x.mode === 'wired').length).toBeGreaterThanOrEqual(10);
+    }
+  }, 600_000);
 });
 
 d('merge vs update-ca-certificates, same machine, same sandbox', () => {

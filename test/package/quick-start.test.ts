@@ -43,7 +43,7 @@ if (why) console.log(`skipping the README quick-start test: ${why}`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'org-ca-quick-start-'));
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  test('npm pack, the README install lines, npx cdk8s synth: dist/ holds the Bundle and the wired Deployment', () => {
+  test('npm pack, the README install lines, npx cdk8s synth: dist/ holds the Bundle and the wired Deployment; the packaged cdk8s-org-ca command wires a render', () => {
     // the tarball, from sources compiled now (a fresh clone has no lib/)
     execFileSync('npx', ['projen', 'compile'], { cwd: ROOT, stdio: 'pipe' });
     const tgz = execFileSync('npm', ['pack', '--pack-destination', dir, '--silent'], { cwd: ROOT, encoding: 'utf8' }).trim().split('\n').pop()!;
@@ -70,5 +70,13 @@ if (why) console.log(`skipping the README quick-start test: ${why}`);
     expect(d.spec.template.spec.initContainers[0].name).toBe('merge-ca-bundle');
     expect(d.spec.template.spec.containers[0].env.map((e: any) => e.name)).toContain('SSL_CERT_FILE');
     expectAllValid(objs);
+
+    // the command-line tool, as the package installs it (node_modules/.bin), on a Helm-style render
+    const render = fs.readFileSync(path.join(ROOT, 'test', 'cli', 'fixtures', 'render.yaml'), 'utf8');
+    const wired = execFileSync('npx', ['cdk8s-org-ca', 'wire', '--ca', 'org-ca.pem', '--pod-template', 'argoproj.io/v1alpha1/Rollout=/spec/template', '-'],
+      { cwd: dir, input: render, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
+    const out = YAML.parseAllDocuments(wired).map(x => x.toJSON()).filter(Boolean);
+    expect(out.filter(o => ['Deployment', 'StatefulSet', 'Job', 'CronJob', 'DaemonSet', 'Rollout'].includes(o.kind))
+      .every(o => JSON.stringify(o).includes('merge-ca-bundle'))).toBe(true);
   }, 900_000);
 });

@@ -1,0 +1,256 @@
+#!/usr/bin/env node
+/**
+ * `cdk8s-org-ca`: wire YAML that cdk8s did not build (Helm renders, kustomize output, plain
+ * manifests), with the library's own `CaTrust.wireAll`.
+ *
+ * Output goes to stdout only when the whole run succeeded; progress, the summary and errors go to
+ * stderr. Exit codes: 0 done, 1 bad input (one line on stderr naming the document and the fix),
+ * 2 bad usage.
+ * @internal
+ */
+import * as fs from 'node:fs';
+import { App, Chart, Yaml } from 'cdk8s';
+import * as YAML from 'yaml';
+import { CliError, Distribution, distributionProps, parsePodTemplates, wireResourceList, wireYaml, WireSummary } from './wire';
+import { CaSource } from '../bundle/ca-source';
+import { OrgCaBundle } from '../bundle/org-ca-bundle';
+import { WireAllOptions } from '../pod/ca-trust';
+import { JavaTrust } from '../pod/java-trust';
+import { BundleSource, OnInvalidBundle, WiringMode } from '../pod/merged-ca-init-container';
+
+const USAGE: Record<string, string> = {
+  main: `usage: cdk8s-org-ca <command> [options]
+
+Trust an organisation CA in every pod of YAML that cdk8s did not build.
+
+commands:
+  wire     wire every workload of a YAML stream (files or stdin) or a KRM ResourceList
+  check    validate a CA file: subjects, expiry, warnings
+  bundle   print the distribution objects (trust-manager Bundle, ConfigMaps, ClusterTrustBundle)
+
+Run 'cdk8s-org-ca <command> --help' for a command's options.`,
+  wire: `usage: cdk8s-org-ca wire --ca FILE [options] [FILE...|-]
+
+Reads a multi-document YAML stream (files in order, or stdin with - or no file), wires every
+workload (Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, Pod, RayCluster...,
+kind: List items too) and writes the stream to stdout in input order. Objects it does not touch
+come out unchanged in meaning; '# Source:' comments and empty documents are kept. As a KRM
+function (kpt, kustomize): stdin is a ResourceList; options come from functionConfig.data
+(ca: PEM text, or caFile; the other keys as below without '--').
+
+distribution (what pods mount; default: trust-manager Bundle "org-ca-bundle"):
+  --bundle-name NAME         trust-manager Bundle / projected ConfigMap name
+  --configmap NAME:KEY       plain ConfigMaps NAME with key KEY in each namespace (you create them)
+  --ctb VERSION              ClusterTrustBundle source; VERSION is the cluster's, e.g. 1.37
+  --ctb-name NAME            its name (default org-ca-bundle)
+  --allow-beta               ClusterTrustBundle v1beta1 on Kubernetes 1.33 to 1.36
+  --use-default-cas          the Bundle holds public roots too (needed by --mode direct)
+wiring:
+  --mode merge|direct        merge init container (default) or direct mount
+  --namespace NS             only objects in NS (repeatable)
+  --kind KIND                only these kinds (repeatable)
+  --pod-template API/KIND=/PTR[,/PTR]   pod template locations of another kind (repeatable)
+  --variables A,B            variables to set (default: CaVariables.DEFAULTS)
+  --extra-variables A,B      variables added to the defaults
+  --skip-variables A,B       variables a container may keep at its own value
+  --image IMAGE              image of the merge init container
+  --java keytool|pkcs12      a JVM trust store
+  --java-password PW         its store password
+  --openshift                no runAsUser/runAsGroup (OpenShift assigns them)
+  --fail-on-invalid-bundle   the merge fails the pod when the CA holds no valid certificate
+  --fail-on-unknown-kinds    an unknown kind with a pod template is an error, not a warning
+  --quiet                    no summary on stderr`,
+  check: `usage: cdk8s-org-ca check --ca FILE
+
+Validates the CA as OrgCaBundle does and prints each certificate's subject, issuer, validity and
+SHA-256 fingerprint, then the warnings. Exit 1 on an invalid CA (a private key, no certificate...).`,
+  bundle: `usage: cdk8s-org-ca bundle --ca FILE [--bundle-name NAME] [--use-default-cas]
+                          [--configmap NAME:KEY --namespace NS...] [--ctb VERSION [--ctb-name NAME] [--allow-beta]]
+
+Prints the distribution objects as YAML: a trust-manager Bundle (default), plain ConfigMaps in
+the given namespaces, and/or a ClusterTrustBundle.`,
+};
+
+const FLAGS = new Set(['--allow-beta', '--use-default-cas', '--openshift', '--fail-on-invalid-bundle', '--fail-on-unknown-kinds', '--quiet', '--help', '-h']);
+const VALUED = new Set(['--ca', '--bundle-name', '--configmap', '--ctb', '--ctb-name', '--mode', '--namespace', '--kind', '--pod-template', '--variables',
+  '--extra-variables', '--skip-variables', '--image', '--java', '--java-password']);
+
+interface Parsed {
+  readonly opts: Map<string, string[]>;
+  readonly files: string[];
+}
+
+function usageError(command: string, message: string): never {
+  throw Object.assign(new Error(`${message}\nRun 'cdk8s-org-ca ${command === 'main' ? '' : `${command} `}--help' for the options.`), { usage: true });
+}
+
+function parseArgs(command: string, argv: string[]): Parsed {
+  const opts = new Map<string, string[]>();
+  const files: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '-' || !a.startsWith('-')) {
+      files.push(a);
+    } else if (FLAGS.has(a)) {
+      opts.set(a, ['true']);
+    } else {
+      const [name, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+      if (!VALUED.has(name)) usageError(command, `cdk8s-org-ca ${command}: unknown option ${name}`);
+      const value = inline ?? argv[++i];
+      if (value === undefined) usageError(command, `cdk8s-org-ca ${command}: ${name} needs a value`);
+      opts.set(name, [...(opts.get(name) ?? []), value]);
+    }
+  }
+  return { opts, files };
+}
+
+const one = (p: Parsed, k: string) => p.opts.get(k)?.slice(-1)[0];
+const list = (p: Parsed, k: string) => (p.opts.get(k) ?? []).flatMap(v => v.split(',')).map(x => x.trim()).filter(Boolean);
+
+function caOf(p: Parsed, command: string): CaSource {
+  const file = one(p, '--ca');
+  if (!file) usageError(command, `cdk8s-org-ca ${command}: --ca FILE is required (the org CA, PEM or DER)`);
+  return CaSource.fromFile(file);
+}
+
+function distributionOf(p: Parsed, command: string): Distribution {
+  const cm = one(p, '--configmap');
+  let configMapName = one(p, '--bundle-name');
+  let configMapKey: string | undefined;
+  if (cm) {
+    const m = /^([^:]+):(.+)$/.exec(cm);
+    if (!m) usageError(command, `cdk8s-org-ca ${command}: --configmap "${cm}" is not NAME:KEY, e.g. org-ca:ca.crt`);
+    configMapName = m[1];
+    configMapKey = m[2];
+  }
+  return {
+    configMapName,
+    configMapKey,
+    ctbKubernetesVersion: one(p, '--ctb'),
+    ctbName: one(p, '--ctb-name'),
+    ctbAllowBeta: p.opts.has('--allow-beta'),
+    useDefaultCAs: p.opts.has('--use-default-cas'),
+  };
+}
+
+function wireOptionsOf(p: Parsed, command: string): WireAllOptions {
+  const mode = one(p, '--mode');
+  if (mode && mode !== 'merge' && mode !== 'direct') usageError(command, `cdk8s-org-ca ${command}: --mode "${mode}" is not merge or direct`);
+  const java = one(p, '--java');
+  if (java && java !== 'keytool' && java !== 'pkcs12') usageError(command, `cdk8s-org-ca ${command}: --java "${java}" is not keytool or pkcs12`);
+  const pw = one(p, '--java-password');
+  const variables = list(p, '--variables');
+  return {
+    mode: mode === 'direct' ? WiringMode.DIRECT : WiringMode.MERGE,
+    source: one(p, '--ctb') ? BundleSource.CLUSTER_TRUST_BUNDLE : undefined,
+    namespaces: p.opts.has('--namespace') ? list(p, '--namespace') : undefined,
+    kinds: p.opts.has('--kind') ? list(p, '--kind') : undefined,
+    podTemplates: parsePodTemplates(p.opts.get('--pod-template') ?? []),
+    variables: variables.length ? variables : undefined,
+    extraVariables: list(p, '--extra-variables'),
+    skipVariables: list(p, '--skip-variables'),
+    image: one(p, '--image'),
+    java: java === 'keytool' ? JavaTrust.keytoolImport({ storePassword: pw }) : java === 'pkcs12' ? JavaTrust.trustManagerPkcs12({ password: pw }) : undefined,
+    openShift: p.opts.has('--openshift'),
+    onInvalidBundle: p.opts.has('--fail-on-invalid-bundle') ? OnInvalidBundle.FAIL : undefined,
+    failOnUnknownKinds: p.opts.has('--fail-on-unknown-kinds'),
+  };
+}
+
+/** functionConfig.data of a KRM ResourceList as command-line arguments. */
+function argsOfFunctionConfig(fc: any): { argv: string[]; caPem?: string } {
+  const data: Record<string, string> = fc?.data ?? fc?.spec ?? {};
+  const argv: string[] = [];
+  let caPem: string | undefined;
+  for (const [k, v] of Object.entries(data)) {
+    if (k === 'ca') {caPem = String(v);} else if (k === 'caFile') {argv.push('--ca', String(v));} else if (FLAGS.has(`--${k}`)) {
+      if (String(v) === 'true') argv.push(`--${k}`);
+    } else {argv.push(`--${k}`, String(v));}
+  }
+  return { argv, caPem };
+}
+
+function summaryLine(s: WireSummary, quiet: boolean, err: (l: string) => void) {
+  if (quiet) return;
+  for (const r of s.reported) err(`cdk8s-org-ca: ${r}`);
+  err(`cdk8s-org-ca: ${s.documents} document(s): ${s.wired} object(s) wired, ${s.skipped} left alone, ${s.reported.length} reported`);
+}
+
+/** Runs the command; returns the exit code. stdout receives the whole output at once, or nothing. */
+export function run(argv: string[], stdin: () => string, out: (s: string) => void, err: (l: string) => void): number {
+  const [command = '', ...rest] = argv;
+  try {
+    if (command === '' || command === '--help' || command === '-h') {
+      out(`${USAGE.main}\n`);
+      return command === '' ? 2 : 0;
+    }
+    if (!USAGE[command] || command === 'main') usageError('main', `cdk8s-org-ca: unknown command "${command}"`);
+    if (rest.includes('--help') || rest.includes('-h')) {
+      out(`${USAGE[command]}\n`);
+      return 0;
+    }
+    const p = parseArgs(command, rest);
+    if (command === 'check') {
+      const bundle = new OrgCaBundle(new Chart(new App({ outdir: '/tmp' }), 'c'), 'ca', {
+        source: caOf(p, command), printWarnings: false, trustManager: { enabled: false }, configMaps: [{ namespaces: ['default'] }],
+      });
+      for (const c of bundle.certificates) {
+        err(`${c.subject}\n  issuer ${c.issuer}\n  valid ${c.notBefore} to ${c.notAfter}${c.isCa ? '' : ' (not a CA)'}\n  sha256 ${c.fingerprint256}`);
+      }
+      for (const w of bundle.warnings) err(`warning: ${w}`);
+      err(`cdk8s-org-ca: ${bundle.certificates.length} certificate(s), ${bundle.warnings.length} warning(s), bundle sha256 ${bundle.sha256}`);
+      return 0;
+    }
+    if (command === 'bundle') {
+      const d = distributionOf(p, command);
+      const app = new App({ outdir: '/tmp' });
+      const chart = new Chart(app, 'bundle');
+      const namespaces = list(p, '--namespace');
+      if (d.configMapKey !== undefined && namespaces.length === 0) usageError(command, 'cdk8s-org-ca bundle: --configmap needs --namespace NS (repeatable)');
+      new OrgCaBundle(chart, 'ca', distributionProps(caOf(p, command), d, namespaces));
+      out(Yaml.stringify(...chart.toJson()));
+      return 0;
+    }
+    // wire
+    const text = p.files.length === 0 || p.files.includes('-')
+      ? [stdin(), ...p.files.filter(f => f !== '-').map(f => fs.readFileSync(f, 'utf8'))].join('\n---\n')
+      : p.files.map(f => {
+        try {
+          return fs.readFileSync(f, 'utf8');
+        } catch (e) {
+          throw new CliError(`cannot read ${f} (${(e as NodeJS.ErrnoException).code}); check the path`);
+        }
+      }).join('\n---\n');
+    const docs = YAML.parseAllDocuments(text);
+    const first = docs.length === 1 && !docs[0].errors.length ? docs[0].toJS() : undefined;
+    if (first && first.kind === 'ResourceList' && /^config\.kubernetes\.io\//.test(first.apiVersion ?? '')) {
+      const fc = argsOfFunctionConfig(first.functionConfig);
+      const q = parseArgs(command, [...fc.argv, ...rest]);
+      const ca = fc.caPem !== undefined ? CaSource.fromPem(fc.caPem) : caOf(q, command);
+      const r = wireResourceList(first, ca, distributionOf(q, command), wireOptionsOf(q, command));
+      summaryLine(r.summary, q.opts.has('--quiet'), err);
+      out(YAML.stringify(r.list, { lineWidth: 0 }));
+      return 0;
+    }
+    const r = wireYaml(text, p.files.length ? p.files.map(f => (f === '-' ? 'stdin' : f)).join(', ') : 'stdin', caOf(p, command), distributionOf(p, command), wireOptionsOf(p, command));
+    summaryLine(r.summary, p.opts.has('--quiet'), err);
+    out(r.yaml);
+    return 0;
+  } catch (e) {
+    const usage = (e as any).usage === true;
+    err(`${(e as Error).message.split('\n').join(usage ? '\n' : ' ')}`);
+    return usage ? 2 : 1;
+  }
+}
+
+if (require.main === module) {
+  const chunks: string[] = [];
+  let stdout = '';
+  const code = run(process.argv.slice(2), () => fs.readFileSync(0, 'utf8'), s => {
+    stdout += s;
+  }, l => chunks.push(l));
+  // a synth-time warning of the library goes to stderr on its own; ours follow
+  if (chunks.length) process.stderr.write(`${chunks.join('\n')}\n`);
+  process.stdout.write(stdout);
+  process.exitCode = code;
+}

@@ -1,0 +1,175 @@
+/**
+ * The command-line tool's work, as functions over text: wire a multi-document YAML stream (or a
+ * KRM ResourceList) with the library's own `CaTrust.wireAll`, check a CA, emit the distribution
+ * objects. Nothing here re-implements wiring: every input document becomes an ApiObject in an
+ * in-memory chart, `CaTrust.wireAll` wires the chart, and each object is rendered back in input
+ * order.
+ * @internal
+ */
+import { ApiObject, App, Chart } from 'cdk8s';
+import * as YAML from 'yaml';
+import { CaSource } from '../bundle/ca-source';
+import { OrgCaBundle, OrgCaBundleProps } from '../bundle/org-ca-bundle';
+import { CaTrust, PodTemplateLocation, WireAllOptions, WiringOutcome } from '../pod/ca-trust';
+import { runBeforeChartSynth } from '../pod/synth-hook';
+
+/** How the CA is distributed in the cluster, which decides what pods mount. @internal */
+export interface Distribution {
+  /** trust-manager Bundle name (its projected ConfigMap), or a plain ConfigMap name. */
+  readonly configMapName?: string;
+  /** key of the plain ConfigMap; with it, the ConfigMap is a plain one in every namespace */
+  readonly configMapKey?: string;
+  /** ClusterTrustBundle: the cluster's Kubernetes version */
+  readonly ctbKubernetesVersion?: string;
+  readonly ctbName?: string;
+  readonly ctbAllowBeta?: boolean;
+  /** trust-manager Bundle with useDefaultCAs (direct mode needs it) */
+  readonly useDefaultCAs?: boolean;
+}
+
+/** An error that names the document; the command prints it as one line and exits 1. @internal */
+export class CliError extends Error {}
+
+/** Summary of a wiring run, for stderr. @internal */
+export interface WireSummary {
+  readonly documents: number;
+  readonly wired: number;
+  readonly skipped: number;
+  readonly reported: string[];
+}
+
+/**
+ * The OrgCaBundle props of a distribution: a trust-manager Bundle unless plain ConfigMaps (given a
+ * key) or only a ClusterTrustBundle are asked for; plain ConfigMaps in `namespaces`.
+ */
+export function distributionProps(ca: CaSource, d: Distribution, namespaces: string[] = []): OrgCaBundleProps {
+  const noBundle = d.configMapKey !== undefined || (d.ctbKubernetesVersion !== undefined && !d.configMapName);
+  const ctb = d.ctbKubernetesVersion !== undefined
+    ? { kubernetesVersion: d.ctbKubernetesVersion, name: d.ctbName, allowBeta: d.ctbAllowBeta }
+    : undefined;
+  return {
+    source: ca,
+    printWarnings: false,
+    trustManager: noBundle ? { enabled: false } : { name: d.configMapName, useDefaultCAs: d.useDefaultCAs },
+    configMaps: d.configMapKey !== undefined && namespaces.length > 0 ? [{ namespaces, name: d.configMapName, key: d.configMapKey }] : undefined,
+    clusterTrustBundle: ctb,
+  };
+}
+
+/** The documents of a YAML stream: parsed values (null for empty documents), or a CliError naming the bad one. */
+export function parseStream(text: string, what: string): any[] {
+  const docs = YAML.parseAllDocuments(text);
+  return docs.map((doc, i) => {
+    if (doc.errors.length > 0) {
+      throw new CliError(`${what}: document #${i + 1} is not valid YAML (${doc.errors[0].message.split('\n')[0]}); fix or remove it`);
+    }
+    return doc.toJS();
+  });
+}
+
+/**
+ * Wires `items` (manifest objects; other values are kept as they are) and returns them in the
+ * same order, with a summary. `kind: List` documents are wired inside.
+ */
+export function wireItems(items: any[], ca: CaSource, d: Distribution, options: WireAllOptions): { items: any[]; summary: WireSummary } {
+  const app = new App({ outdir: '/tmp' });
+  const chart = new Chart(app, 'wire');
+  const trust = new Chart(app, 'trust');
+  const bundle = new OrgCaBundle(trust, 'ca', distributionProps(ca, d));
+  if (d.configMapKey !== undefined) {
+    bundle.addConfigMaps({ namespaces: ['default'], name: d.configMapName ?? 'org-ca-bundle', key: d.configMapKey });
+  }
+  // every object, lists flattened, with where it came from
+  const slots: Array<{ doc: number; inList?: number; obj?: ApiObject; value: any }> = [];
+  items.forEach((value, doc) => {
+    const add = (v: any, inList?: number) => {
+      const where = `document #${doc + 1}${inList !== undefined ? ` (List item #${inList + 1})` : ''}`;
+      if (v === null || v === undefined) {
+        slots.push({ doc, inList, value: v });
+        return;
+      }
+      if (typeof v !== 'object' || Array.isArray(v)) {
+        throw new CliError(`${where} is not a mapping (${Array.isArray(v) ? 'a sequence' : typeof v}); a manifest stream holds one object per document`);
+      }
+      if (!v.apiVersion || !v.kind) {
+        throw new CliError(`${where} has no ${!v.apiVersion ? 'apiVersion' : 'kind'}; every manifest object needs apiVersion, kind and metadata.name`);
+      }
+      const obj = new ApiObject(chart, `o${slots.length}`, { ...v, metadata: v.metadata ?? {} });
+      slots.push({ doc, inList, obj, value: v });
+    };
+    if (value && typeof value === 'object' && !Array.isArray(value) && value.kind === 'List' && Array.isArray(value.items)) {
+      value.items.forEach((it: any, j: number) => add(it, j));
+    } else {
+      add(value);
+    }
+  });
+  // plain ConfigMaps must reach every namespace the objects use (the user creates them; the tool only mounts)
+  if (d.configMapKey !== undefined) {
+    const namespaces = new Set(slots.filter(s => s.obj).map(s => s.value.metadata?.namespace).filter(Boolean));
+    if (namespaces.size > 0) bundle.addConfigMaps({ namespaces: Array.from(namespaces) as string[], name: d.configMapName ?? 'org-ca-bundle', key: d.configMapKey });
+  }
+  const wiring = CaTrust.wireAll(chart, bundle, options);
+  runBeforeChartSynth(chart);
+  const rendered = slots.map(s => {
+    if (!s.obj) return s.value;
+    try {
+      return s.obj.toJson();
+    } catch (e) {
+      const v = s.value;
+      throw new CliError(`document #${s.doc + 1}${s.inList !== undefined ? ` (List item #${s.inList + 1})` : ''} (${v.kind} ${v.metadata?.namespace ? `${v.metadata.namespace}/` : ''}${v.metadata?.name}): ${(e as Error).message}`);
+    }
+  });
+  // put List items back in their lists
+  const out: any[] = [];
+  rendered.forEach((r, i) => {
+    const s = slots[i];
+    if (s.inList === undefined) {out[s.doc] = r;} else {
+      out[s.doc] = out[s.doc] ?? { ...items[s.doc], items: [] };
+      out[s.doc].items[s.inList] = r;
+    }
+  });
+  items.forEach((v, i) => {
+    if (out[i] === undefined) out[i] = v; // an empty List
+  });
+  const report = wiring.report();
+  return {
+    items: out,
+    summary: {
+      documents: items.length,
+      wired: report.filter(e => e.outcome === WiringOutcome.WIRED).length,
+      skipped: slots.filter(s => s.obj).length - report.filter(e => e.outcome === WiringOutcome.WIRED).length,
+      reported: report.filter(e => e.outcome !== WiringOutcome.WIRED).map(e => `${e.outcome} ${e.kind} ${e.namespace ? `${e.namespace}/` : ''}${e.name}: ${e.detail}`),
+    },
+  };
+}
+
+/** Wires a YAML stream; returns the wired stream (input order, `# Source:` comments and empty documents kept). */
+export function wireYaml(text: string, what: string, ca: CaSource, d: Distribution, options: WireAllOptions): { yaml: string; summary: WireSummary } {
+  const docs = YAML.parseAllDocuments(text);
+  const values = parseStream(text, what);
+  const { items, summary } = wireItems(values, ca, d, options);
+  const yaml = docs.map((doc, i) => {
+    // Helm's "# Source:" lines: on the document, or on its first node
+    const contents = doc.contents as any;
+    const c = [doc.commentBefore, contents?.commentBefore, contents?.items?.[0]?.key?.commentBefore].filter(Boolean).join('\n');
+    const comment = c ? `${c.split('\n').map(l => `#${l}`).join('\n')}\n` : '';
+    const body = items[i] === null || items[i] === undefined ? '' : YAML.stringify(items[i], { lineWidth: 0 });
+    return `${comment}${body}`;
+  }).join('---\n');
+  return { yaml, summary };
+}
+
+/** A KRM function: a ResourceList in, the same list with its items wired out. */
+export function wireResourceList(list: any, ca: CaSource, d: Distribution, options: WireAllOptions): { list: any; summary: WireSummary } {
+  const { items, summary } = wireItems(list.items ?? [], ca, d, options);
+  return { list: { ...list, items }, summary };
+}
+
+/** The `podTemplates` option from "apiVersion/Kind=/path,/path" strings. */
+export function parsePodTemplates(specs: string[]): PodTemplateLocation[] {
+  return specs.map(spec => {
+    const m = /^(.+)\/([A-Za-z0-9]+)=(.+)$/.exec(spec);
+    if (!m) throw new CliError(`--pod-template "${spec}" is not apiVersion/Kind=/pointer[,/pointer], e.g. argoproj.io/v1alpha1/Rollout=/spec/template`);
+    return { apiVersion: m[1], kind: m[2], paths: m[3].split(',') };
+  });
+}
