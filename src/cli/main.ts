@@ -81,7 +81,7 @@ interface Parsed {
 }
 
 function usageError(command: string, message: string): never {
-  throw Object.assign(new Error(`${message}\nRun 'cdk8s-org-ca ${command === 'main' ? '' : `${command} `}--help' for the options.`), { usage: true });
+  throw Object.assign(new Error(`${message}; run 'cdk8s-org-ca ${command === 'main' ? '' : `${command} `}--help' for the options`), { usage: true });
 }
 
 function parseArgs(command: string, argv: string[]): Parsed {
@@ -238,7 +238,7 @@ export function run(argv: string[], stdin: () => string, out: (s: string) => voi
     return 0;
   } catch (e) {
     const usage = (e as any).usage === true;
-    err(`${(e as Error).message.split('\n').join(usage ? '\n' : ' ')}`);
+    err((e as Error).message.split('\n').join(' '));
     return usage ? 2 : 1;
   }
 }

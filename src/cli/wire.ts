@@ -11,7 +11,7 @@ import * as YAML from 'yaml';
 import { CaSource } from '../bundle/ca-source';
 import { OrgCaBundle, OrgCaBundleProps } from '../bundle/org-ca-bundle';
 import { CaTrust, PodTemplateLocation, WireAllOptions, WiringOutcome } from '../pod/ca-trust';
-import { runBeforeChartSynth } from '../pod/synth-hook';
+import { registrationsOf, runBeforeChartSynth } from '../pod/synth-hook';
 
 /** How the CA is distributed in the cluster, which decides what pods mount. @internal */
 export interface Distribution {
@@ -56,9 +56,8 @@ export function distributionProps(ca: CaSource, d: Distribution, namespaces: str
   };
 }
 
-/** The documents of a YAML stream: parsed values (null for empty documents), or a CliError naming the bad one. */
-export function parseStream(text: string, what: string): any[] {
-  const docs = YAML.parseAllDocuments(text);
+/** The values of parsed YAML documents (null for empty ones), or a CliError naming the bad one. */
+export function valuesOf(docs: YAML.Document.Parsed[], what: string): any[] {
   return docs.map((doc, i) => {
     if (doc.errors.length > 0) {
       throw new CliError(`${what}: document #${i + 1} is not valid YAML (${doc.errors[0].message.split('\n')[0]}); fix or remove it`);
@@ -111,7 +110,8 @@ export function wireItems(items: any[], ca: CaSource, d: Distribution, options: 
   const wiring = CaTrust.wireAll(chart, bundle, options);
   runBeforeChartSynth(chart);
   const rendered = slots.map(s => {
-    if (!s.obj) return s.value;
+    // an object no wiring registered on is printed as it came (semantically identical anyway)
+    if (!s.obj || registrationsOf(s.obj).size === 0) return s.value;
     try {
       return s.obj.toJson();
     } catch (e) {
@@ -146,8 +146,7 @@ export function wireItems(items: any[], ca: CaSource, d: Distribution, options: 
 /** Wires a YAML stream; returns the wired stream (input order, `# Source:` comments and empty documents kept). */
 export function wireYaml(text: string, what: string, ca: CaSource, d: Distribution, options: WireAllOptions): { yaml: string; summary: WireSummary } {
   const docs = YAML.parseAllDocuments(text);
-  const values = parseStream(text, what);
-  const { items, summary } = wireItems(values, ca, d, options);
+  const { items, summary } = wireItems(valuesOf(docs, what), ca, d, options);
   const yaml = docs.map((doc, i) => {
     // Helm's "# Source:" lines: on the document, or on its first node
     const contents = doc.contents as any;

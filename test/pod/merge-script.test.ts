@@ -87,6 +87,7 @@ async function runScript(o: ScriptRun) {
 }
 
 const MERGE_ARGS = ['merge-ca-bundle', '/var/run/org-ca/source/org-ca.crt', '/etc/ssl/certs-extra/ca-bundle.crt'];
+const KEYTOOL_ARGS = ['merge-ca-truststore', '/var/run/org-ca/source/org-ca.crt', '/etc/ssl/certs-extra/java-cacerts', 'changeit'];
 
 function merge(c: Case) {
   return runScript({
@@ -160,7 +161,7 @@ const haveKeytool = enabled && requireTools('keytool trust store script', ['keyt
     const { r, out } = await runScript({
       shell,
       script: KEYTOOL_SCRIPT,
-      args: ['merge-ca-truststore', '/var/run/org-ca/source/org-ca.crt', '/etc/ssl/certs-extra/java-cacerts', 'changeit'],
+      args: KEYTOOL_ARGS,
       org: orgPem,
       timeoutMs: 120_000,
     });
@@ -180,7 +181,7 @@ const haveKeytool = enabled && requireTools('keytool trust store script', ['keyt
     const { r, out } = await runScript({
       shell,
       script: KEYTOOL_SCRIPT,
-      args: ['merge-ca-truststore', '/var/run/org-ca/source/org-ca.crt', '/etc/ssl/certs-extra/java-cacerts', 'changeit'],
+      args: KEYTOOL_ARGS,
       org: CORRUPTED,
       timeoutMs: 120_000,
     });
@@ -193,7 +194,7 @@ const haveKeytool = enabled && requireTools('keytool trust store script', ['keyt
   });
 
   (SHELLS.length ? test : test.skip)('no valid certificate: the JVM roots are kept with a warning; with "fail" it fails', async () => {
-    const args = ['merge-ca-truststore', '/var/run/org-ca/source/org-ca.crt', '/etc/ssl/certs-extra/java-cacerts', 'changeit'];
+    const args = KEYTOOL_ARGS;
     const kept = await runScript({ shell: SHELLS[0], script: KEYTOOL_SCRIPT, args, org: ONLY_GARBAGE, timeoutMs: 120_000 });
     expect(kept.r.code).toBe(0);
     expect(kept.r.stderr).toMatch(/the org CA is NOT trusted, keeping the JVM roots only/);
