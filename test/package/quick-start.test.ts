@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import * as YAML from 'yaml';
 import { makeCa } from '../util/certs';
 import { expectAllValid } from '../util/schema';
+import { reportSkip } from '../util/tools';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const README = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
@@ -35,8 +36,7 @@ function registryReachable(): string | undefined {
 
 const why = registryReachable();
 if (why && process.env.CI) throw new Error(`the quick-start test must run in CI but cannot: ${why}`);
-// eslint-disable-next-line no-console
-if (why) console.log(`skipping the README quick-start test: ${why}`);
+if (why) reportSkip(`the README quick-start test: ${why}`);
 
 (why ? describe.skip : describe)('README quick start from the packed package', () => {
   const qs = quickStart();

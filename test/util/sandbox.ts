@@ -7,6 +7,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { reportSkip } from './tools';
 import { SYSTEM_BUNDLE_CANDIDATES } from '../../src/pod/merge-script';
 
 /** Why this machine cannot run sandboxes, or undefined when it can. */
@@ -37,8 +38,7 @@ export function requireSandbox(what: string): boolean {
   if (process.env.CI) {
     throw new Error(`${what} must run in CI but cannot: ${why}`);
   }
-  // eslint-disable-next-line no-console
-  console.log(`skipping ${what}: ${why}`);
+  reportSkip(`${what}: ${why}`);
   return false;
 }
 

@@ -38,13 +38,19 @@ export function requireTools(what: string, tools: string[]): boolean {
   if (process.env.CI) {
     throw new Error(`${what} must run in CI but cannot: ${why} (.ci/run installs them)`);
   }
-  const line = `skipping ${what}: ${why}`;
-  if (!reported.has(line)) {
-    reported.add(line);
-    // eslint-disable-next-line no-console
-    console.log(line);
-  }
+  reportSkip(`${what}: ${why}`);
   return false;
+}
+
+/**
+ * Prints `skipping <reason>` once, straight to stderr: jest drops the console output of a suite
+ * whose tests are all skipped, and the reason must be seen.
+ */
+export function reportSkip(reason: string): void {
+  const line = `skipping ${reason}`;
+  if (reported.has(line)) return;
+  reported.add(line);
+  process.stderr.write(`${line}\n`);
 }
 
 /**
