@@ -1,7 +1,7 @@
 import { ApiObject, Testing } from 'cdk8s';
 import { RayClusterCa } from '../../src';
 import { makeCa } from '../util/certs';
-import { chartWithBundle, envOf } from '../util/fixtures';
+import { chartWithBundle, expectRayGroupsWired } from '../util/fixtures';
 import { expectAllValid } from '../util/schema';
 
 const ca = makeCa('ray-ca');
@@ -22,13 +22,7 @@ describe('RayClusterCa', () => {
     new RayClusterCa(bundle).applyTo(rayCluster(chart));
     const objs = Testing.synth(chart);
     const rc = objs.find(o => o.kind === 'RayCluster');
-    const templates = [rc.spec.headGroupSpec.template, ...rc.spec.workerGroupSpecs.map((w: any) => w.template)];
-    expect(templates).toHaveLength(3);
-    for (const t of templates) {
-      expect(t.spec.initContainers[0].command.slice(-1)).toEqual([RayClusterCa.MERGED_FILE]);
-      expect(t.spec.volumes[0].configMap.items).toEqual([{ key: 'ca-certificates.crt', path: 'org-ca.crt' }]);
-      expect(envOf(t.spec.containers[0])).toEqual(Object.fromEntries(RayClusterCa.VARIABLES.map(v => [v, RayClusterCa.MERGED_FILE])));
-    }
+    expectRayGroupsWired(rc, 3);
     expectAllValid(objs);
   });
 

@@ -3,7 +3,7 @@ import { Testing } from 'cdk8s';
 import * as YAML from 'yaml';
 import { buildPlatform, IMAGES } from '../../examples/platform';
 import { ArgoRepoServerCa, CaVariables, RayClusterCa, SingleuserCaMerge } from '../../src';
-import { envOf } from '../util/fixtures';
+import { envOf, expectRayGroupsWired } from '../util/fixtures';
 import { expectAllValid, keycloakxProblems, z2jhProblems } from '../util/schema';
 
 const DEMO_CA = path.join(__dirname, '..', '..', 'examples', 'demo-ca', 'org-ca.pem');
@@ -81,13 +81,7 @@ describe('example platform matches the per-application table', () => {
 
   test('Ray: head and every worker group, /shared/combined-ca.crt, four variables, projected key', () => {
     const rc = objs.find(o => o.kind === 'RayCluster');
-    const templates = [rc.spec.headGroupSpec.template, ...rc.spec.workerGroupSpecs.map((w: any) => w.template)];
-    expect(templates).toHaveLength(3);
-    for (const t of templates) {
-      expect(t.spec.initContainers[0].command.slice(-1)).toEqual([RayClusterCa.MERGED_FILE]);
-      expect(t.spec.volumes[0].configMap.items).toEqual([{ key: 'ca-certificates.crt', path: 'org-ca.crt' }]);
-      expect(envOf(t.spec.containers[0])).toEqual(Object.fromEntries(RayClusterCa.VARIABLES.map(v => [v, RayClusterCa.MERGED_FILE])));
-    }
+    expectRayGroupsWired(rc, 3);
   });
 
   test('generic Deployment, Job and CronJob wired by the whole-chart call', () => {

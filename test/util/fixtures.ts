@@ -5,7 +5,7 @@ import { ApiObject, Chart, Cron, Include, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import * as YAML from 'yaml';
-import { CaSource, OrgCaBundle, OrgCaBundleProps } from '../../src';
+import { CaSource, OrgCaBundle, OrgCaBundleProps, RayClusterCa } from '../../src';
 
 const KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob', 'Pod'] as const;
 export type Kind = typeof KINDS[number];
@@ -95,3 +95,17 @@ export function chartWithBundle(certPem: string, namespace?: string, bundleProps
 
 /** A container's variables as a name → value map. */
 export const envOf = (c: any): Record<string, string> => Object.fromEntries((c.env ?? []).map((e: any) => [e.name, e.value]));
+
+/**
+ * Every group of a RayCluster (head and workers, `groups` in all) runs the merge into
+ * RayClusterCa.MERGED_FILE from the projection's key, with RayClusterCa.VARIABLES set.
+ */
+export function expectRayGroupsWired(rc: any, groups: number) {
+  const templates = [rc.spec.headGroupSpec.template, ...rc.spec.workerGroupSpecs.map((w: any) => w.template)];
+  expect(templates).toHaveLength(groups);
+  for (const t of templates) {
+    expect(t.spec.initContainers[0].command.slice(-1)).toEqual([RayClusterCa.MERGED_FILE]);
+    expect(t.spec.volumes[0].configMap.items).toEqual([{ key: 'ca-certificates.crt', path: 'org-ca.crt' }]);
+    expect(envOf(t.spec.containers[0])).toEqual(Object.fromEntries(RayClusterCa.VARIABLES.map(v => [v, RayClusterCa.MERGED_FILE])));
+  }
+}
