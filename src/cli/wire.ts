@@ -75,9 +75,6 @@ export function wireItems(items: any[], ca: CaSource, d: Distribution, options: 
   const chart = new Chart(app, 'wire');
   const trust = new Chart(app, 'trust');
   const bundle = new OrgCaBundle(trust, 'ca', distributionProps(ca, d));
-  if (d.configMapKey !== undefined) {
-    bundle.addConfigMaps({ namespaces: ['default'], name: d.configMapName ?? 'org-ca-bundle', key: d.configMapKey });
-  }
   // every object, lists flattened, with where it came from
   const slots: Array<{ doc: number; inList?: number; obj?: ApiObject; value: any }> = [];
   items.forEach((value, doc) => {
@@ -102,10 +99,11 @@ export function wireItems(items: any[], ca: CaSource, d: Distribution, options: 
       add(value);
     }
   });
-  // plain ConfigMaps must reach every namespace the objects use (the user creates them; the tool only mounts)
+  // plain ConfigMaps reach every namespace the objects use, and "default" for objects without one
+  // (the user creates them; the tool only mounts them)
   if (d.configMapKey !== undefined) {
-    const namespaces = new Set(slots.filter(s => s.obj).map(s => s.value.metadata?.namespace).filter(Boolean));
-    if (namespaces.size > 0) bundle.addConfigMaps({ namespaces: Array.from(namespaces) as string[], name: d.configMapName ?? 'org-ca-bundle', key: d.configMapKey });
+    const namespaces = new Set<string>(['default', ...slots.filter(s => s.obj).map(s => s.value.metadata?.namespace).filter(Boolean)]);
+    bundle.addConfigMaps({ namespaces: Array.from(namespaces), name: d.configMapName ?? 'org-ca-bundle', key: d.configMapKey });
   }
   const wiring = CaTrust.wireAll(chart, bundle, options);
   runBeforeChartSynth(chart);

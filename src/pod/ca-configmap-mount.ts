@@ -6,7 +6,7 @@ import { envSourcesOf } from './env-sources';
 import { ICaPodWiring } from './merged-ca-init-container';
 import { templatePathsFor } from './pod-templates';
 import { wireObject, WiringDescription } from './pod-wiring';
-import { registerWiring } from './synth-hook';
+import { optionsSignature, registerWiring } from './synth-hook';
 import { CaConfigMapRef, OrgCaBundle } from '../bundle/org-ca-bundle';
 import * as k8s from '../imports/k8s';
 import { METADATA } from '../util/metadata';
@@ -139,7 +139,7 @@ export class CaConfigMapMount implements ICaPodWiring {
     const paths = templatePathsFor(obj.apiVersion, obj.kind, obj.name, this.opts.podTemplatePaths);
     const { enabled: _e, ...options } = this.opts as CaConfigMapMountOptions & Record<string, unknown>;
     const reg = { ...options, bundle: this.bundle.node.path };
-    registerWiring(obj, `configmap-mount:${this.volumeName}`, { signature: JSON.stringify(Object.entries(reg).sort()), source: 'CaConfigMapMount', explicit: true, options: reg }, json => {
+    registerWiring(obj, `configmap-mount:${this.volumeName}`, { signature: optionsSignature(reg), source: 'CaConfigMapMount', explicit: true, options: reg }, json => {
       wireObject(json, paths, this._describe(json.metadata?.namespace), envSourcesOf(obj));
       return json;
     });

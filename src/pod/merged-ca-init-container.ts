@@ -7,7 +7,7 @@ import { JavaTrust, JavaTrustKind } from './java-trust';
 import { MERGE_SCRIPT } from './merge-script';
 import { templatePathsFor } from './pod-templates';
 import { EnvJson, EnvSources, wireObject, WiringDescription } from './pod-wiring';
-import { registerWiring } from './synth-hook';
+import { optionsSignature, registerWiring } from './synth-hook';
 import { CaConfigMapRef, OrgCaBundle } from '../bundle/org-ca-bundle';
 import * as k8s from '../imports/k8s';
 import { METADATA } from '../util/metadata';
@@ -380,7 +380,7 @@ export class MergedCaInitContainer implements ICaPodWiring {
     this.javaTrustStorePath = this.javaParts().trustStorePath;
     const { enabled: _e, java: _j, javaTrustStorePassword: _p, ...rest } = options as MergedCaOptions & Record<string, unknown>;
     this._options = { ...rest, bundle: bundle.node.path, java: this.java._kind };
-    this._signature = JSON.stringify(Object.entries({ ...this._options, javaSecret: this.java._fingerprint() }).sort());
+    this._signature = optionsSignature({ ...this._options, javaSecret: this.java._fingerprint() });
   }
 
   /**

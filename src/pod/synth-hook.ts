@@ -117,6 +117,11 @@ export interface WiringRegistration {
 
 const REGISTRATIONS = Symbol.for('cdk8s-org-ca.registrations');
 
+/** The signature of a wiring's options: equal exactly when the options are (key order aside). @internal */
+export function optionsSignature(options: Record<string, unknown>): string {
+  return JSON.stringify(Object.entries(options).sort(([a], [b]) => a.localeCompare(b)));
+}
+
 /** The wirings registered on `obj`, by slot. @internal */
 export function registrationsOf(obj: ApiObject): Map<string, WiringRegistration> {
   const holder = obj as any;
