@@ -59,8 +59,7 @@ function mergeFieldBytes(): string {
   const y = (v: unknown) => Buffer.byteLength(Yaml.stringify(v));
   const { command, securityContext, resources, ...restOfInit } = init;
   const fields: Array<[string, number]> = [
-    ['merge script (as YAML)', y([command[2]])],
-    ['rest of the command', y(command.filter((_: string, i: number) => i !== 2))],
+    ['command (the script comes from the per-namespace ConfigMap)', y(command)],
     ['securityContext', y(securityContext)],
     ['resources', y(resources)],
     ['init container name, image, mounts', y(restOfInit)],

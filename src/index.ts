@@ -3,6 +3,7 @@ export * from './bundle/org-ca-bundle';
 export * from './pod/ca-env';
 export * from './pod/java-trust';
 export * from './pod/merged-ca-init-container';
+export { MergeScripts } from './pod/merge-scripts';
 export * from './pod/ca-trust';
 export * from './pod/ca-configmap-mount';
 export * from './components/argo-repo-server-ca';

@@ -16,6 +16,7 @@ import { CaSource } from '../bundle/ca-source';
 import { OrgCaBundle } from '../bundle/org-ca-bundle';
 import { WireAllOptions } from '../pod/ca-trust';
 import { JavaTrust } from '../pod/java-trust';
+import { MergeScripts } from '../pod/merge-scripts';
 import { BundleSource, OnInvalidBundle, WiringMode } from '../pod/merged-ca-init-container';
 
 const USAGE: Record<string, string> = {
@@ -56,7 +57,11 @@ wiring:
   --image IMAGE              image of the merge init container
   --java keytool|pkcs12      a JVM trust store
   --java-password PW         its store password
-  --openshift                no runAsUser/runAsGroup (OpenShift assigns them)
+  --openshift                no runAsUser (OpenShift assigns it)
+  --scripts-configmap NAME   name of the ConfigMap of merge scripts appended to the output, one per
+                             namespace with a wired object (default org-ca-scripts-<hash>); with
+                             Helm, give each release its own, e.g. org-ca-scripts-RELEASE
+  --inline-scripts           the merge scripts in every pod spec instead (no ConfigMap appended)
   --fail-on-invalid-bundle   the merge fails the pod when the CA holds no valid certificate
   --fail-on-unknown-kinds    an unknown kind with a pod template is an error, not a warning
   --quiet                    no summary on stderr`,
@@ -71,9 +76,9 @@ Prints the distribution objects as YAML: a trust-manager Bundle (default), plain
 the given namespaces, and/or a ClusterTrustBundle.`,
 };
 
-const FLAGS = new Set(['--allow-beta', '--use-default-cas', '--openshift', '--fail-on-invalid-bundle', '--fail-on-unknown-kinds', '--quiet', '--help', '-h']);
+const FLAGS = new Set(['--allow-beta', '--use-default-cas', '--openshift', '--inline-scripts', '--fail-on-invalid-bundle', '--fail-on-unknown-kinds', '--quiet', '--help', '-h']);
 const VALUED = new Set(['--ca', '--bundle-name', '--configmap', '--ctb', '--ctb-name', '--mode', '--namespace', '--kind', '--pod-template', '--variables',
-  '--extra-variables', '--skip-variables', '--image', '--java', '--java-password']);
+  '--extra-variables', '--skip-variables', '--image', '--java', '--java-password', '--scripts-configmap']);
 
 interface Parsed {
   readonly opts: Map<string, string[]>;
@@ -140,7 +145,10 @@ function wireOptionsOf(p: Parsed, command: string): WireAllOptions {
   if (java && java !== 'keytool' && java !== 'pkcs12') usageError(command, `cdk8s-org-ca ${command}: --java "${java}" is not keytool or pkcs12`);
   const pw = one(p, '--java-password');
   const variables = list(p, '--variables');
+  const scriptsName = one(p, '--scripts-configmap');
+  if (scriptsName !== undefined && p.opts.has('--inline-scripts')) usageError(command, `cdk8s-org-ca ${command}: --scripts-configmap and --inline-scripts contradict each other; pass one`);
   return {
+    scripts: p.opts.has('--inline-scripts') ? MergeScripts.inline() : MergeScripts.fromConfigMap(scriptsName),
     mode: mode === 'direct' ? WiringMode.DIRECT : WiringMode.MERGE,
     source: one(p, '--ctb') ? BundleSource.CLUSTER_TRUST_BUNDLE : undefined,
     namespaces: p.opts.has('--namespace') ? list(p, '--namespace') : undefined,
@@ -173,7 +181,8 @@ function argsOfFunctionConfig(fc: any): { argv: string[]; caPem?: string } {
 function summaryLine(s: WireSummary, quiet: boolean, err: (l: string) => void) {
   if (quiet) return;
   for (const r of s.reported) err(`cdk8s-org-ca: ${r}`);
-  err(`cdk8s-org-ca: ${s.documents} document(s): ${s.wired} object(s) wired, ${s.skipped} left alone, ${s.reported.length} reported`);
+  const added = s.added.length > 0 ? `, ${s.added.length} added (${s.added.join(', ')})` : '';
+  err(`cdk8s-org-ca: ${s.documents} document(s): ${s.wired} object(s) wired, ${s.skipped} left alone, ${s.reported.length} reported${added}`);
 }
 
 /** Runs the command; returns the exit code. stdout receives the whole output at once, or nothing. */

@@ -11,6 +11,7 @@ import * as YAML from 'yaml';
 import { CaSource } from '../bundle/ca-source';
 import { OrgCaBundle, OrgCaBundleProps } from '../bundle/org-ca-bundle';
 import { CaTrust, PodTemplateLocation, WireAllOptions, WiringOutcome } from '../pod/ca-trust';
+import { scriptsConfigMapsOf } from '../pod/merge-scripts';
 import { registrationsOf, runBeforeChartSynth } from '../pod/synth-hook';
 
 /** How the CA is distributed in the cluster, which decides what pods mount. @internal */
@@ -36,6 +37,8 @@ export interface WireSummary {
   readonly wired: number;
   readonly skipped: number;
   readonly reported: string[];
+  /** Objects appended to the output (the merge scripts' ConfigMaps), as Kind namespace/name. */
+  readonly added: string[];
 }
 
 /**
@@ -70,7 +73,9 @@ export function valuesOf(docs: YAML.Document.Parsed[], what: string): any[] {
  * Wires `items` (manifest objects; other values are kept as they are) and returns them in the
  * same order, with a summary. `kind: List` documents are wired inside.
  */
-export function wireItems(items: any[], ca: CaSource, d: Distribution, options: WireAllOptions): { items: any[]; summary: WireSummary } {
+export function wireItems(
+  items: any[], ca: CaSource, d: Distribution, options: WireAllOptions,
+): { items: any[]; added: any[]; summary: WireSummary } {
   const app = new App({ outdir: '/tmp' });
   const chart = new Chart(app, 'wire');
   const trust = new Chart(app, 'trust');
@@ -130,9 +135,14 @@ export function wireItems(items: any[], ca: CaSource, d: Distribution, options: 
     if (out[i] === undefined) out[i] = v; // an empty List
   });
   const report = wiring.report();
+  // the merge scripts' ConfigMap of each namespace where an object was wired
+  const wiredIn = new Set(report.filter(e => e.outcome === WiringOutcome.WIRED).map(e => e.namespace ?? ''));
+  const added = scriptsConfigMapsOf(chart).map(o => o.toJson()).filter(o => wiredIn.has(o.metadata.namespace ?? ''));
   return {
     items: out,
+    added,
     summary: {
+      added: added.map(o => `ConfigMap ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`),
       documents: items.length,
       wired: report.filter(e => e.outcome === WiringOutcome.WIRED).length,
       skipped: slots.filter(s => s.obj).length - report.filter(e => e.outcome === WiringOutcome.WIRED).length,
@@ -144,7 +154,7 @@ export function wireItems(items: any[], ca: CaSource, d: Distribution, options: 
 /** Wires a YAML stream; returns the wired stream (input order, `# Source:` comments and empty documents kept). */
 export function wireYaml(text: string, what: string, ca: CaSource, d: Distribution, options: WireAllOptions): { yaml: string; summary: WireSummary } {
   const docs = YAML.parseAllDocuments(text);
-  const { items, summary } = wireItems(valuesOf(docs, what), ca, d, options);
+  const { items, added, summary } = wireItems(valuesOf(docs, what), ca, d, options);
   const yaml = docs.map((doc, i) => {
     // Helm's "# Source:" lines: on the document, or on its first node
     const contents = doc.contents as any;
@@ -152,14 +162,14 @@ export function wireYaml(text: string, what: string, ca: CaSource, d: Distributi
     const comment = c ? `${c.split('\n').map(l => `#${l}`).join('\n')}\n` : '';
     const body = items[i] === null || items[i] === undefined ? '' : YAML.stringify(items[i], { lineWidth: 0 });
     return `${comment}${body}`;
-  }).join('---\n');
+  }).concat(added.map(o => YAML.stringify(o, { lineWidth: 0 }))).join('---\n');
   return { yaml, summary };
 }
 
 /** A KRM function: a ResourceList in, the same list with its items wired out. */
 export function wireResourceList(list: any, ca: CaSource, d: Distribution, options: WireAllOptions): { list: any; summary: WireSummary } {
-  const { items, summary } = wireItems(list.items ?? [], ca, d, options);
-  return { list: { ...list, items }, summary };
+  const { items, added, summary } = wireItems(list.items ?? [], ca, d, options);
+  return { list: { ...list, items: [...items, ...added] }, summary };
 }
 
 /** The `podTemplates` option from "apiVersion/Kind=/path,/path" strings. */

@@ -164,17 +164,19 @@ export class ArgoRepoServerCa extends Construct implements ICaPodWiring {
 
   /**
    * The argo-cd Helm chart values fragment (`repoServer.volumes`, `volumeMounts`, `initContainers`,
-   * `env`) for installs with Helm.
+   * `env`) for installs with Helm. Adds the merge scripts' ConfigMap to this chart, in `namespace`,
+   * next to the install-time ConfigMap: apply both with the chart.
    *
    * @param image image of the merge init container: the repo-server's own image (e.g. "quay.io/argoproj/argocd:v2.14.2")
    */
   public helmValues(image: string): any {
     if (!image) throw new Error('helmValues: pass the repo-server image (e.g. "quay.io/argoproj/argocd:v2.14.2") for the merge init container');
+    this.wiring.addScriptsConfigMap(this, this.namespace);
     return {
       repoServer: {
         volumes: this.wiring.volumes(this.namespace).map(v => k8s.toJson_Volume(v)),
         volumeMounts: this.wiring.volumeMounts().map(m => k8s.toJson_VolumeMount(m)),
-        initContainers: this.wiring.initContainers(image).map(c => k8s.toJson_Container(c)),
+        initContainers: this.wiring.initContainers(image, this.namespace).map(c => k8s.toJson_Container(c)),
         env: this.wiring.env().map(e => k8s.toJson_EnvVar(e)),
       },
     };

@@ -1,4 +1,5 @@
 import { CaConfigMapRef, OrgCaBundle } from '../bundle/org-ca-bundle';
+import { MergeScripts } from '../pod/merge-scripts';
 import { MergedCaInitContainer, OnInvalidBundle } from '../pod/merged-ca-init-container';
 import { wirePodTemplate, WiringDescription } from '../pod/pod-wiring';
 
@@ -87,7 +88,8 @@ export interface SingleuserCaMergeProps {
  * `singleuser.extraEnv` (`CaVariables.DEFAULTS`:
  * → `/etc/ssl/certs-extra/ca-bundle.crt`), `singleuser.storage.extraVolumes` and
  * `extraVolumeMounts`. The ConfigMap mount is optional, so a cluster without the projection
- * degrades to the image's system bundle.
+ * degrades to the image's system bundle. The merge script is inline (`MergeScripts.inline()`): the
+ * values carry everything the spawned pods need.
  */
 export class SingleuserCaMerge {
   /** The merged bundle inside singleuser pods. */
@@ -111,6 +113,8 @@ export class SingleuserCaMerge {
       onInvalidBundle: props.onInvalidBundle,
       mergedDir: '/etc/ssl/certs-extra',
       mergedFileName: 'ca-bundle.crt',
+      // values, not objects: the spawned pods' spec must be self-contained
+      scripts: MergeScripts.inline(),
     });
   }
 

@@ -9,7 +9,7 @@ import { wireObject, WiringDescription } from './pod-wiring';
 import { optionsSignature, registerWiring } from './synth-hook';
 import { CaConfigMapRef, OrgCaBundle } from '../bundle/org-ca-bundle';
 import * as k8s from '../imports/k8s';
-import { METADATA } from '../util/metadata';
+import { METADATA, rotationValue } from '../util/metadata';
 import { checkConfigMapRef, checkDnsLabel, checkFileName, checkMountDir, checkPointer } from '../util/validate';
 
 /**
@@ -71,7 +71,8 @@ export interface CaConfigMapMountOptions {
   readonly containers?: string[];
 
   /**
-   * Annotate the pod template with the bundle's sha256 so a CA change rolls the workload.
+   * Annotate the pod template with the bundle's sha256 (its first 16 hex digits) so a CA change
+   * rolls the workload.
    *
    * @default true
    */
@@ -164,7 +165,7 @@ export class CaConfigMapMount implements ICaPodWiring {
       initContainers: [],
       mounts: [k8s.toJson_VolumeMount(this.volumeMount())],
       env: this.env().map(e => ({ name: e.name, value: e.value! })),
-      annotations: (this.opts.rotationAnnotation ?? true) ? { [METADATA.ROTATION_ANNOTATION]: this.bundle.sha256 } : undefined,
+      annotations: (this.opts.rotationAnnotation ?? true) ? { [METADATA.ROTATION_ANNOTATION]: rotationValue(this.bundle.sha256) } : undefined,
       containers: this.opts.containers,
       hints: { volume: () => 'volumeName', mount: 'mountPath', initContainer: 'volumeName' },
     };

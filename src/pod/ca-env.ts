@@ -37,11 +37,12 @@ export class CaVariables {
   /**
    * Variables set by default on every wired container, all pointing at the merged file. With
    * them, every client the end-to-end suite runs trusts the org CA: Python urllib, requests, httpx
-   * and pip, curl, git, Node and npm, Go, Ruby, openssl and the AWS CLI (which reads
-   * REQUESTS_CA_BUNDLE). SSL_CERT_FILE, REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE, GIT_SSL_CAINFO,
-   * NODE_EXTRA_CA_CERTS, NPM_CONFIG_CAFILE.
+   * and pip, curl (which reads SSL_CERT_FILE when CURL_CA_BUNDLE is unset), git, Node and npm, Go,
+   * Ruby, openssl and the AWS CLI (which reads REQUESTS_CA_BUNDLE). SSL_CERT_FILE,
+   * REQUESTS_CA_BUNDLE, GIT_SSL_CAINFO, NODE_EXTRA_CA_CERTS, NPM_CONFIG_CAFILE. Add
+   * CURL_CA_BUNDLE (`CaVariables.TOOLS`) for images whose own environment sets it.
    */
-  public static readonly DEFAULTS: string[] = ['SSL_CERT_FILE', 'REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE', 'GIT_SSL_CAINFO', 'NODE_EXTRA_CA_CERTS', 'NPM_CONFIG_CAFILE'];
+  public static readonly DEFAULTS: string[] = ['SSL_CERT_FILE', 'REQUESTS_CA_BUNDLE', 'GIT_SSL_CAINFO', 'NODE_EXTRA_CA_CERTS', 'NPM_CONFIG_CAFILE'];
 
   /** Python: ssl/urllib, httpx and uv (SSL_CERT_FILE), requests and pip (REQUESTS_CA_BUNDLE, PIP_CERT), conda (CONDA_SSL_VERIFY). */
   public static readonly PYTHON: string[] = ['SSL_CERT_FILE', 'REQUESTS_CA_BUNDLE', 'PIP_CERT', 'CONDA_SSL_VERIFY'];
@@ -52,7 +53,7 @@ export class CaVariables {
   /** Cloud CLIs and SDKs, gRPC: AWS_CA_BUNDLE (every AWS SDK), REQUESTS_CA_BUNDLE (AWS CLI), GRPC_DEFAULT_SSL_ROOTS_FILE_PATH, CLOUDSDK_CORE_CUSTOM_CA_CERTS_FILE (gcloud). */
   public static readonly CLOUD: string[] = ['AWS_CA_BUNDLE', 'REQUESTS_CA_BUNDLE', 'GRPC_DEFAULT_SSL_ROOTS_FILE_PATH', 'CLOUDSDK_CORE_CUSTOM_CA_CERTS_FILE'];
 
-  /** Command-line tools: openssl, Go, Ruby (SSL_CERT_FILE), curl (CURL_CA_BUNDLE), git (GIT_SSL_CAINFO), cargo (CARGO_HTTP_CAINFO). */
+  /** Command-line tools: openssl, Go, Ruby (SSL_CERT_FILE), curl (CURL_CA_BUNDLE, else SSL_CERT_FILE), git (GIT_SSL_CAINFO), cargo (CARGO_HTTP_CAINFO). */
   public static readonly TOOLS: string[] = ['SSL_CERT_FILE', 'CURL_CA_BUNDLE', 'GIT_SSL_CAINFO', 'CARGO_HTTP_CAINFO'];
 
   /** Other variables the library knows, to add with `extraVariables`: PIP_CERT, AWS_CA_BUNDLE, CARGO_HTTP_CAINFO, CONDA_SSL_VERIFY, GRPC_DEFAULT_SSL_ROOTS_FILE_PATH, CLOUDSDK_CORE_CUSTOM_CA_CERTS_FILE. */

@@ -1,9 +1,10 @@
 import { ApiObject, App, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { envSourcesOf } from './env-sources';
-import { MergedCaInitContainer, PodWiringOptions } from './merged-ca-init-container';
-import { BUILTIN_TEMPLATE_PATHS, sniffPodTemplate } from './pod-templates';
-import { TemplateOutcome, warnOnce, wireObject } from './pod-wiring';
+import { checkScriptsConfigMap } from './merge-scripts';
+import { MergedCaInitContainer, PodWiringOptions, WiringMode } from './merged-ca-init-container';
+import { BUILTIN_TEMPLATE_PATHS, KINDS_WITHOUT_POD_TEMPLATES, sniffPodTemplate } from './pod-templates';
+import { describeObject, TemplateOutcome, warnOnce, wireObject } from './pod-wiring';
 import { beforeChartSynth, registerWiring, registrationsOf } from './synth-hook';
 import { OrgCaBundle } from '../bundle/org-ca-bundle';
 import { METADATA } from '../util/metadata';
@@ -181,6 +182,7 @@ export class CaTrust {
         const paths = known.get(`${obj.apiVersion}/${obj.kind}`);
         const base = { path: obj.node.path, kind: `${obj.apiVersion}/${obj.kind}`, name: obj.name };
         if (!paths) {
+          if (KINDS_WITHOUT_POD_TEMPLATES.has(`${obj.apiVersion}/${obj.kind}`)) continue;
           const guess = sniffPodTemplate(obj.toJson());
           if (guess !== undefined) {
             const msg = `${obj.kind} "${obj.name}" (${obj.apiVersion}, ${obj.node.path}) looks like it has a pod template at "${guess}" but its kind is unknown: not wired. Pass podTemplates: [{ apiVersion: "${obj.apiVersion}", kind: "${obj.kind}", paths: ["${guess}"] }] to wire it, or label it ${OPT_OUT}: "true"`;
@@ -215,6 +217,9 @@ export class CaTrust {
             return json;
           }
           const outcomes = wireObject(json, paths, wiring._describe(ns), envSourcesOf(obj));
+          if (wiring.mode === WiringMode.MERGE && outcomes.some(o => o.outcome === TemplateOutcome.WIRED)) {
+            checkScriptsConfigMap(obj, ns, wiring.scripts, describeObject(json));
+          }
           if (outcomes.some(o => o.outcome === TemplateOutcome.WINDOWS) && !outcomes.some(o => o.outcome === TemplateOutcome.WIRED)) {
             result._record({ ...entry, outcome: WiringOutcome.WINDOWS, detail: 'Windows pod (nodeSelector kubernetes.io/os: windows): the merge needs /bin/sh; not wired' });
           } else if (!outcomes.some(o => o.outcome === TemplateOutcome.WIRED)) {
@@ -224,6 +229,11 @@ export class CaTrust {
           }
           return json;
         });
+        // the merge scripts' ConfigMap in the object's namespace, unless it is filtered out or opted out
+        const ns = obj.metadata.namespace;
+        const md = obj.metadata.toJson();
+        const optedOut = md.labels?.[OPT_OUT] === 'true' || md.annotations?.[OPT_OUT] === 'true';
+        if (!optedOut && (!options.namespaces || (ns !== undefined && options.namespaces.includes(ns)))) wiring._ensureScripts(obj, ns);
       }
       if (options.namespaces && workloads > 0 && !options.namespaces.some(n => namespacesSeen.has(n))) {
         warnOnce(`wireAll: namespaces [${options.namespaces.join(', ')}] excludes every one of the ${workloads} workload(s) under "${scope.node.path || 'the App'}" (their namespaces: ${Array.from(namespacesSeen).sort().join(', ')}); nothing is wired`);

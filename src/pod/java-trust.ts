@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
-import { KEYTOOL_SCRIPT } from './merge-script';
+import { MergeScripts, SCRIPT_KEYS, scriptCommand } from './merge-scripts';
 import { CaConfigMapRef } from '../bundle/org-ca-bundle';
 
 /**
@@ -41,8 +41,6 @@ export interface JavaTrustParts {
   readonly trustStorePath?: string;
   /** Extra init containers (name suffix, command), run after the merge with its mounts. */
   readonly initContainers: Array<{ nameSuffix: string; command: string[] }>;
-  /** Extra items of the bundle ConfigMap volume (key → file name in the source mount). */
-  readonly sourceItems: Array<{ key: string; path: string }>;
   readonly volumes: any[];
   readonly mounts: any[];
   readonly options: string[];
@@ -130,21 +128,24 @@ export class JavaTrust {
    * ConfigMap is `ref` and whose source volume is named `sourceVolumeName`.
    * @internal
    */
-  public _parts(mergedDir: string, orgFile: string, ref: CaConfigMapRef, sourceVolumeName: string, optional: boolean): JavaTrustParts {
+  public _parts(
+    mergedDir: string, orgFile: string, ref: CaConfigMapRef, sourceVolumeName: string, optional: boolean,
+    scripts: MergeScripts = MergeScripts.inline(),
+  ): JavaTrustParts {
     switch (this._kind) {
       case JavaTrustKind.NONE:
-        return { initContainers: [], volumes: [], mounts: [], options: [], sourceItems: [] };
+        return { initContainers: [], volumes: [], mounts: [], options: [] };
       case JavaTrustKind.KEYTOOL_IMPORT: {
         const store = path.posix.join(mergedDir, 'java-cacerts');
-        // a JKS of the org certificates next to the PEM: one keytool run (one JVM) per pod
-        const jks = ref.jksKey ? path.posix.join(path.posix.dirname(orgFile), 'org-ca.jks') : '';
+        // a JKS of the org certificates next to the PEM (the ConfigMap is mounted whole): one
+        // keytool run (one JVM) per pod
+        const jks = ref.jksKey ? path.posix.join(path.posix.dirname(orgFile), ref.jksKey) : '';
         return {
           trustStorePath: store,
           initContainers: [{
             nameSuffix: '-java',
-            command: ['/bin/sh', '-c', KEYTOOL_SCRIPT, 'merge-ca-truststore', orgFile, store, this.password!, jks, ref.jksPassword ?? ''],
+            command: scriptCommand(scripts, path.posix.dirname(orgFile), SCRIPT_KEYS.TRUSTSTORE, [orgFile, store, this.password!, jks, ref.jksPassword ?? '']),
           }],
-          sourceItems: ref.jksKey ? [{ key: ref.jksKey, path: 'org-ca.jks' }] : [],
           volumes: [],
           mounts: [],
           options: [`-Djavax.net.ssl.trustStore=${store}`, `-Djavax.net.ssl.trustStorePassword=${this.password}`],
@@ -161,7 +162,6 @@ export class JavaTrust {
         return {
           trustStorePath: store,
           initContainers: [],
-          sourceItems: [],
           volumes: [{ name: volumeName, configMap: { name: ref.name, items: [{ key: ref.pkcs12Key, path: ref.pkcs12Key }], optional } }],
           mounts: [{ mountPath: JAVA_SOURCE_MOUNT, name: volumeName, readOnly: true }],
           options: [

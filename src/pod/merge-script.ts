@@ -6,7 +6,10 @@
  * - finds the image's own system bundle among the standard locations;
  * - tolerates a missing org CA (optional ConfigMap) and a missing system bundle;
  * - separates files with a newline, so a file without a final newline cannot glue two PEM lines;
- * - writes to a temp file next to the target and renames it (readers never see half a bundle);
+ * - writes the target in place: no container reads it until the init containers have finished, and a
+ *   failed write removes it and fails the init container, so a half bundle is never used;
+ * - forks only for `cat` (the system bundle, the org CA file): no `mv`, `chmod` (umask 022) or
+ *   subshell, so it starts in a few milliseconds;
  * - prints one line saying what it used; fails only when it cannot write the result.
  *
  * @internal
@@ -22,46 +25,66 @@ export const SYSTEM_BUNDLE_CANDIDATES = [
 
 /**
  * Copies the well-formed certificate blocks of the org CA file `$1` to the end of `$o`, using only
- * shell built-ins (`read`, `case`, `printf`, arithmetic; no awk, sed or grep, which minimal images
- * may lack). A block is kept when it is a `-----BEGIN CERTIFICATE-----` line, base64 lines, and an
+ * shell built-ins (`case`, `printf`, parameter expansion, arithmetic; no awk, sed or grep, which
+ * minimal images may lack) and one `cat`: the file is split into lines by the shell (`IFS` a
+ * newline), not read a byte per system call, and nothing forks per certificate. A block is kept when it is a `-----BEGIN CERTIFICATE-----` line, base64 lines, and an
  * `-----END CERTIFICATE-----` line, and its base64 is a DER SEQUENCE with a two-byte length
  * (`MI[IJKL]…`, every certificate from 256 bytes to 16 KiB) exactly as long as its header states;
  * anything else (a stray line, a block cut short, a line lost in the middle, a BEGIN with no END)
  * is dropped and counted. Each kept block is handed to `w` (in $b: BEGIN and body, $l: END, $k: its
- * number). Sets k (kept) and d (dropped). CR line ends are accepted.
+ * number). Sets k (kept) and d (dropped). CR line ends (any one trailing character outside the
+ * base64 alphabet) are accepted; empty lines are ignored.
  * @internal
  */
 export const VALID_BLOCKS = [
-  'k=0;d=0;b=;n=0;r=$(printf \'\\r\');A=ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/',
-  'v(){ x=${A%%"$1"*};echo ${#x};}',
+  'k=0;d=0;b=;n=0;A=ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/',
+  'v(){ x=${A%%"$1"*};V=${#x};}',
   'c(){ [ $((n%4)) = 0 ]||return 1;case $h in MI[IJKL]*);;*)return 1;;esac',
   ' t=${h#??};p=${t%"${t#?}"};t=${t#?};q=${t%"${t#?}"};t=${t#?};y=${t%"${t#?}"};t=${t#?};z=${t%"${t#?}"}',
-  ' L=$(( ($(v $p)%4*64+$(v $q))*256+$(v $y)*4+$(v $z)/16+4 ));[ $(((L+2)/3*4)) = $n ];}',
-  'while IFS= read -r l||[ "$l" ];do l=${l%"$r"}',
+  ' v $p;L=$((V%4*64));v $q;L=$(((L+V)*256));v $y;L=$((L+V*4));v $z;L=$((L+V/16+4));[ $(((L+2)/3*4)) = $n ];}',
+  'set -f;IFS=\'',
+  '\';for l in $(cat "$1");do',
+  ' case $l in *[!A-Za-z0-9+/=-])l=${l%?};;esac',
   ' case $l in',
   ' "-----BEGIN CERTIFICATE-----")[ "$b" ]&&d=$((d+1));b=$l;n=0;h=;;',
   ' "-----END CERTIFICATE-----")if [ "$b" ]&&[ $n -gt 0 ]&&c;then k=$((k+1));w;elif [ "$b" ];then d=$((d+1));fi;b=;;',
-  ' *)if [ "$b" ];then case $l in ""|*[!A-Za-z0-9+/=]*)d=$((d+1));b=;;*)b="$b',
+  ' *)if [ "$b" ];then case $l in *[!A-Za-z0-9+/=]*)d=$((d+1));b=;;*)b="$b',
   '$l";[ "$h" ]||h=$l;n=$((n+${#l}));;esac;fi;;',
   ' esac',
-  'done<"$1";[ "$b" ]&&d=$((d+1))',
+  'done;unset IFS;set +f;[ "$b" ]&&d=$((d+1))',
 ].join('\n');
 
 /**
- * The merge: `sh -c MERGE_SCRIPT merge-ca-bundle ORG_CA_FILE MERGED_FILE [fail]`.
+ * What the merge script assumes for arguments left out (run from a file: `sh DIR/merge-ca-bundle.sh`):
+ * the org CA is `DIR/ca-certificates.crt` (the bundle's default key, in the ConfigMap mounted with
+ * the script) and the merged file is the wiring's default. The library leaves out trailing
+ * arguments equal to these, so a default pod spec carries only the script's path.
+ * @internal
+ */
+export const MERGE_DEFAULTS = {
+  orgFileName: 'ca-certificates.crt',
+  mergedDir: '/etc/org-ca',
+  mergedFileName: 'bundle.pem',
+  mergedFile: '/etc/org-ca/bundle.pem',
+} as const;
+
+/**
+ * The merge: `sh -c MERGE_SCRIPT merge-ca-bundle ORG_CA_FILE MERGED_FILE [fail]`, or from the
+ * scripts ConfigMap `sh DIR/merge-ca-bundle.sh [ORG_CA_FILE [MERGED_FILE [fail]]]` (MERGE_DEFAULTS).
  *
  * The system bundle is copied as it is (the image's own, trusted); the org CA file is filtered by
  * VALID_BLOCKS. What it kept and dropped is printed; a dropped block is a warning on stderr. When
  * the org file is there but holds no valid certificate, the pod still starts with the system
  * bundle and says so on stderr, or, with `fail` as the third argument, the init container exits 1.
- * `e` reports a failed write, removes the temp file and exits 1.
+ * `e` reports a failed write, removes the partial file and exits 1.
  * @internal
  */
 export const MERGE_SCRIPT = [
-  'o="$2.tmp.$$";s=',
+  `[ $# -gt 0 ]||set -- "\${0%/*}/${MERGE_DEFAULTS.orgFileName}";[ $# -gt 1 ]||set -- "$1" ${MERGE_DEFAULTS.mergedFile}`,
+  'o=$2;s=;umask 022',
   `for f in ${SYSTEM_BUNDLE_CANDIDATES.join(' ')};do [ -r $f ]&&[ -s $f ]&&s=$f&&break;done`,
   'e(){ echo "merge-ca-bundle: cannot write $o${1-}">&2;rm -f "$o";exit 1;}',
-  '(:>"$o")2>/dev/null||e " (is the merged volume mounted and writable?)"',
+  '{ true>"$o";} 2>/dev/null||e " (is the merged volume mounted and writable?)"',
   'u="no system bundle found";if [ "$s" ];then { cat $s;echo;}>>"$o"||e;u="system bundle $s";fi',
   'if [ -r "$1" ]&&[ -s "$1" ];then',
   'w(){ printf \'%s\\n%s\\n\' "$b" "$l">>"$o"||e;}',
@@ -71,13 +94,14 @@ export const MERGE_SCRIPT = [
   'if [ $k = 0 ];then [ "${3-}" = fail ]&&{ echo "merge-ca-bundle: $1 holds no valid certificate; failing (onInvalidBundle: FAIL)">&2;rm -f "$o";exit 1;}',
   'echo "merge-ca-bundle: warning: $1 holds no valid certificate: the org CA is NOT trusted, using the system bundle only">&2;fi',
   'else u="$u + no org CA (optional ConfigMap missing: $1)";fi',
-  'chmod 644 "$o";mv -f "$o" "$2"||e;echo "merge-ca-bundle: wrote $2 from $u"',
+  'echo "merge-ca-bundle: wrote $2 from $u"',
 ].join('\n');
 
 /**
  * Builds a JVM trust store: a copy of the image's own `cacerts` with every well-formed org CA
  * certificate imported (`keytool`), written to `$2`.
- * `sh -c SCRIPT merge-ca-truststore ORG_CA_FILE OUT PASSWORD [JKS JKS_PASSWORD [fail]]`.
+ * `sh -c SCRIPT merge-ca-truststore ORG_CA_FILE OUT PASSWORD [JKS JKS_PASSWORD [fail]]`, or from the
+ * scripts ConfigMap `sh DIR/merge-ca-truststore.sh ORG_CA_FILE OUT PASSWORD [JKS JKS_PASSWORD [fail]]`.
  * With a JKS of the org certificates (written by the library at synth time), one
  * `keytool -importkeystore` imports them all: one JVM start per pod. Without it (or if it does not
  * import), each PEM certificate is imported by its own keytool run. The org file is filtered by

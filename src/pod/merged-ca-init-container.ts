@@ -4,13 +4,14 @@ import { IConstruct } from 'constructs';
 import { CaVariables } from './ca-env';
 import { envSourcesOf } from './env-sources';
 import { JavaTrust, JavaTrustKind } from './java-trust';
-import { MERGE_SCRIPT } from './merge-script';
+import { MERGE_DEFAULTS } from './merge-script';
+import { checkScriptsConfigMap, ensureScriptsConfigMap, MergeScripts, SCRIPT_KEYS, scriptCommand } from './merge-scripts';
 import { templatePathsFor } from './pod-templates';
-import { EnvJson, EnvSources, wireObject, WiringDescription } from './pod-wiring';
+import { describeObject, EnvJson, EnvSources, TemplateOutcome, wireObject, WiringDescription } from './pod-wiring';
 import { optionsSignature, registerWiring } from './synth-hook';
 import { CaConfigMapRef, OrgCaBundle } from '../bundle/org-ca-bundle';
 import * as k8s from '../imports/k8s';
-import { METADATA } from '../util/metadata';
+import { METADATA, rotationValue } from '../util/metadata';
 import { checkConfigMapRef, checkDnsLabel, checkFileName, checkImage, checkMountDir, checkPointer, derivedName } from '../util/validate';
 
 /**
@@ -100,6 +101,14 @@ export interface PodWiringOptions {
   readonly source?: BundleSource;
 
   /**
+   * Where the init containers get their scripts: a ConfigMap the library adds once per namespace
+   * (mounted with the org CA; the pod spec carries a path), or inline in every pod spec.
+   *
+   * @default MergeScripts.fromConfigMap()
+   */
+  readonly scripts?: MergeScripts;
+
+  /**
    * Name of the merge init container.
    *
    * @default "merge-ca-bundle"
@@ -117,21 +126,21 @@ export interface PodWiringOptions {
   /**
    * Directory of the merged bundle (an emptyDir mounted read-only into the wired containers).
    *
-   * @default "/etc/ssl/certs-extra"
+   * @default "/etc/org-ca"
    */
   readonly mergedDir?: string;
 
   /**
    * File name of the merged bundle in `mergedDir`.
    *
-   * @default "ca-bundle.crt"
+   * @default "bundle.pem"
    */
   readonly mergedFileName?: string;
 
   /**
    * Variables pointed at the merged file on every wired container.
    *
-   * @default CaVariables.DEFAULTS (SSL_CERT_FILE, REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE, GIT_SSL_CAINFO, NODE_EXTRA_CA_CERTS, NPM_CONFIG_CAFILE)
+   * @default CaVariables.DEFAULTS (SSL_CERT_FILE, REQUESTS_CA_BUNDLE, GIT_SSL_CAINFO, NODE_EXTRA_CA_CERTS, NPM_CONFIG_CAFILE)
    */
   readonly variables?: string[];
 
@@ -230,7 +239,8 @@ export interface PodWiringOptions {
   readonly javaTrustStorePassword?: string;
 
   /**
-   * Annotate the pod template with the bundle's sha256 so a CA change rolls the workload.
+   * Annotate the pod template with the bundle's sha256 (its first 16 hex digits) so a CA change
+   * rolls the workload.
    *
    * @default true
    */
@@ -251,8 +261,10 @@ export interface MergedCaOptions extends PodWiringOptions {
 }
 
 
-const SOURCE_MOUNT = '/var/run/org-ca/source';
+const SOURCE_MOUNT = '/var/run/org-ca';
 const SOURCE_FILE = 'org-ca.crt';
+const DEFAULT_MERGED_DIR = MERGE_DEFAULTS.mergedDir;
+const DEFAULT_MERGED_FILE = MERGE_DEFAULTS.mergedFileName;
 
 /**
  * Wires the org CA into pods: a merge init container (placed first) writes the image's system
@@ -266,7 +278,7 @@ const SOURCE_FILE = 'org-ca.crt';
  * the object's final JSON at synth time, so containers added after the call are wired too.
  */
 export class MergedCaInitContainer implements ICaPodWiring {
-  /** Pod-template annotation carrying the bundle's sha256. */
+  /** Pod-template annotation carrying the bundle's sha256 (its first 16 hex digits). */
   public static readonly ROTATION_ANNOTATION = METADATA.ROTATION_ANNOTATION;
 
   /**
@@ -302,6 +314,9 @@ export class MergedCaInitContainer implements ICaPodWiring {
   /** Path of the JVM trust store, when `java` is set. */
   public readonly javaTrustStorePath?: string;
 
+  /** Where the init containers get their scripts. */
+  public readonly scripts: MergeScripts;
+
   private readonly bundle: OrgCaBundle;
   private readonly opts: MergedCaOptions;
   private readonly sourceVolumeName: string;
@@ -330,8 +345,8 @@ export class MergedCaInitContainer implements ICaPodWiring {
     this.opts = options;
     this.enabled = options.enabled ?? true;
     this.initContainerName = checkDnsLabel('initContainerName', options.initContainerName ?? 'merge-ca-bundle');
-    this.mergedDir = checkMountDir('mergedDir', options.mergedDir ?? '/etc/ssl/certs-extra', '/etc/ssl/certs-extra');
-    const file = checkFileName('mergedFileName', options.mergedFileName ?? 'ca-bundle.crt', 'ca-bundle.crt');
+    this.mergedDir = checkMountDir('mergedDir', options.mergedDir ?? DEFAULT_MERGED_DIR, DEFAULT_MERGED_DIR);
+    const file = checkFileName('mergedFileName', options.mergedFileName ?? DEFAULT_MERGED_FILE, DEFAULT_MERGED_FILE);
     this.sourceVolumeName = checkDnsLabel('sourceVolumeName', options.sourceVolumeName ?? 'org-ca');
     this.mergedVolumeName = checkDnsLabel('mergedVolumeName', options.mergedVolumeName ?? 'org-ca-merged');
     if (options.image !== undefined) checkImage('image', options.image);
@@ -340,10 +355,11 @@ export class MergedCaInitContainer implements ICaPodWiring {
     this.variables = [...(options.variables ?? CaVariables.DEFAULTS), ...(options.extraVariables ?? [])];
 
     if (this.mergedDir === '/var/run/org-ca' || this.mergedDir.startsWith('/var/run/org-ca/')) {
-      throw new Error(`mergedDir "${this.mergedDir}" is where the library mounts the bundle ConfigMap (${SOURCE_MOUNT}); use another directory, e.g. "/etc/ssl/certs-extra"`);
+      throw new Error(`mergedDir "${this.mergedDir}" is where the library mounts the bundle ConfigMap (${SOURCE_MOUNT}); use another directory, e.g. "${DEFAULT_MERGED_DIR}"`);
     }
     if (options.configMap) checkConfigMapRef('configMap', options.configMap);
     this.mode = options.mode ?? WiringMode.MERGE;
+    this.scripts = options.scripts ?? MergeScripts.fromConfigMap();
     this.source = options.source ?? (bundle._ctbOnly ? BundleSource.CLUSTER_TRUST_BUNDLE : BundleSource.CONFIG_MAP);
     if (this.source === BundleSource.CLUSTER_TRUST_BUNDLE) bundle.clusterTrustBundleProjection(SOURCE_FILE, true); // throws naming the fix
     if (this.mode === WiringMode.DIRECT) {
@@ -378,8 +394,8 @@ export class MergedCaInitContainer implements ICaPodWiring {
     for (const p of options.podTemplatePaths ?? []) checkPointer(p, 'podTemplatePaths');
     this.mergedFilePath = path.posix.join(this.mergedDir, file);
     this.javaTrustStorePath = this.javaParts().trustStorePath;
-    const { enabled: _e, java: _j, javaTrustStorePassword: _p, ...rest } = options as MergedCaOptions & Record<string, unknown>;
-    this._options = { ...rest, bundle: bundle.node.path, java: this.java._kind };
+    const { enabled: _e, java: _j, javaTrustStorePassword: _p, scripts: _s, ...rest } = options as MergedCaOptions & Record<string, unknown>;
+    this._options = { ...rest, bundle: bundle.node.path, java: this.java._kind, scripts: this.scripts.configMapName ?? 'inline' };
     this._signature = optionsSignature({ ...this._options, javaSecret: this.java._fingerprint() });
   }
 
@@ -393,7 +409,27 @@ export class MergedCaInitContainer implements ICaPodWiring {
     const obj = ApiObject.of(target);
     const paths = templatePathsFor(obj.apiVersion, obj.kind, obj.name, this.opts.podTemplatePaths);
     registerWiring(obj, `merged-ca:${this.initContainerName}`, { signature: this._signature, source: this._label, explicit: true, options: this._options },
-      json => this._wireAt(json, paths, envSourcesOf(obj)));
+      json => this._wireAt(json, paths, envSourcesOf(obj), obj));
+    this._ensureScripts(obj, obj.metadata.namespace);
+  }
+
+  /**
+   * Adds the scripts ConfigMap for pods in `namespace` to the chart of `scope`, once per App, and
+   * returns it: for the pod fragments (`initContainers()`, `volumes()`) used outside `applyTo`,
+   * e.g. in Helm values. `applyTo` and `CaTrust.wireAll` add it themselves.
+   *
+   * @param namespace the pods' namespace
+   * @default - none: the namespace the objects are applied to
+   * @returns the ConfigMap, or undefined when nothing needs it (inline scripts, direct mode)
+   */
+  public addScriptsConfigMap(scope: IConstruct, namespace?: string): ApiObject | undefined {
+    return this._ensureScripts(scope, namespace);
+  }
+
+  /** @internal */
+  public _ensureScripts(near: IConstruct, namespace: string | undefined): ApiObject | undefined {
+    if (!this.enabled || this.mode === WiringMode.DIRECT) return undefined;
+    return ensureScriptsConfigMap(near, namespace, this.scripts);
   }
 
   /**
@@ -411,8 +447,12 @@ export class MergedCaInitContainer implements ICaPodWiring {
    * templates at `paths`, and returns it.
    * @internal
    */
-  public _wireAt(json: any, paths: string[], envSources?: EnvSources): any {
-    wireObject(json, paths, this._describe(json.metadata?.namespace), envSources);
+  public _wireAt(json: any, paths: string[], envSources?: EnvSources, near?: IConstruct): any {
+    const ns: string | undefined = json.metadata?.namespace;
+    const outcomes = wireObject(json, paths, this._describe(ns), envSources);
+    if (near && this.mode === WiringMode.MERGE && outcomes.some(o => o.outcome === TemplateOutcome.WIRED)) {
+      checkScriptsConfigMap(near, ns, this.scripts, describeObject(json));
+    }
     return json;
   }
 
@@ -426,12 +466,12 @@ export class MergedCaInitContainer implements ICaPodWiring {
     if (!d) {
       d = {
         volumes: this.volumes(namespace).map(v => k8s.toJson_Volume(v)),
-        initContainers: this.mode === WiringMode.DIRECT ? [] : this.buildInitContainers(image).map(c => k8s.toJson_Container(c)),
+        initContainers: this.mode === WiringMode.DIRECT ? [] : this.buildInitContainers(image, namespace).map(c => k8s.toJson_Container(c)),
         image: image ?? this.opts.image,
         mounts: this.volumeMounts().map(m => k8s.toJson_VolumeMount(m)),
         env: this.envJson(),
         javaToolOptions: this.javaParts(namespace).options,
-        annotations: (this.opts.rotationAnnotation ?? true) ? { [METADATA.ROTATION_ANNOTATION]: this.bundle.sha256 } : undefined,
+        annotations: (this.opts.rotationAnnotation ?? true) ? { [METADATA.ROTATION_ANNOTATION]: rotationValue(this.bundle.sha256) } : undefined,
         containers: this.opts.containers,
         skipVariables: this.opts.skipVariables,
         inheritPodUser: true,
@@ -452,9 +492,9 @@ export class MergedCaInitContainer implements ICaPodWiring {
    *
    * @param image image of the pod's first container (used unless the `image` option is set)
    */
-  public initContainers(image: string): k8s.Container[] {
+  public initContainers(image: string, namespace?: string): k8s.Container[] {
     if (this.mode === WiringMode.DIRECT) return [];
-    return this.buildInitContainers(checkImage('image', this.opts.image ?? image));
+    return this.buildInitContainers(checkImage('image', this.opts.image ?? image), namespace);
   }
 
   /**
@@ -471,14 +511,26 @@ export class MergedCaInitContainer implements ICaPodWiring {
     let source: k8s.Volume;
     if (this.source === BundleSource.CLUSTER_TRUST_BUNDLE) {
       const clusterTrustBundle = this.bundle.clusterTrustBundleProjection(file, optional);
-      source = { name: this.sourceVolumeName, projected: { sources: [{ clusterTrustBundle }] } };
+      source = { name: this.sourceVolumeName, projected: { sources: [{ clusterTrustBundle }, ...this.scriptsProjection()] } };
     } else {
       const ref = this.configMapRef(namespace);
       if (direct && !this.opts.configMap && !this.bundle._configMapHasPublicRoots(namespace)) {
         throw new Error(`mode DIRECT: the ConfigMap "${ref.name}" that reaches namespace "${namespace}" holds the org CA only (a plain ConfigMap), not the public roots; wire that namespace with WiringMode.MERGE`);
       }
-      const items = [{ key: ref.key, path: file }, ...(direct ? [] : this.javaParts(namespace).sourceItems)];
-      source = { name: this.sourceVolumeName, configMap: { name: ref.name, items, optional } };
+      // direct: the one key, at the file name the variables point at; merge: the ConfigMap whole
+      // (the PEM and, for keytoolImport, the JKS), read by the merge at the path its key names
+      const items = direct ? [{ key: ref.key, path: file }] : undefined;
+      const scriptKeys = Object.values(SCRIPT_KEYS) as string[];
+      if (!direct && this.scripts.configMapName !== undefined && (scriptKeys.includes(ref.key) || scriptKeys.includes(ref.jksKey ?? ''))) {
+        throw new Error(`ConfigMap "${ref.name}" has a key named like a merge script (${scriptKeys.join(', ')}), which would collide in the pod's org CA volume; use another key`);
+      }
+      // optional: false is the Kubernetes default, so only true is written
+      const configMap = { name: ref.name, ...(items ? { items } : {}), ...(optional ? { optional } : {}) };
+      const scripts = direct ? [] : this.scriptsProjection();
+      // with the scripts ConfigMap, one projected volume carries both
+      source = scripts.length > 0
+        ? { name: this.sourceVolumeName, projected: { sources: [{ configMap }, ...scripts] } }
+        : { name: this.sourceVolumeName, configMap };
     }
     return [
       source,
@@ -487,10 +539,19 @@ export class MergedCaInitContainer implements ICaPodWiring {
     ];
   }
 
+  /** The projected source of the scripts ConfigMap (mounted with the org CA), if any. */
+  private scriptsProjection(): k8s.VolumeProjection[] {
+    const name = this.scripts.configMapName;
+    return this.mode === WiringMode.MERGE && name !== undefined ? [{ configMap: { name } }] : [];
+  }
+
   /** Volume mounts for a wired container: the merged directory, read-only. */
   public volumeMounts(): k8s.VolumeMount[] {
     return [
-      { mountPath: this.mergedDir, name: this.mode === WiringMode.DIRECT ? this.sourceVolumeName : this.mergedVolumeName, readOnly: true },
+      // a ConfigMap volume is always read-only; the merged emptyDir is not, so only the merge writes it
+      this.mode === WiringMode.DIRECT
+        ? { mountPath: this.mergedDir, name: this.sourceVolumeName }
+        : { mountPath: this.mergedDir, name: this.mergedVolumeName, readOnly: true },
       ...this.javaParts().mounts,
     ];
   }
@@ -516,15 +577,21 @@ export class MergedCaInitContainer implements ICaPodWiring {
   }
 
   private javaParts(namespace?: string) {
-    const orgFile = path.posix.join(SOURCE_MOUNT, SOURCE_FILE);
     const ref = this.java._kind === JavaTrustKind.NONE || this.source === BundleSource.CLUSTER_TRUST_BUNDLE
       ? { name: '', key: '', projectedByTrustManager: false }
       : this.configMapRef(namespace);
-    return this.java._parts(this.mergedDir, orgFile, ref, this.sourceVolumeName, this.opts.optional ?? true);
+    return this.java._parts(this.mergedDir, this.orgFile(namespace), ref, this.sourceVolumeName, this.opts.optional ?? true, this.scripts);
   }
 
-  private buildInitContainers(image: string | undefined): k8s.Container[] {
-    const user = this.opts.openShift ? {} : { runAsGroup: this.runAsUser, runAsUser: this.runAsUser };
+  /** Where the init containers read the org CA: the projected CTB file, or the ConfigMap key's file. */
+  private orgFile(namespace?: string): string {
+    const name = this.source === BundleSource.CLUSTER_TRUST_BUNDLE ? SOURCE_FILE : this.configMapRef(namespace).key;
+    return path.posix.join(SOURCE_MOUNT, name);
+  }
+
+  private buildInitContainers(image: string | undefined, namespace: string | undefined): k8s.Container[] {
+    // no runAsGroup: the merged file is world-readable (umask 022) and the emptyDir world-writable
+    const user = this.opts.openShift ? {} : { runAsUser: this.runAsUser };
     const securityContext: k8s.SecurityContext = {
       allowPrivilegeEscalation: false,
       capabilities: { drop: ['ALL'] },
@@ -535,24 +602,22 @@ export class MergedCaInitContainer implements ICaPodWiring {
     };
     const fail = this.opts.onInvalidBundle === OnInvalidBundle.FAIL ? ['fail'] : [];
     const volumeMounts = [
-      { mountPath: SOURCE_MOUNT, name: this.sourceVolumeName, readOnly: true },
+      { mountPath: SOURCE_MOUNT, name: this.sourceVolumeName }, // ConfigMap and projected volumes are read-only
       { mountPath: this.mergedDir, name: this.mergedVolumeName },
     ];
-    const orgFile = path.posix.join(SOURCE_MOUNT, SOURCE_FILE);
+    const orgFile = this.orgFile(namespace);
     const q = (v: string) => k8s.Quantity.fromString(v);
     const merge: k8s.Container = {
       name: this.initContainerName,
       image,
-      imagePullPolicy: 'IfNotPresent',
-      command: ['/bin/sh', '-c', MERGE_SCRIPT, 'merge-ca-bundle', orgFile, this.mergedFilePath, ...fail],
+      command: scriptCommand(this.scripts, SOURCE_MOUNT, SCRIPT_KEYS.MERGE, [orgFile, this.mergedFilePath, ...fail]),
       resources: { limits: { cpu: q('100m'), memory: q('64Mi') }, requests: { cpu: q('10m'), memory: q('16Mi') } },
       securityContext,
       volumeMounts,
     };
-    const java = this.javaParts().initContainers.map((j): k8s.Container => ({
+    const java = this.javaParts(namespace).initContainers.map((j): k8s.Container => ({
       name: `${this.initContainerName}${j.nameSuffix}`,
       image,
-      imagePullPolicy: 'IfNotPresent',
       command: [...j.command, ...fail],
       resources: { limits: { cpu: q('500m'), memory: q('256Mi') }, requests: { cpu: q('50m'), memory: q('128Mi') } },
       securityContext,

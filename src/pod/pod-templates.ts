@@ -21,6 +21,25 @@ export const BUILTIN_TEMPLATE_PATHS: Record<string, string[]> = {
 };
 
 /**
+ * Kubernetes kinds defined without a pod template: whole-chart wiring passes them over without
+ * rendering them to look for one (a render per Service, ConfigMap, RBAC object... in a big chart or
+ * a vendor render).
+ * @internal
+ */
+export const KINDS_WITHOUT_POD_TEMPLATES = new Set([
+  'v1/Service', 'v1/ConfigMap', 'v1/Secret', 'v1/ServiceAccount', 'v1/Namespace', 'v1/PersistentVolumeClaim',
+  'v1/PersistentVolume', 'v1/Endpoints', 'v1/LimitRange', 'v1/ResourceQuota',
+  'rbac.authorization.k8s.io/v1/Role', 'rbac.authorization.k8s.io/v1/RoleBinding',
+  'rbac.authorization.k8s.io/v1/ClusterRole', 'rbac.authorization.k8s.io/v1/ClusterRoleBinding',
+  'networking.k8s.io/v1/Ingress', 'networking.k8s.io/v1/IngressClass', 'networking.k8s.io/v1/NetworkPolicy',
+  'policy/v1/PodDisruptionBudget', 'autoscaling/v1/HorizontalPodAutoscaler', 'autoscaling/v2/HorizontalPodAutoscaler',
+  'storage.k8s.io/v1/StorageClass', 'scheduling.k8s.io/v1/PriorityClass', 'discovery.k8s.io/v1/EndpointSlice',
+  'apiextensions.k8s.io/v1/CustomResourceDefinition', 'apiregistration.k8s.io/v1/APIService',
+  'admissionregistration.k8s.io/v1/ValidatingWebhookConfiguration', 'admissionregistration.k8s.io/v1/MutatingWebhookConfiguration',
+  'trust.cert-manager.io/v1alpha1/Bundle', 'certificates.k8s.io/v1/ClusterTrustBundle', 'certificates.k8s.io/v1beta1/ClusterTrustBundle',
+]);
+
+/**
  * The pod template pointers of an object: `override` when given, else the built-in paths of its
  * kind; an unknown kind without `override` is an error naming the fix.
  * @internal

@@ -5,6 +5,8 @@
 export const METADATA = {
   /** Annotation carrying the bundle's sha256 on pod templates and distribution objects. */
   ROTATION_ANNOTATION: 'cdk8s-org-ca/bundle-sha256',
+  /** Annotation carrying the merge scripts' sha256 on their ConfigMap. */
+  SCRIPTS_ANNOTATION: 'cdk8s-org-ca/scripts-sha256',
   /** Label or annotation (value "true") that keeps whole-chart wiring off an object. */
   OPT_OUT: 'cdk8s-org-ca/skip',
   /** Annotation naming the merge image of an object (for Included YAML). */
@@ -17,3 +19,12 @@ export const METADATA = {
   MANAGED_BY_LABEL: 'app.kubernetes.io/managed-by',
   MANAGED_BY_VALUE: 'cdk8s-org-ca',
 } as const;
+
+/**
+ * The pod-template rotation annotation's value: the first 16 hex digits of the bundle's sha256
+ * (64 bits tell two bundles apart; the full digest is on the distribution objects).
+ * @internal
+ */
+export function rotationValue(sha256: string): string {
+  return sha256.slice(0, 16);
+}

@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as YAML from 'yaml';
+import { DEFAULT_SCRIPTS_CONFIG_MAP } from '../../src/pod/merge-scripts';
 import { makeCa, privateKeyFixtures } from '../util/certs';
 import { podOf } from '../util/fixtures';
 import { expectAllValid } from '../util/schema';
@@ -35,7 +36,11 @@ describe('cdk8s-org-ca wire', () => {
     expect(r.code).toBe(0);
     const out = docs(r.stdout);
     const input = docs(fs.readFileSync(RENDER, 'utf8'));
-    expect(out.map(o => o?.kind ?? null)).toEqual(input.map(o => o?.kind ?? null));
+    // input order, then the merge scripts' ConfigMap of each namespace with a wired object
+    expect(out.map(o => o?.kind ?? null)).toEqual([...input.map(o => o?.kind ?? null), 'ConfigMap', 'ConfigMap']);
+    const scripts = out.slice(input.length);
+    expect(scripts.map(o => `${o.metadata.namespace}/${o.metadata.name}`)).toEqual([`apps/${DEFAULT_SCRIPTS_CONFIG_MAP}`, `monitoring/${DEFAULT_SCRIPTS_CONFIG_MAP}`]);
+    expect(podOf(out.find(o => o?.kind === 'Deployment')).volumes.find((v: any) => v.name === 'org-ca').projected.sources[1]).toEqual({ configMap: { name: DEFAULT_SCRIPTS_CONFIG_MAP } });
     for (const o of out.filter(x => x && ['Deployment', 'StatefulSet', 'Job', 'CronJob', 'DaemonSet'].includes(x.kind))) {
       expect(podOf(o).initContainers[0].name).toBe('merge-ca-bundle');
     }
@@ -50,7 +55,7 @@ describe('cdk8s-org-ca wire', () => {
     // Helm's Source comments and the empty document are kept
     expect(r.stdout).toMatch(/^# Source: platform\/templates\/api\.yaml$/m);
     expect(r.stdout).toMatch(/\n---\n---\n/);
-    expect(r.stderr).toMatch(/cdk8s-org-ca: 9 document\(s\): 7 object\(s\) wired, 2 left alone/);
+    expect(r.stderr).toMatch(new RegExp(`cdk8s-org-ca: 9 document\\(s\\): 7 object\\(s\\) wired, 2 left alone, 0 reported, 2 added \\(ConfigMap apps/${DEFAULT_SCRIPTS_CONFIG_MAP}, ConfigMap monitoring/${DEFAULT_SCRIPTS_CONFIG_MAP}\\)`));
     expectAllValid(out.filter(o => o && !['Rollout', 'List'].includes(o.kind)));
   });
 
@@ -60,14 +65,35 @@ describe('cdk8s-org-ca wire', () => {
     expect(r.code).toBe(0);
     const out = docs(r.stdout);
     const ds = out.find(o => o?.kind === 'DaemonSet');
-    expect(podOf(ds).volumes[0].configMap).toMatchObject({ name: 'corp-ca', items: [{ key: 'ca.crt', path: 'org-ca.crt' }] });
+    expect(podOf(ds).volumes[0].projected.sources[0].configMap).toEqual({ name: 'corp-ca', optional: true });
+    expect(podOf(ds).initContainers[0].command).toEqual(['/bin/sh', '/var/run/org-ca/merge-ca-bundle.sh', '/var/run/org-ca/ca.crt']);
+    // only the namespace with a wired object gets the scripts
+    expect(out.filter(o => o?.kind === 'ConfigMap' && o.metadata.name === DEFAULT_SCRIPTS_CONFIG_MAP).map(o => o.metadata.namespace)).toEqual(['monitoring']);
     expect(podOf(ds).initContainers[0].securityContext.runAsUser).toBeUndefined();
     expect(podOf(out.find(o => o?.kind === 'Deployment')).initContainers).toBeUndefined();
     const direct = cli(['wire', '--ca', CA, '--mode', 'direct', '--use-default-cas', '--kind', 'Job', RENDER]);
     expect(direct.code).toBe(0);
     const job = docs(direct.stdout).find(o => o?.kind === 'Job');
     expect(podOf(job).initContainers).toBeUndefined();
-    expect(podOf(job).volumes[0].configMap.optional).toBe(false);
+    expect(podOf(job).volumes[0].configMap.optional).toBeUndefined(); // non-optional, the default
+    expect(docs(direct.stdout).filter(o => o?.metadata?.name === DEFAULT_SCRIPTS_CONFIG_MAP)).toEqual([]);
+  });
+
+  test('the merge scripts: a ConfigMap name per Helm release, or inline; not both', () => {
+    const named = cli(['wire', '--ca', CA, '--kind', 'Job', '--scripts-configmap', 'org-ca-scripts-rel1', RENDER]);
+    expect(named.code).toBe(0);
+    const out = docs(named.stdout);
+    expect(podOf(out.find(o => o?.kind === 'Job')).volumes[0].projected.sources[1]).toEqual({ configMap: { name: 'org-ca-scripts-rel1' } });
+    expect(out.filter(o => o?.metadata?.name === 'org-ca-scripts-rel1').map(o => [o.metadata.namespace, o.immutable])).toEqual([['apps', undefined]]);
+    const inline = cli(['wire', '--ca', CA, '--kind', 'Job', '--inline-scripts', RENDER]);
+    expect(inline.code).toBe(0);
+    const out2 = docs(inline.stdout);
+    expect(podOf(out2.find(o => o?.kind === 'Job')).initContainers[0].command.slice(0, 2)).toEqual(['/bin/sh', '-c']);
+    expect(out2.filter(o => o?.metadata?.name?.startsWith('org-ca-scripts'))).toEqual([]);
+    const both = cli(['wire', '--ca', CA, '--inline-scripts', '--scripts-configmap', 'x', RENDER]);
+    expect(both.code).toBe(2);
+    expect(both.stdout).toBe('');
+    expect(both.stderr).toMatch(/--scripts-configmap and --inline-scripts contradict each other/);
   });
 
   test.each([

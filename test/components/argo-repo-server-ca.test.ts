@@ -1,5 +1,6 @@
 import { ApiObject, Testing } from 'cdk8s';
 import { ArgoRepoServerCa } from '../../src';
+import { DEFAULT_SCRIPTS_CONFIG_MAP } from '../../src/pod/merge-scripts';
 import { makeCa } from '../util/certs';
 import { chartWithBundle, envOf, manifest, podSpec } from '../util/fixtures';
 import { expectAllValid } from '../util/schema';
@@ -24,7 +25,8 @@ describe('ArgoRepoServerCa', () => {
     expect(objs.find(o => o.metadata?.name === 'argocd-tls-certs-cm')).toBeUndefined();
     const pod = objs.find(o => o.kind === 'Deployment').spec.template.spec;
     expect(pod.initContainers[0].command.slice(-1)).toEqual([ArgoRepoServerCa.MERGED_FILE]);
-    expect(pod.volumes).toContainEqual({ name: 'org-ca', configMap: { name: 'argocd-org-ca', items: [{ key: 'ca.crt', path: 'org-ca.crt' }], optional: true } });
+    expect(pod.volumes).toContainEqual({ name: 'org-ca', projected: { sources: [{ configMap: { name: 'argocd-org-ca', optional: true } }, { configMap: { name: DEFAULT_SCRIPTS_CONFIG_MAP } }] } });
+    expect(objs.filter(o => o.kind === 'ConfigMap').map(o => o.metadata.name).sort()).toEqual(['argocd-org-ca', DEFAULT_SCRIPTS_CONFIG_MAP]);
     const f = ArgoRepoServerCa.MERGED_FILE;
     expect(envOf(pod.containers[0])).toEqual(Object.fromEntries(ArgoRepoServerCa.VARIABLES.map(v => [v, f])));
     expect(ArgoRepoServerCa.VARIABLES).toContain('REQUESTS_CA_BUNDLE'); // the AWS CLI in plugins reads it
@@ -53,6 +55,9 @@ describe('ArgoRepoServerCa', () => {
     expect(v.repoServer.initContainers[0].image).toBe('quay.io/argoproj/argocd:v2.14.2');
     expect(v.repoServer.initContainers[0].resources.limits).toEqual({ cpu: '100m', memory: '64Mi' });
     expect(v.repoServer.env.map((e: any) => e.name)).toEqual(ArgoRepoServerCa.VARIABLES);
+    // the values reference the scripts' ConfigMap, which the chart now holds in Argo CD's namespace
+    expect(v.repoServer.volumes[0].projected.sources[1]).toEqual({ configMap: { name: DEFAULT_SCRIPTS_CONFIG_MAP } });
+    expect(Testing.synth(chart).filter(o => o.metadata.name === DEFAULT_SCRIPTS_CONFIG_MAP).map(o => o.metadata.namespace)).toEqual(['argocd']);
     expect(() => argo.helmValues('')).toThrow(/pass the repo-server image/);
   });
 });

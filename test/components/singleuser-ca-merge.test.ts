@@ -18,7 +18,9 @@ describe('SingleuserCaMerge', () => {
     expect(v.singleuser.initContainers[0].image).toBe('jupyter/base:1');
     expect(v.singleuser.extraEnv).toEqual(Object.fromEntries(CaVariables.DEFAULTS.map(x => [x, F])));
     expect(envOf(v.singleuser.initContainers[1])).toMatchObject({ SSL_CERT_FILE: F });
-    expect(v.singleuser.storage.extraVolumes).toContainEqual({ name: 'org-ca', configMap: { name: 'nebari-trust-bundle', items: [{ key: 'ca-certificates.crt', path: 'org-ca.crt' }], optional: true } });
+    // values carry everything the spawned pods need: the ConfigMap whole, the merge script inline
+    expect(v.singleuser.storage.extraVolumes).toContainEqual({ name: 'org-ca', configMap: { name: 'nebari-trust-bundle', optional: true } });
+    expect(v.singleuser.initContainers[0].command.slice(0, 2)).toEqual(['/bin/sh', '-c']);
     expect(v.singleuser.storage.extraVolumeMounts).toEqual([{ name: 'org-ca-merged', mountPath: '/etc/ssl/certs-extra', readOnly: true }]);
     expect(z2jhProblems(v)).toEqual([]);
   });

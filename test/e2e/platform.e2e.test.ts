@@ -62,6 +62,9 @@ async function run(pod: any, layoutName: keyof typeof LAYOUTS, cluster: any, ass
   return r;
 }
 
+/** The merge scripts' ConfigMaps of a synth. */
+const scriptsOf = (objs: any[]) => objs.filter(o => o.kind === 'ConfigMap' && o.metadata.name.startsWith('org-ca-scripts-'));
+
 d('example platform: every wired pod trusts the org CA and the public roots (Debian-style image)', () => {
   const { objs, values } = platformObjects();
   // trust-manager's default CA package (useDefaultCAs) stands for the public roots: the test's public root
@@ -177,9 +180,15 @@ d('image layouts and failure modes', () => {
     expect(refused.error).toMatch(/refused by the SCC: container merge-ca-bundle asks for runAsUser 65534/);
   }, 300_000);
 
+  test('the merge scripts\' ConfigMap missing: the pod does not start, and says which ConfigMap it waits for', async () => {
+    const objs = wiredApi();
+    const r = await run(podsOf(objs)[0], 'debian', clusterState(objs.filter(o => !scriptsOf(objs).includes(o)), ['apps']));
+    expect(r.error).toMatch(/^ConfigMap apps\/org-ca-scripts-[0-9a-f]{10} is missing and the volume is not optional: the pod would not start$/);
+  });
+
   test('bundle ConfigMap missing: the pod still starts and the public endpoint is still trusted', async () => {
     const objs = wiredApi();
-    const r = await run(podsOf(objs)[0], 'debian', clusterState([], ['apps']));
+    const r = await run(podsOf(objs)[0], 'debian', clusterState(scriptsOf(objs), ['apps']));
     expect(r.error).toBeUndefined();
     expect(r.initLogs[0]).toContain('no org CA (optional ConfigMap missing');
     expect(r.results.filter(x => x.endpoint === 'public' && x.mode === 'wired').every(x => x.ok)).toBe(true);
@@ -202,7 +211,7 @@ d('image layouts and failure modes', () => {
   test('a deliberately broken wiring (wrong merged path) is caught', async () => {
     const objs = wiredApi();
     const pod = podsOf(objs)[0];
-    for (const e of pod.spec.containers[0].env) if (e.name === 'SSL_CERT_FILE') e.value = '/etc/ssl/certs-extra/wrong.crt';
+    for (const e of pod.spec.containers[0].env) if (e.name === 'SSL_CERT_FILE') e.value = '/etc/org-ca/wrong.crt';
     const r = await run(pod, 'debian', clusterState(objs, ['apps']));
     const p = problems(r);
     expect(p.length).toBeGreaterThan(0);
@@ -232,14 +241,14 @@ d('each distribution mode of the example, on every image layout, with its bundle
     expect(direct.results.filter(x => x.mode === 'wired').every(x => x.ok)).toBe(true);
     const viaCtb = await run(pod('ctb'), layout, cluster(), undefined, clusterTrustBundles(objs));
     expect(problems(viaCtb, x => layout === 'none' && x.endpoint === 'public')).toEqual([]);
-    expect(viaCtb.initLogs[0]).toContain('+ org CA /var/run/org-ca/source/org-ca.crt (1 certificate(s) kept');
+    expect(viaCtb.initLogs[0]).toContain('+ org CA /var/run/org-ca/org-ca.crt (1 certificate(s) kept');
     expect(viaCtb.results.filter(x => x.mode === 'wired' && x.endpoint === 'org').every(x => x.ok)).toBe(true);
   });
 
   test('bundle missing: a direct pod does not start (never SSL_CERT_FILE pointing at nothing); a CTB pod starts with the system bundle', async () => {
     const direct = await run(pod('direct'), 'debian', clusterState([], ['direct']), undefined, []);
     expect(direct.error).toMatch(/is missing and the volume is not optional: the pod would not start/);
-    const viaCtb = await run(pod('ctb'), 'debian', clusterState([], ['ctb']), undefined, []);
+    const viaCtb = await run(pod('ctb'), 'debian', clusterState(scriptsOf(objs), ['ctb']), undefined, []);
     expect(viaCtb.error).toBeUndefined();
     expect(viaCtb.initLogs[0]).toContain('no org CA (optional ConfigMap missing');
     expect(viaCtb.results.filter(x => x.endpoint === 'public' && x.mode === 'wired').every(x => x.ok)).toBe(true);
@@ -262,8 +271,9 @@ d('the command-line tool: the pods of a wired Helm-style render trust the org CA
     const cms = ['apps', 'monitoring'].map(ns => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'org-ca-bundle', namespace: ns }, data: { 'ca.crt': orgCa.certPem } }));
     const pods = podsOf(objs);
     expect(pods.length).toBe(7);
+    expect(scriptsOf(objs).map((o: any) => o.metadata.namespace)).toEqual(['apps', 'monitoring']);
     for (const pod of pods) {
-      const r = await run(pod, 'debian', clusterState(cms, ['apps', 'monitoring']));
+      const r = await run(pod, 'debian', clusterState([...cms, ...scriptsOf(objs)], ['apps', 'monitoring']));
       expect(problems(r)).toEqual([]);
       expect(r.results.filter(x => x.mode === 'wired').length).toBeGreaterThanOrEqual(10);
     }
@@ -291,20 +301,23 @@ d('merge vs update-ca-certificates, same machine, same sandbox', () => {
     for (let i = 0; i < 5; i++) {
       const src = hostDir('src');
       const out = hostDir('merged');
-      fs.writeFileSync(path.join(src, 'org-ca.crt'), cluster.get('apps')!.get('org-ca-bundle')!['ca-certificates.crt'], { mode: 0o644 });
+      // the pod's org CA volume: the bundle ConfigMap and the merge scripts' ConfigMap, projected
+      for (const s of pod.spec.volumes.find((v: any) => v.name === 'org-ca').projected.sources) {
+        for (const [k, v] of Object.entries(cluster.get('apps')!.get(s.configMap.name)!)) fs.writeFileSync(path.join(src, k), v, { mode: 0o644 });
+      }
       let start = process.hrtime.bigint();
       const m = await runInImage({
         layout: LAYOUTS.debian,
         systemPem: realSystem,
         uid: init.securityContext.runAsUser,
         readOnlyRoot: true,
-        mounts: [{ hostPath: src, containerPath: '/var/run/org-ca/source', readOnly: true }, { hostPath: out, containerPath: '/etc/ssl/certs-extra' }],
+        mounts: [{ hostPath: src, containerPath: '/var/run/org-ca', readOnly: true }, { hostPath: out, containerPath: '/etc/org-ca' }],
         argv: timed(init.command),
       });
       merge.sandbox.push(Number(process.hrtime.bigint() - start) / 1e6);
       expect(m.code).toBe(0);
       merge.command.push(elapsedMs(m.stdout));
-      expect(fingerprintsIn(fs.readFileSync(path.join(out, 'ca-bundle.crt'), 'utf8'))).toContain(fingerprintOf(orgCa.certPem));
+      expect(fingerprintsIn(fs.readFileSync(path.join(out, 'bundle.pem'), 'utf8'))).toContain(fingerprintOf(orgCa.certPem));
 
       const uca = hostDir('uca');
       fs.writeFileSync(path.join(uca, 'org-ca.crt'), orgCa.certPem, { mode: 0o644 });

@@ -287,6 +287,8 @@ const CLIENTS: Array<Client & { when: (env: Record<string, string>) => boolean }
   { name: 'go net/http', variable: 'SSL_CERT_FILE', tools: ['go'], when: e => !!e.SSL_CERT_FILE, argv: u => ['/var/run/e2e/go-client', u] },
   { name: 'ruby net/http', variable: 'SSL_CERT_FILE', tools: ['ruby'], when: e => !!e.SSL_CERT_FILE, argv: u => ['ruby', '-rnet/http', '-e', 'exit(Net::HTTP.get_response(URI(ARGV[0])).code == "200" ? 0 : 1)', u] },
   { name: 'curl', variable: 'CURL_CA_BUNDLE', tools: ['curl'], when: e => !!e.CURL_CA_BUNDLE, argv: u => ['curl', '-fsS', '--max-time', '10', '-o', '/dev/null', u] },
+  // without CURL_CA_BUNDLE (not a default variable), curl reads SSL_CERT_FILE
+  { name: 'curl', variable: 'SSL_CERT_FILE', tools: ['curl'], when: e => !e.CURL_CA_BUNDLE && !!e.SSL_CERT_FILE, argv: u => ['curl', '-fsS', '--max-time', '10', '-o', '/dev/null', u] },
   { name: 'git ls-remote', variable: 'GIT_SSL_CAINFO', tools: ['git'], when: e => !!e.GIT_SSL_CAINFO, argv: u => ['git', 'ls-remote', `${u}/repo.git`] },
   { name: 'git clone', variable: 'GIT_SSL_CAINFO', tools: ['git'], when: e => !!e.GIT_SSL_CAINFO, argv: u => ['sh', '-c', 'rm -rf /tmp/clone && git clone -q "$1" /tmp/clone && test -f /tmp/clone/README', 'sh', `${u}/repo.git`] },
   { name: 'node https.get', variable: 'NODE_EXTRA_CA_CERTS', tools: ['node'], when: e => !!e.NODE_EXTRA_CA_CERTS, argv: u => ['node', '-e', 'require("https").get(process.argv[1], r => process.exit(r.statusCode === 200 ? 0 : 1)).on("error", e => { console.error(e.message); process.exit(1); })', u] },
@@ -326,26 +328,36 @@ export async function runPod(pod: PodUnderTest, o: RunPodOptions): Promise<PodRu
   const volumes = new Map<string, string>();
   for (const v of pod.spec.volumes ?? []) {
     const dir = hostDir(`vol-${v.name}`);
-    if (v.configMap) {
-      const data = o.cluster.get(pod.namespace)?.get(v.configMap.name);
+    // a ConfigMap (volume or projected source) into dir, or why the pod would not start
+    const project = (cm: any, defaultMode?: number): string | undefined => {
+      const data = o.cluster.get(pod.namespace)?.get(cm.name);
       if (!data) {
-        if (!v.configMap.optional) return { pod: pod.id, initLogs: [], initMs: [], results: [], error: `ConfigMap ${pod.namespace}/${v.configMap.name} is missing and the volume is not optional: the pod would not start` };
-      } else {
-        const items = v.configMap.items ?? Object.keys(data).map(k => ({ key: k, path: k }));
-        for (const it of items) {
-          if (data[it.key] === undefined) {
-            if (!v.configMap.optional) return { pod: pod.id, initLogs: [], initMs: [], results: [], error: `key ${it.key} missing in ConfigMap ${v.configMap.name}` };
-            continue;
-          }
-          fs.mkdirSync(path.dirname(path.join(dir, it.path)), { recursive: true });
-          fs.writeFileSync(path.join(dir, it.path), data[it.key], { mode: it.mode ?? v.configMap.defaultMode ?? 0o644 });
-        }
+        return cm.optional ? undefined : `ConfigMap ${pod.namespace}/${cm.name} is missing and the volume is not optional: the pod would not start`;
       }
+      const items = cm.items ?? Object.keys(data).map(k => ({ key: k, path: k }));
+      for (const it of items) {
+        if (data[it.key] === undefined) {
+          if (!cm.optional) return `key ${it.key} missing in ConfigMap ${cm.name}`;
+          continue;
+        }
+        fs.mkdirSync(path.dirname(path.join(dir, it.path)), { recursive: true });
+        fs.writeFileSync(path.join(dir, it.path), data[it.key], { mode: it.mode ?? defaultMode ?? 0o644 });
+      }
+      return undefined;
+    };
+    if (v.configMap) {
+      const error = project(v.configMap, v.configMap.defaultMode);
+      if (error) return { pod: pod.id, initLogs: [], initMs: [], results: [], error };
       fs.chmodSync(dir, 0o755);
     } else if (v.projected) {
       for (const src of v.projected.sources ?? []) {
+        if (src.configMap) {
+          const error = project(src.configMap, v.projected.defaultMode);
+          if (error) return { pod: pod.id, initLogs: [], initMs: [], results: [], error };
+          continue;
+        }
         const c = src.clusterTrustBundle;
-        if (!c) throw new Error(`${pod.id}: the runner projects clusterTrustBundle sources only`);
+        if (!c) throw new Error(`${pod.id}: the runner projects configMap and clusterTrustBundle sources only`);
         const matches = (o.ctbs ?? []).filter(b => (c.name ? b.name === c.name
           : b.signerName === c.signerName && Object.entries(c.labelSelector?.matchLabels ?? {}).every(([k, x]) => b.labels[k] === x)));
         if (matches.length === 0) {

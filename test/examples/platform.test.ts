@@ -3,6 +3,7 @@ import { Testing } from 'cdk8s';
 import * as YAML from 'yaml';
 import { buildPlatform, IMAGES } from '../../examples/platform';
 import { ArgoRepoServerCa, CaVariables, RayClusterCa, SingleuserCaMerge } from '../../src';
+import { DEFAULT_SCRIPTS_CONFIG_MAP } from '../../src/pod/merge-scripts';
 import { envOf, expectRayGroupsWired } from '../util/fixtures';
 import { expectAllValid, keycloakxProblems, z2jhProblems } from '../util/schema';
 
@@ -37,7 +38,7 @@ describe('example platform matches the per-application table', () => {
     const pod = objs.find(o => o.metadata.name === 'argocd-repo-server').spec.template.spec;
     expect(pod.initContainers.map((c: any) => c.name)).toEqual(['merge-ca-bundle', 'copyutil']);
     expect(pod.initContainers[0].command.slice(-1)).toEqual(['/etc/ssl/certs-combined/ca-bundle.crt']);
-    expect(pod.volumes).toContainEqual({ name: 'org-ca', configMap: { name: 'argocd-org-ca', items: [{ key: 'ca.crt', path: 'org-ca.crt' }], optional: true } });
+    expect(pod.volumes).toContainEqual({ name: 'org-ca', projected: { sources: [{ configMap: { name: 'argocd-org-ca', optional: true } }, { configMap: { name: DEFAULT_SCRIPTS_CONFIG_MAP } }] } });
     const env = envOf(pod.containers[0]);
     const f = ArgoRepoServerCa.MERGED_FILE;
     expect(env).toEqual(Object.fromEntries(ArgoRepoServerCa.VARIABLES.map(v => [v, f])));
@@ -75,7 +76,7 @@ describe('example platform matches the per-application table', () => {
     // the package-pull init container gets the same variables and mount
     expect(envOf(v.singleuser.initContainers[1])).toMatchObject({ SSL_CERT_FILE: SingleuserCaMerge.MERGED_FILE });
     expect(v.singleuser.initContainers[1].volumeMounts).toContainEqual({ name: 'org-ca-merged', mountPath: '/etc/ssl/certs-extra', readOnly: true });
-    expect(v.singleuser.storage.extraVolumes).toContainEqual({ name: 'org-ca', configMap: { name: 'nebari-trust-bundle', items: [{ key: 'ca-certificates.crt', path: 'org-ca.crt' }], optional: true } });
+    expect(v.singleuser.storage.extraVolumes).toContainEqual({ name: 'org-ca', configMap: { name: 'nebari-trust-bundle', optional: true } });
     expect(z2jhProblems(v)).toEqual([]);
   });
 

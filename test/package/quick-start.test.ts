@@ -65,8 +65,12 @@ if (why) reportSkip(`the README quick-start test: ${why}`);
     execFileSync('npx', ['cdk8s', 'synth'], { cwd: dir, encoding: 'utf8', timeout: 300_000 });
     const files = fs.readdirSync(path.join(dir, 'dist')).filter(f => f.endsWith('.k8s.yaml'));
     const objs = files.flatMap(f => YAML.parseAllDocuments(fs.readFileSync(path.join(dir, 'dist', f), 'utf8')).map(d => d.toJSON()));
-    expect(objs.map(o => o.kind).sort()).toEqual(['Bundle', 'Deployment']);
+    // the Bundle, the wired Deployment, and the merge scripts' ConfigMap in the Deployment's namespace
+    expect(objs.map(o => o.kind).sort()).toEqual(['Bundle', 'ConfigMap', 'Deployment']);
     const d = objs.find(o => o.kind === 'Deployment');
+    const scripts = objs.find(o => o.kind === 'ConfigMap');
+    expect(scripts.metadata.namespace).toBe(d.metadata.namespace);
+    expect(d.spec.template.spec.volumes.find((v: any) => v.name === 'org-ca').projected.sources[1]).toEqual({ configMap: { name: scripts.metadata.name } });
     expect(d.spec.template.spec.initContainers[0].name).toBe('merge-ca-bundle');
     expect(d.spec.template.spec.containers[0].env.map((e: any) => e.name)).toContain('SSL_CERT_FILE');
     expectAllValid(objs);

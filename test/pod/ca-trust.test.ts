@@ -27,7 +27,7 @@ describe('CaTrust.wireAll', () => {
     KIND_FORMS.forEach(([kind, form], i) => makeWorkload(chart, kind, form, `w${i}-${kind.toLowerCase()}-${form}`));
     const wiring = CaTrust.wireAll(chart, bundle);
     const objs = Testing.synth(chart);
-    const workloads = objs.filter(o => !['Bundle', 'Service'].includes(o.kind));
+    const workloads = objs.filter(o => !['Bundle', 'Service', 'ConfigMap'].includes(o.kind));
     expect(workloads).toHaveLength(KIND_FORMS.length);
     expect(wiredNames(objs)).toHaveLength(KIND_FORMS.length);
     expect(wiring.report().filter(e => e.outcome === WiringOutcome.WIRED)).toHaveLength(KIND_FORMS.length);
@@ -79,6 +79,22 @@ describe('CaTrust.wireAll', () => {
       'wrong-kind': WiringOutcome.FILTERED_KIND,
       'no-containers': WiringOutcome.NO_CONTAINERS,
     });
+  });
+
+  test('kinds Kubernetes defines without a pod template are passed over without being rendered to look for one', () => {
+    const { chart, bundle } = setup();
+    const svc = new ApiObject(chart, 's', { apiVersion: 'v1', kind: 'Service', metadata: { name: 's' }, spec: { ports: [{ port: 80 }] } });
+    const cr = new ApiObject(chart, 'x', { apiVersion: 'example.com/v1', kind: 'Thing', metadata: { name: 'x' }, spec: {} });
+    const renders = { svc: 0, cr: 0 };
+    const count = (o: ApiObject, k: keyof typeof renders) => {
+      const original = o.toJson.bind(o);
+      o.toJson = () => { renders[k]++; return original(); };
+    };
+    count(svc, 'svc');
+    count(cr, 'cr');
+    CaTrust.wireAll(chart, bundle);
+    Testing.synth(chart);
+    expect(renders).toEqual({ svc: 1, cr: 2 }); // the Service only for the output; the unknown kind also for the sniff
   });
 
   test('an unknown kind with a pod template is reported, not silently passed over; podTemplates wires it', () => {
@@ -215,7 +231,7 @@ describe('per-workload control under wireAll', () => {
     CaTrust.wireAll(ok.chart, ok.bundle);
     const p = pod(Testing.synth(ok.chart), 'web');
     expect(p.containers[1].env).toContainEqual({ name: 'SSL_CERT_FILE', value: '/own.pem' });
-    expect(p.containers[0].env).toContainEqual({ name: 'SSL_CERT_FILE', value: '/etc/ssl/certs-extra/ca-bundle.crt' });
+    expect(p.containers[0].env).toContainEqual({ name: 'SSL_CERT_FILE', value: '/etc/org-ca/bundle.pem' });
   });
 
   test('kinds that are neither built in nor declared are refused (kinds are case-sensitive)', () => {

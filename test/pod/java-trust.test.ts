@@ -14,11 +14,11 @@ describe('JavaTrust.keytoolImport', () => {
     const { chart, bundle } = setup();
     MergedCaInitContainer.addTo(new ApiObject(chart, 'd', jvm([{ name: 'JAVA_TOOL_OPTIONS', value: '-Xmx512m -XX:+UseG1GC' }])), bundle, { java: JavaTrust.keytoolImport() });
     const objs = Testing.synth(chart);
-    expect(javaOptions(objs)).toBe('-Xmx512m -XX:+UseG1GC -Djavax.net.ssl.trustStore=/etc/ssl/certs-extra/java-cacerts -Djavax.net.ssl.trustStorePassword=changeit');
+    expect(javaOptions(objs)).toBe('-Xmx512m -XX:+UseG1GC -Djavax.net.ssl.trustStore=/etc/org-ca/java-cacerts -Djavax.net.ssl.trustStorePassword=changeit');
     const pod = podOf(objs.find(o => o.kind === 'Deployment'));
     expect(pod.initContainers.map((c: any) => c.name)).toEqual(['merge-ca-bundle', 'merge-ca-bundle-java']);
     // the trust-manager projection carries no JKS: no JKS arguments, per-certificate import
-    expect(pod.initContainers[1].command.slice(-5)).toEqual(['/var/run/org-ca/source/org-ca.crt', '/etc/ssl/certs-extra/java-cacerts', 'changeit', '', '']);
+    expect(pod.initContainers[1].command).toEqual(['/bin/sh', '/var/run/org-ca/merge-ca-truststore.sh', '/var/run/org-ca/ca-certificates.crt', '/etc/org-ca/java-cacerts', 'changeit', '', '']);
     expectAllValid(objs);
   });
 
@@ -26,7 +26,7 @@ describe('JavaTrust.keytoolImport', () => {
     const { chart, bundle } = setup();
     const mine = '-Dapp.title="two  words" -Xmx1g';
     MergedCaInitContainer.addTo(new ApiObject(chart, 'd', jvm([{ name: 'JAVA_TOOL_OPTIONS', value: mine }])), bundle, { java: JavaTrust.keytoolImport({ storePassword: 's3cret' }) });
-    expect(javaOptions(Testing.synth(chart))).toBe(`${mine} -Djavax.net.ssl.trustStore=/etc/ssl/certs-extra/java-cacerts -Djavax.net.ssl.trustStorePassword=s3cret`);
+    expect(javaOptions(Testing.synth(chart))).toBe(`${mine} -Djavax.net.ssl.trustStore=/etc/org-ca/java-cacerts -Djavax.net.ssl.trustStorePassword=s3cret`);
   });
 
   test('a conflicting trustStore option is an error', () => {
@@ -63,11 +63,12 @@ describe('JavaTrust.keytoolImport with a JKS next to the PEM (one JVM per pod)',
     const { chart, bundle } = setup({ configMaps: [{ namespaces: ['apps'] }] });
     MergedCaInitContainer.addTo(new ApiObject(chart, 'd', manifest('Deployment', 'kc', podSpec(), 'apps')), bundle, { java: JavaTrust.keytoolImport() });
     const objs = Testing.synth(chart);
-    const cm = objs.find(o => o.kind === 'ConfigMap');
+    const cm = objs.find(o => o.kind === 'ConfigMap' && o.metadata.name === 'org-ca-bundle');
     expect(Object.keys(cm.binaryData)).toEqual(['org-ca.jks']);
     const pod = podOf(objs.find(o => o.kind === 'Deployment'));
-    expect(pod.volumes[0].configMap.items).toEqual([{ key: 'ca.crt', path: 'org-ca.crt' }, { key: 'org-ca.jks', path: 'org-ca.jks' }]);
-    expect(pod.initContainers[1].command.slice(-2)).toEqual(['/var/run/org-ca/source/org-ca.jks', 'changeit']);
+    // the ConfigMap is mounted whole: the PEM and the JKS at their keys' names
+    expect(pod.volumes[0].projected.sources[0].configMap).toEqual({ name: 'org-ca-bundle', optional: true });
+    expect(pod.initContainers[1].command.slice(-5)).toEqual(['/var/run/org-ca/ca.crt', '/etc/org-ca/java-cacerts', 'changeit', '/var/run/org-ca/org-ca.jks', 'changeit']);
     expectAllValid(objs);
   });
 
@@ -75,8 +76,7 @@ describe('JavaTrust.keytoolImport with a JKS next to the PEM (one JVM per pod)',
     const { chart, bundle } = setup({ trustManager: { jks: { key: 'truststore.jks', password: 'tm-pass' } } });
     MergedCaInitContainer.addTo(new ApiObject(chart, 'd', manifest('Deployment', 'kc')), bundle, { java: JavaTrust.keytoolImport() });
     const pod = podOf(Testing.synth(chart).find(o => o.kind === 'Deployment'));
-    expect(pod.volumes[0].configMap.items).toContainEqual({ key: 'truststore.jks', path: 'org-ca.jks' });
-    expect(pod.initContainers[1].command.slice(-2)).toEqual(['/var/run/org-ca/source/org-ca.jks', 'tm-pass']);
+    expect(pod.initContainers[1].command.slice(-2)).toEqual(['/var/run/org-ca/truststore.jks', 'tm-pass']);
   });
 });
 

@@ -2,8 +2,9 @@ import * as fs from 'node:fs';
 import { ApiObject, Chart, JsonPatch, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import * as YAML from 'yaml';
-import { BundleSource, CaVariables, JavaTrust, MergedCaInitContainer, MergedCaOptions, OnInvalidBundle, OrgCaBundle, WiringMode } from '../../src';
+import { BundleSource, CaVariables, JavaTrust, MergedCaInitContainer, MergedCaOptions, MergeScripts, OnInvalidBundle, OrgCaBundle, WiringMode } from '../../src';
 import { MERGE_SCRIPT } from '../../src/pod/merge-script';
+import { DEFAULT_SCRIPTS_CONFIG_MAP, SCRIPTS_SHA256 } from '../../src/pod/merge-scripts';
 import { propsOf } from '../util/api';
 import { makeCa } from '../util/certs';
 import { KIND_FORMS, makeWorkload, manifest, podOf, podSpec, templateMetaOf, workloadsOf, chartWithBundle } from '../util/fixtures';
@@ -27,14 +28,15 @@ describe.each(KIND_FORMS)('%s (%s)', (kind, form) => {
     expect(pod.initContainers[0].name).toBe('merge-ca-bundle');
     const init = pod.initContainers[0];
     expect(init.image).toBe('registry.example/app:1.0');
-    expect(init.imagePullPolicy).toBe('IfNotPresent');
-    expect(init.command).toEqual(['/bin/sh', '-c', MERGE_SCRIPT, 'merge-ca-bundle', '/var/run/org-ca/source/org-ca.crt', '/etc/ssl/certs-extra/ca-bundle.crt']);
+    expect(init.imagePullPolicy).toBeUndefined(); // the image's own policy, as for the app container
+    // the script comes from the ConfigMap mounted with the org CA; default arguments are left out
+    expect(init.command).toEqual(['/bin/sh', '/var/run/org-ca/merge-ca-bundle.sh']);
+    expect(init.volumeMounts).toEqual([{ name: 'org-ca', mountPath: '/var/run/org-ca' }, { name: 'org-ca-merged', mountPath: '/etc/org-ca' }]);
     // Pod Security Standards "restricted"
     expect(init.securityContext).toEqual({
       allowPrivilegeEscalation: false,
       capabilities: { drop: ['ALL'] },
       readOnlyRootFilesystem: true,
-      runAsGroup: 65534,
       runAsNonRoot: true,
       runAsUser: 65534,
       seccompProfile: { type: 'RuntimeDefault' },
@@ -43,16 +45,20 @@ describe.each(KIND_FORMS)('%s (%s)', (kind, form) => {
     expect(init.resources.limits).toBeDefined();
 
     expect(pod.volumes).toEqual(expect.arrayContaining([
-      { name: 'org-ca', configMap: { name: 'org-ca-bundle', items: [{ key: 'ca-certificates.crt', path: 'org-ca.crt' }], optional: true } },
+      { name: 'org-ca', projected: { sources: [{ configMap: { name: 'org-ca-bundle', optional: true } }, { configMap: { name: DEFAULT_SCRIPTS_CONFIG_MAP } }] } },
       { name: 'org-ca-merged', emptyDir: {} },
     ]));
+    // the scripts, once, in the workload's namespace
+    const scripts = objs.filter(o => o.kind === 'ConfigMap' && o.metadata.name === DEFAULT_SCRIPTS_CONFIG_MAP);
+    expect(scripts).toHaveLength(1);
+    expect(scripts[0]).toMatchObject({ metadata: { namespace: 'apps' }, immutable: true, data: { 'merge-ca-bundle.sh': MERGE_SCRIPT } });
     const app = pod.containers.find((c: any) => c.name === 'app');
     for (const v of CaVariables.DEFAULTS) {
-      expect(app.env).toContainEqual({ name: v, value: '/etc/ssl/certs-extra/ca-bundle.crt' });
+      expect(app.env).toContainEqual({ name: v, value: '/etc/org-ca/bundle.pem' });
     }
     expect(app.env).toContainEqual({ name: 'KEEP', value: 'me' });
-    expect(app.volumeMounts).toContainEqual({ name: 'org-ca-merged', mountPath: '/etc/ssl/certs-extra', readOnly: true });
-    expect(templateMetaOf(obj).annotations[MergedCaInitContainer.ROTATION_ANNOTATION]).toBe(bundle.sha256);
+    expect(app.volumeMounts).toContainEqual({ name: 'org-ca-merged', mountPath: '/etc/org-ca', readOnly: true });
+    expect(templateMetaOf(obj).annotations[MergedCaInitContainer.ROTATION_ANNOTATION]).toBe(bundle.sha256.slice(0, 16));
     expectAllValid(objs);
   });
 
@@ -94,7 +100,7 @@ describe('MergedCaInitContainer rules', () => {
     const pod = podOf(Testing.synth(chart).find(o => o.kind === 'Deployment'));
     expect(pod.initContainers.map((c: any) => c.name)).toEqual(['merge-ca-bundle', 'pull', 'migrate']);
     expect(pod.initContainers[2].env[0]).toEqual({ name: 'A', value: '1' });
-    expect(pod.initContainers[2].env).toContainEqual({ name: 'SSL_CERT_FILE', value: '/etc/ssl/certs-extra/ca-bundle.crt' });
+    expect(pod.initContainers[2].env).toContainEqual({ name: 'SSL_CERT_FILE', value: '/etc/org-ca/bundle.pem' });
     expect(pod.volumes.map((v: any) => v.name)).toEqual(['data', 'org-ca', 'org-ca-merged']);
   });
 
@@ -105,7 +111,7 @@ describe('MergedCaInitContainer rules', () => {
     d.addContainer({ name: 'sidecar', image: 'b' });
     d.addInitContainer({ name: 'later-init', image: 'c' });
     const pod = podOf(Testing.synth(chart).find(o => o.kind === 'Deployment'));
-    expect(pod.containers.find((c: any) => c.name === 'sidecar').env).toContainEqual({ name: 'GIT_SSL_CAINFO', value: '/etc/ssl/certs-extra/ca-bundle.crt' });
+    expect(pod.containers.find((c: any) => c.name === 'sidecar').env).toContainEqual({ name: 'GIT_SSL_CAINFO', value: '/etc/org-ca/bundle.pem' });
     expect(pod.initContainers.map((c: any) => c.name)).toEqual(['merge-ca-bundle', 'later-init']);
   });
 
@@ -113,7 +119,7 @@ describe('MergedCaInitContainer rules', () => {
     const { chart, bundle } = setup('apps');
     const obj = new ApiObject(chart, 'd', manifest('Deployment', 'web', podSpec({ containers: [{ name: 'app', image: 'a', env: [{ name: 'SSL_CERT_FILE', value: '/mine.pem' }] }] }), 'apps'));
     MergedCaInitContainer.addTo(obj, bundle);
-    expect(() => Testing.synth(chart)).toThrow('Deployment "apps/web" at /spec/template container "app" already sets SSL_CERT_FILE to "/mine.pem", not "/etc/ssl/certs-extra/ca-bundle.crt"; remove it, or pass skipVariables: ["SSL_CERT_FILE"] to keep it');
+    expect(() => Testing.synth(chart)).toThrow('Deployment "apps/web" at /spec/template container "app" already sets SSL_CERT_FILE to "/mine.pem", not "/etc/org-ca/bundle.pem"; remove it, or pass skipVariables: ["SSL_CERT_FILE"] to keep it');
   });
 
   test('skipVariables keeps the container\'s own value and still sets the others', () => {
@@ -122,15 +128,15 @@ describe('MergedCaInitContainer rules', () => {
     MergedCaInitContainer.addTo(obj, bundle, { skipVariables: ['SSL_CERT_FILE'] });
     const app = podOf(Testing.synth(chart).find(o => o.kind === 'Deployment')).containers[0];
     expect(app.env).toContainEqual({ name: 'SSL_CERT_FILE', value: '/mine.pem' });
-    expect(app.env).toContainEqual({ name: 'CURL_CA_BUNDLE', value: '/etc/ssl/certs-extra/ca-bundle.crt' });
+    expect(app.env).toContainEqual({ name: 'GIT_SSL_CAINFO', value: '/etc/org-ca/bundle.pem' });
   });
 
   test('App.synth refuses before writing any file', () => {
     const { app, chart, bundle } = setup();
     new kplus.Deployment(new Chart(app, 'first'), 'ok', { containers: [{ image: 'a' }] });
-    const obj = new ApiObject(chart, 'd', manifest('Deployment', 'web', podSpec({ containers: [{ name: 'app', image: 'a', env: [{ name: 'CURL_CA_BUNDLE', valueFrom: { configMapKeyRef: { name: 'x', key: 'y' } } }] }] })));
+    const obj = new ApiObject(chart, 'd', manifest('Deployment', 'web', podSpec({ containers: [{ name: 'app', image: 'a', env: [{ name: 'GIT_SSL_CAINFO', valueFrom: { configMapKeyRef: { name: 'x', key: 'y' } } }] }] })));
     MergedCaInitContainer.addTo(obj, bundle);
-    expect(() => app.synth()).toThrow(/already sets CURL_CA_BUNDLE to a valueFrom reference/);
+    expect(() => app.synth()).toThrow(/already sets GIT_SSL_CAINFO to a valueFrom reference/);
     expect(fs.readdirSync(app.outdir)).toEqual([]);
   });
 
@@ -160,7 +166,7 @@ describe('MergedCaInitContainer rules', () => {
   test.each([
     ['volume', { volumes: [{ name: 'org-ca', emptyDir: {} }] }, /a volume named "org-ca" already exists and is not the org CA volume; rename it or set sourceVolumeName/],
     ['init container', { initContainers: [{ name: 'merge-ca-bundle', image: 'other' }] }, /an init container named "merge-ca-bundle" already exists and is not the org CA merge/],
-    ['mount path', { containers: [{ name: 'app', image: 'a', volumeMounts: [{ name: 'x', mountPath: '/etc/ssl/certs-extra' }] }], volumes: [{ name: 'x', emptyDir: {} }] }, /container "app" already mounts volume "x" at \/etc\/ssl\/certs-extra; set mergedDir/],
+    ['mount path', { containers: [{ name: 'app', image: 'a', volumeMounts: [{ name: 'x', mountPath: '/etc/org-ca' }] }], volumes: [{ name: 'x', emptyDir: {} }] }, /container "app" already mounts volume "x" at \/etc\/org-ca; set mergedDir/],
   ])('name collision with an existing %s is an error, not a rename', (_what, spec, err) => {
     const { chart, bundle } = setup();
     MergedCaInitContainer.addTo(new ApiObject(chart, 'd', manifest('Deployment', 'web', podSpec(spec))), bundle);
@@ -179,8 +185,11 @@ describe('MergedCaInitContainer rules', () => {
     MergedCaInitContainer.addTo(new ApiObject(chart, 'a', manifest('Deployment', 'a', podSpec(), 'argocd')), bundle);
     MergedCaInitContainer.addTo(new ApiObject(chart, 'b', manifest('Deployment', 'b', podSpec(), 'other')), bundle);
     const ds = Testing.synth(chart).filter(o => o.kind === 'Deployment');
-    expect(podOf(ds[0]).volumes[0].configMap).toEqual({ name: 'argocd-org-ca', items: [{ key: 'ca.crt', path: 'org-ca.crt' }], optional: true });
-    expect(podOf(ds[1]).volumes[0].configMap).toEqual({ name: 'org-ca-bundle', items: [{ key: 'ca-certificates.crt', path: 'org-ca.crt' }], optional: true });
+    expect(podOf(ds[0]).volumes[0].projected.sources[0].configMap).toEqual({ name: 'argocd-org-ca', optional: true });
+    // the merge reads the file its key names: ca.crt is not the script's default, so it is passed
+    expect(podOf(ds[0]).initContainers[0].command).toEqual(['/bin/sh', '/var/run/org-ca/merge-ca-bundle.sh', '/var/run/org-ca/ca.crt']);
+    expect(podOf(ds[1]).volumes[0].projected.sources[0].configMap).toEqual({ name: 'org-ca-bundle', optional: true });
+    expect(podOf(ds[1]).initContainers[0].command).toEqual(['/bin/sh', '/var/run/org-ca/merge-ca-bundle.sh']);
   });
 
   test('all options', () => {
@@ -207,6 +216,7 @@ describe('MergedCaInitContainer rules', () => {
       rotationAnnotation: false,
       podTemplatePaths: ['/spec/template'],
       javaTrustStorePassword: 'changeit',
+      scripts: MergeScripts.inline(),
     };
     const { chart, bundle } = setup();
     MergedCaInitContainer.addTo(new ApiObject(chart, 'd', manifest('Deployment', 'web', podSpec({ containers: [{ name: 'app', image: 'a' }, { name: 'other', image: 'b' }] }))), bundle, options);
@@ -214,8 +224,10 @@ describe('MergedCaInitContainer rules', () => {
     const d = objs.find(o => o.kind === 'Deployment');
     const pod = podOf(d);
     expect(pod.initContainers.map((c: any) => [c.name, c.image, c.securityContext.runAsUser])).toEqual([['ca-merge', 'busybox:1.36', 1000], ['ca-merge-java', 'busybox:1.36', 1000]]);
-    expect(pod.initContainers[0].command.slice(-2)).toEqual(['/var/run/org-ca/source/org-ca.crt', '/shared/combined-ca.crt']);
-    expect(pod.volumes).toEqual([{ name: 'src', configMap: { name: 'custom', items: [{ key: 'k.pem', path: 'org-ca.crt' }], optional: false } }, { name: 'dst', emptyDir: {} }]);
+    // inline scripts: the pod spec carries them, and no scripts ConfigMap is added
+    expect(pod.initContainers[0].command).toEqual(['/bin/sh', '-c', MERGE_SCRIPT, 'merge-ca-bundle', '/var/run/org-ca/k.pem', '/shared/combined-ca.crt']);
+    expect(objs.filter(o => o.kind === 'ConfigMap' && o.metadata.name.startsWith('org-ca-scripts'))).toEqual([]);
+    expect(pod.volumes).toEqual([{ name: 'src', configMap: { name: 'custom' } }, { name: 'dst', emptyDir: {} }]);
     expect(pod.containers[0].env).toEqual([
       ...['SSL_CERT_FILE', ...CaVariables.KNOWN_EXTRAS].map(name => ({ name, value: '/shared/combined-ca.crt' })),
       { name: 'JAVA_TOOL_OPTIONS', value: '-Djavax.net.ssl.trustStore=/shared/java-cacerts -Djavax.net.ssl.trustStorePassword=changeit' },
@@ -259,7 +271,7 @@ describe('MergedCaInitContainer rules', () => {
     obj.addJsonPatch(JsonPatch.add('/spec/template/spec/containers/-', { name: 'patched', image: 'p' }));
     MergedCaInitContainer.addTo(obj, bundle);
     const pod = podOf(Testing.synth(chart).find(o => o.kind === 'Deployment'));
-    expect(pod.containers[1].env).toContainEqual({ name: 'SSL_CERT_FILE', value: '/etc/ssl/certs-extra/ca-bundle.crt' });
+    expect(pod.containers[1].env).toContainEqual({ name: 'SSL_CERT_FILE', value: '/etc/org-ca/bundle.pem' });
   });
 
   test('wireManifest wires plain JSON and leaves the input untouched', () => {
@@ -312,7 +324,9 @@ describe('hostile clusters: OpenShift UIDs and damaged bundles', () => {
     expect(inits.map((c: any) => c.command[c.command.length - 1])).toEqual(['fail', 'fail']);
     const plain = setup();
     MergedCaInitContainer.addTo(deployment(plain.chart), plain.bundle);
-    expect(podOf(Testing.synth(plain.chart).find(o => o.kind === 'Deployment')).initContainers[0].command.slice(-1)).toEqual(['/etc/ssl/certs-extra/ca-bundle.crt']);
+    expect(podOf(Testing.synth(plain.chart).find(o => o.kind === 'Deployment')).initContainers[0].command).toEqual(['/bin/sh', '/var/run/org-ca/merge-ca-bundle.sh']);
+    // "fail" needs the arguments before it, defaults or not
+    expect(inits[0].command).toEqual(['/bin/sh', '/var/run/org-ca/merge-ca-bundle.sh', '/var/run/org-ca/ca-certificates.crt', '/etc/org-ca/bundle.pem', 'fail']);
   });
 });
 
@@ -346,9 +360,9 @@ describe('strict names, paths and wiring conflicts', () => {
   test('a writable user mount at the merged directory is an error', () => {
     const { chart, bundle } = setup('apps');
     MergedCaInitContainer.addTo(deployment(chart, podSpec({
-      containers: [{ name: 'app', image: 'i', volumeMounts: [{ name: 'org-ca-merged', mountPath: '/etc/ssl/certs-extra' }] }],
+      containers: [{ name: 'app', image: 'i', volumeMounts: [{ name: 'org-ca-merged', mountPath: '/etc/org-ca' }] }],
     })), bundle);
-    expect(() => Testing.synth(chart)).toThrow(/container "app" mounts "org-ca-merged" at \/etc\/ssl\/certs-extra writable; the org CA wiring mounts it read-only/);
+    expect(() => Testing.synth(chart)).toThrow(/container "app" mounts "org-ca-merged" at \/etc\/org-ca writable; the org CA wiring mounts it read-only/);
   });
 
   test('envFrom a ConfigMap of the same synth that sets a CA variable: an error; with skipVariables, theirs is kept and ours not added', () => {
@@ -396,9 +410,11 @@ describe('distribution modes: direct mount and ClusterTrustBundle', () => {
     const objs = Testing.synth(chart);
     const pod = podOf(objs.find(o => o.kind === 'Deployment'));
     expect(pod.initContainers).toBeUndefined();
-    expect(pod.volumes).toEqual([{ name: 'org-ca', configMap: { name: 'org-ca-bundle', items: [{ key: 'ca-certificates.crt', path: 'ca-bundle.crt' }], optional: false } }]);
-    expect(pod.containers[0].volumeMounts).toEqual([{ name: 'org-ca', mountPath: '/etc/ssl/certs-extra', readOnly: true }]);
-    expect(pod.containers[0].env).toContainEqual({ name: 'SSL_CERT_FILE', value: '/etc/ssl/certs-extra/ca-bundle.crt' });
+    // non-optional is the default, so it is not written; a ConfigMap volume is always read-only
+    expect(pod.volumes).toEqual([{ name: 'org-ca', configMap: { name: 'org-ca-bundle', items: [{ key: 'ca-certificates.crt', path: 'bundle.pem' }] } }]);
+    expect(pod.containers[0].volumeMounts).toEqual([{ name: 'org-ca', mountPath: '/etc/org-ca' }]);
+    expect(objs.filter(o => o.kind === 'ConfigMap' && o.metadata.name.startsWith('org-ca-scripts'))).toEqual([]);
+    expect(pod.containers[0].env).toContainEqual({ name: 'SSL_CERT_FILE', value: '/etc/org-ca/bundle.pem' });
     expectAllValid(objs);
   });
 
@@ -423,8 +439,9 @@ describe('distribution modes: direct mount and ClusterTrustBundle', () => {
     MergedCaInitContainer.addTo(deployment(chart), bundle);
     const objs = Testing.synth(chart);
     const pod = podOf(objs.find(o => o.kind === 'Deployment'));
-    expect(pod.volumes[0]).toEqual({ name: 'org-ca', projected: { sources: [{ clusterTrustBundle: { name: 'org-ca-bundle', path: 'org-ca.crt', optional: true } }] } });
+    expect(pod.volumes[0]).toEqual({ name: 'org-ca', projected: { sources: [{ clusterTrustBundle: { name: 'org-ca-bundle', path: 'org-ca.crt', optional: true } }, { configMap: { name: DEFAULT_SCRIPTS_CONFIG_MAP } }] } });
     expect(pod.initContainers[0].name).toBe('merge-ca-bundle');
+    expect(pod.initContainers[0].command).toEqual(['/bin/sh', '/var/run/org-ca/merge-ca-bundle.sh', '/var/run/org-ca/org-ca.crt']);
     const ctb = objs.find(o => o.kind === 'ClusterTrustBundle');
     expect(ctb).toMatchObject({ apiVersion: 'certificates.k8s.io/v1', metadata: { name: 'org-ca-bundle' }, spec: { trustBundle: bundle.pem } });
     expect(ctb.metadata.namespace).toBeUndefined();
@@ -440,5 +457,69 @@ describe('distribution modes: direct mount and ClusterTrustBundle', () => {
     expect(podOf(objs.find(o => o.kind === 'Deployment')).volumes[0].projected.sources[0].clusterTrustBundle)
       .toEqual({ signerName: 'example.com/org-ca', labelSelector: { matchLabels: { 'example.com/trust': 'org' } }, path: 'org-ca.crt', optional: true });
     expectAllValid(objs);
+  });
+});
+
+describe('the merge scripts: one ConfigMap per namespace, or inline', () => {
+  const scriptsIn = (objs: any[]) => objs.filter(o => o.kind === 'ConfigMap' && o.metadata.name === DEFAULT_SCRIPTS_CONFIG_MAP);
+  const deployment = (chart: any) => new ApiObject(chart, 'd', manifest('Deployment', 'web', podSpec(), 'apps'));
+
+  test('one per namespace per App, across charts; labelled, annotated with the scripts\' sha256, immutable, schema-valid', () => {
+    const { app, chart, bundle } = setup('apps');
+    MergedCaInitContainer.addTo(new ApiObject(chart, 'a', manifest('Deployment', 'a', podSpec(), 'apps')), bundle);
+    MergedCaInitContainer.addTo(new ApiObject(chart, 'b', manifest('Deployment', 'b', podSpec(), 'apps')), bundle);
+    MergedCaInitContainer.addTo(new ApiObject(chart, 'c', manifest('Deployment', 'c', podSpec(), 'other')), bundle);
+    const second = new Chart(app, 'second', { namespace: 'apps' });
+    MergedCaInitContainer.addTo(new ApiObject(second, 'd', manifest('Deployment', 'd', podSpec())), bundle);
+    const objs = app.charts.flatMap(c => Testing.synth(c));
+    const scripts = scriptsIn(objs);
+    expect(scripts.map(o => o.metadata.namespace).sort()).toEqual(['apps', 'other']);
+    expect(scripts[0].metadata.labels).toEqual({ 'app.kubernetes.io/managed-by': 'cdk8s-org-ca' });
+    expect(scripts[0].metadata.annotations['cdk8s-org-ca/scripts-sha256']).toBe(SCRIPTS_SHA256);
+    expect(DEFAULT_SCRIPTS_CONFIG_MAP).toBe(`org-ca-scripts-${SCRIPTS_SHA256.slice(0, 10)}`);
+    expect(Object.keys(scripts[0].data).sort()).toEqual(['merge-ca-bundle.sh', 'merge-ca-truststore.sh']);
+    expectAllValid(objs);
+  });
+
+  test('a name of your own: used as given, mutable; inline: no ConfigMap, the script in the command', () => {
+    const named = setup('apps');
+    MergedCaInitContainer.addTo(deployment(named.chart), named.bundle, { scripts: MergeScripts.fromConfigMap('org-ca-scripts-release-a') });
+    const objs = Testing.synth(named.chart);
+    const cm = objs.find(o => o.kind === 'ConfigMap' && o.metadata.name === 'org-ca-scripts-release-a');
+    expect(cm.immutable).toBeUndefined();
+    expect(podOf(objs.find(o => o.kind === 'Deployment')).volumes[0].projected.sources[1]).toEqual({ configMap: { name: 'org-ca-scripts-release-a' } });
+    expect(() => MergeScripts.fromConfigMap('Bad_Name')).toThrow(/is not a valid Kubernetes name/);
+
+    const inline = setup('apps');
+    MergedCaInitContainer.addTo(deployment(inline.chart), inline.bundle, { scripts: MergeScripts.inline() });
+    const objs2 = Testing.synth(inline.chart);
+    expect(objs2.filter(o => o.kind === 'ConfigMap' && o.metadata.name.startsWith('org-ca-scripts'))).toEqual([]);
+    const pod = podOf(objs2.find(o => o.kind === 'Deployment'));
+    expect(pod.initContainers[0].command).toEqual(['/bin/sh', '-c', MERGE_SCRIPT, 'merge-ca-bundle', '/var/run/org-ca/ca-certificates.crt', '/etc/org-ca/bundle.pem']);
+    expect(pod.volumes[0]).toEqual({ name: 'org-ca', configMap: { name: 'org-ca-bundle', optional: true } });
+  });
+
+  test('a patch that moves a wired object to another namespace after wiring: an error naming the fix', () => {
+    const { chart, bundle } = setup('apps');
+    const obj = new ApiObject(chart, 'd', manifest('Deployment', 'web', podSpec(), 'apps'));
+    MergedCaInitContainer.addTo(obj, bundle);
+    obj.addJsonPatch(JsonPatch.replace('/metadata/namespace', 'elsewhere'));
+    expect(() => Testing.synth(chart)).toThrow(/Deployment "elsewhere\/web" is in namespace "elsewhere" at synth, but was wired for another one .*pass scripts: MergeScripts.inline\(\)/);
+  });
+
+  test('a bundle key named like a script is refused', () => {
+    const { chart, bundle } = setup('apps', { trustManager: { key: 'merge-ca-bundle.sh' } });
+    MergedCaInitContainer.addTo(deployment(chart), bundle);
+    expect(() => Testing.synth(chart)).toThrow(/has a key named like a merge script/);
+  });
+
+  test('the pod fragments for Helm values: addScriptsConfigMap adds the ConfigMap they need, once', () => {
+    const { chart, bundle } = setup('apps');
+    const w = new MergedCaInitContainer(bundle);
+    expect(w.initContainers('app:1', 'apps')[0].command).toEqual(['/bin/sh', '/var/run/org-ca/merge-ca-bundle.sh']);
+    const a = w.addScriptsConfigMap(chart, 'tools');
+    expect(w.addScriptsConfigMap(chart, 'tools')).toBe(a);
+    expect(new MergedCaInitContainer(bundle, { scripts: MergeScripts.inline() }).addScriptsConfigMap(chart, 'tools')).toBeUndefined();
+    expect(scriptsIn(Testing.synth(chart)).map(o => o.metadata.namespace)).toEqual(['tools']);
   });
 });

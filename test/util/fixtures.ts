@@ -105,7 +105,8 @@ export function expectRayGroupsWired(rc: any, groups: number) {
   expect(templates).toHaveLength(groups);
   for (const t of templates) {
     expect(t.spec.initContainers[0].command.slice(-1)).toEqual([RayClusterCa.MERGED_FILE]);
-    expect(t.spec.volumes[0].configMap.items).toEqual([{ key: 'ca-certificates.crt', path: 'org-ca.crt' }]);
+    expect(t.spec.volumes[0].projected.sources[0].configMap.optional).toBe(true);
+    expect(t.spec.volumes[0].projected.sources[1].configMap.name).toMatch(/^org-ca-scripts-/);
     expect(envOf(t.spec.containers[0])).toEqual(Object.fromEntries(RayClusterCa.VARIABLES.map(v => [v, RayClusterCa.MERGED_FILE])));
   }
 }

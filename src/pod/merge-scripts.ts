@@ -1,0 +1,145 @@
+import { createHash } from 'node:crypto';
+import { ApiObject, Chart } from 'cdk8s';
+import { IConstruct } from 'constructs';
+import { KEYTOOL_SCRIPT, MERGE_DEFAULTS, MERGE_SCRIPT } from './merge-script';
+import { METADATA } from '../util/metadata';
+import { checkDnsSubdomain } from '../util/validate';
+
+/** Keys of the scripts ConfigMap. @internal */
+export const SCRIPT_KEYS = {
+  MERGE: 'merge-ca-bundle.sh',
+  TRUSTSTORE: 'merge-ca-truststore.sh',
+} as const;
+
+/** The scripts' sha256, over both, in key order. @internal */
+export const SCRIPTS_SHA256 = createHash('sha256').update(`${MERGE_SCRIPT}\u0000${KEYTOOL_SCRIPT}`).digest('hex');
+
+/** The default name: versioned by content, so a change of the scripts is a new object. @internal */
+export const DEFAULT_SCRIPTS_CONFIG_MAP = `org-ca-scripts-${SCRIPTS_SHA256.slice(0, 10)}`;
+
+/**
+ * Where the init containers get their shell scripts (the merge, and the keytool import of
+ * `JavaTrust.keytoolImport()`).
+ */
+export class MergeScripts {
+  /**
+   * From a ConfigMap in the pod's namespace, mounted with the org CA: the pod spec carries one
+   * path instead of the scripts (about 2.4 KB less per wired pod). The library adds the ConfigMap
+   * next to what it wires, once per namespace per App (`cdk8s-org-ca wire` appends it to its
+   * output); a pod starts only once it exists, and says which ConfigMap it waits for.
+   *
+   * @param name name of the ConfigMap. Default: `org-ca-scripts-` and the first 10 hex digits of the
+   * scripts' sha256, immutable, so a library upgrade that changes the scripts rolls the pods and
+   * pods still running keep the scripts they started with. A name you choose is a mutable
+   * ConfigMap that upgrades overwrite (e.g. one per Helm release, so two releases in one namespace
+   * do not both own it).
+   */
+  public static fromConfigMap(name?: string): MergeScripts {
+    return new MergeScripts(name === undefined ? DEFAULT_SCRIPTS_CONFIG_MAP : checkDnsSubdomain('MergeScripts.fromConfigMap name', name), name === undefined);
+  }
+
+  /**
+   * In every init container's command (`sh -c SCRIPT`): each pod spec is self-contained, at about
+   * 2.4 KB more per wired pod. For pod specs shipped without the library's objects (Helm values
+   * such as z2jh's singleuser pods).
+   */
+  public static inline(): MergeScripts {
+    return new MergeScripts(undefined, false);
+  }
+
+  /** Name of the scripts ConfigMap; undefined when the scripts are inline. */
+  public readonly configMapName?: string;
+
+  /** @internal */
+  public readonly _immutable: boolean;
+
+  private constructor(configMapName: string | undefined, immutable: boolean) {
+    this.configMapName = configMapName;
+    this._immutable = immutable;
+  }
+
+  /**
+   * The scripts ConfigMap as a manifest for `namespace` (none: the namespace the objects are applied
+   * to), or undefined when the scripts are inline.
+   */
+  public manifest(namespace?: string): any {
+    if (this.configMapName === undefined) return undefined;
+    return {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: {
+        name: this.configMapName,
+        ...(namespace !== undefined ? { namespace } : {}),
+        labels: { [METADATA.MANAGED_BY_LABEL]: METADATA.MANAGED_BY_VALUE },
+        annotations: { [METADATA.SCRIPTS_ANNOTATION]: SCRIPTS_SHA256 },
+      },
+      ...(this._immutable ? { immutable: true } : {}),
+      data: { [SCRIPT_KEYS.MERGE]: MERGE_SCRIPT, [SCRIPT_KEYS.TRUSTSTORE]: KEYTOOL_SCRIPT },
+    };
+  }
+}
+
+const ADDED = Symbol.for('cdk8s-org-ca.scripts-config-maps');
+
+function addedIn(near: IConstruct): Map<string, ApiObject> {
+  const root = near.node.root as any;
+  if (!root[ADDED]) Object.defineProperty(root, ADDED, { value: new Map(), enumerable: false });
+  return root[ADDED];
+}
+
+const keyOf = (name: string, namespace: string | undefined) => `${namespace ?? ''}\u0000${name}`;
+
+/**
+ * Adds the scripts ConfigMap for `namespace` to the chart of `near`, once per App (a second chart
+ * with workloads in the same namespace uses the first one's). Nothing for inline scripts.
+ * @internal
+ */
+export function ensureScriptsConfigMap(near: IConstruct, namespace: string | undefined, scripts: MergeScripts): ApiObject | undefined {
+  if (scripts.configMapName === undefined) return undefined;
+  const added = addedIn(near);
+  const key = keyOf(scripts.configMapName, namespace);
+  let obj = added.get(key);
+  if (!obj) {
+    const chart = Chart.of(near);
+    const { apiVersion, kind, metadata, ...rest } = scripts.manifest(namespace);
+    obj = new ApiObject(chart, `org-ca-scripts:${namespace ?? ''}:${scripts.configMapName}`, { apiVersion, kind, metadata, ...rest });
+    added.set(key, obj);
+  }
+  return obj;
+}
+
+/**
+ * Throws unless the scripts ConfigMap of a pod in `namespace` was added (a wired object whose
+ * namespace a patch changed after it was wired).
+ * @internal
+ */
+export function checkScriptsConfigMap(near: IConstruct, namespace: string | undefined, scripts: MergeScripts, where: string): void {
+  if (scripts.configMapName === undefined) return;
+  if (!addedIn(near).has(keyOf(scripts.configMapName, namespace))) {
+    throw new Error(`${where} is in namespace "${namespace ?? '(none)'}" at synth, but was wired for another one (a patch changed metadata.namespace), so no ConfigMap "${scripts.configMapName}" with the merge scripts is added there; set the namespace before wiring, or pass scripts: MergeScripts.inline()`);
+  }
+}
+
+/** The scripts ConfigMaps added in the App of `near`. @internal */
+export function scriptsConfigMapsOf(near: IConstruct): ApiObject[] {
+  return Array.from(addedIn(near).values());
+}
+
+/**
+ * The command running script `key` with `args`: `sh DIR/KEY ARGS…` from the ConfigMap mounted at
+ * `dir`, or `sh -c SCRIPT NAME ARGS…` inline.
+ * @internal
+ */
+export function scriptCommand(scripts: MergeScripts, dir: string, key: string, args: string[]): string[] {
+  if (scripts.configMapName !== undefined) {
+    const out = [...args];
+    if (key === SCRIPT_KEYS.MERGE) {
+      // trailing arguments equal to the script's defaults are left out
+      const defaults = [`${dir}/${MERGE_DEFAULTS.orgFileName}`, MERGE_DEFAULTS.mergedFile];
+      while (out.length > 0 && out.length <= defaults.length && out[out.length - 1] === defaults[out.length - 1]) out.pop();
+    }
+    return ['/bin/sh', `${dir}/${key}`, ...out];
+  }
+  const inline = key === SCRIPT_KEYS.MERGE ? MERGE_SCRIPT : KEYTOOL_SCRIPT;
+  return ['/bin/sh', '-c', inline, key.replace(/\.sh$/, ''), ...args];
+}
