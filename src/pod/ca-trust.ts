@@ -1,10 +1,9 @@
 import { ApiObject, App, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { envSourcesOf } from './env-sources';
-import { checkScriptsConfigMap } from './merge-scripts';
-import { MergedCaInitContainer, PodWiringOptions, WiringMode } from './merged-ca-init-container';
+import { MergedCaInitContainer, PodWiringOptions } from './merged-ca-init-container';
 import { BUILTIN_TEMPLATE_PATHS, KINDS_WITHOUT_POD_TEMPLATES, sniffPodTemplate } from './pod-templates';
-import { describeObject, TemplateOutcome, warnOnce, wireObject } from './pod-wiring';
+import { TemplateOutcome, warnOnce } from './pod-wiring';
 import { beforeChartSynth, registerWiring, registrationsOf } from './synth-hook';
 import { OrgCaBundle } from '../bundle/org-ca-bundle';
 import { METADATA } from '../util/metadata';
@@ -216,10 +215,7 @@ export class CaTrust {
             result._record({ ...entry, outcome: WiringOutcome.FILTERED_NAMESPACE, detail: `namespaces: ${options.namespaces.join(', ')}` });
             return json;
           }
-          const outcomes = wireObject(json, paths, wiring._describe(ns), envSourcesOf(obj));
-          if (wiring.mode === WiringMode.MERGE && outcomes.some(o => o.outcome === TemplateOutcome.WIRED)) {
-            checkScriptsConfigMap(obj, ns, wiring.scripts, describeObject(json));
-          }
+          const outcomes = wiring._wireAt(json, paths, envSourcesOf(obj), obj);
           if (outcomes.some(o => o.outcome === TemplateOutcome.WINDOWS) && !outcomes.some(o => o.outcome === TemplateOutcome.WIRED)) {
             result._record({ ...entry, outcome: WiringOutcome.WINDOWS, detail: 'Windows pod (nodeSelector kubernetes.io/os: windows): the merge needs /bin/sh; not wired' });
           } else if (!outcomes.some(o => o.outcome === TemplateOutcome.WIRED)) {
@@ -233,7 +229,7 @@ export class CaTrust {
         const ns = obj.metadata.namespace;
         const md = obj.metadata.toJson();
         const optedOut = md.labels?.[OPT_OUT] === 'true' || md.annotations?.[OPT_OUT] === 'true';
-        if (!optedOut && (!options.namespaces || (ns !== undefined && options.namespaces.includes(ns)))) wiring._ensureScripts(obj, ns);
+        if (!optedOut && (!options.namespaces || (ns !== undefined && options.namespaces.includes(ns)))) wiring.addScriptsConfigMap(obj, ns);
       }
       if (options.namespaces && workloads > 0 && !options.namespaces.some(n => namespacesSeen.has(n))) {
         warnOnce(`wireAll: namespaces [${options.namespaces.join(', ')}] excludes every one of the ${workloads} workload(s) under "${scope.node.path || 'the App'}" (their namespaces: ${Array.from(namespacesSeen).sort().join(', ')}); nothing is wired`);

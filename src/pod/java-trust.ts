@@ -130,7 +130,7 @@ export class JavaTrust {
    */
   public _parts(
     mergedDir: string, orgFile: string, ref: CaConfigMapRef, sourceVolumeName: string, optional: boolean,
-    scripts: MergeScripts = MergeScripts.inline(),
+    scripts: MergeScripts,
   ): JavaTrustParts {
     switch (this._kind) {
       case JavaTrustKind.NONE:

@@ -1,3 +1,5 @@
+import { OrgCaBundle } from '../bundle/org-ca-bundle';
+
 /**
  * The shell run by the merge init container. POSIX sh only (dash, busybox ash, bash): no arrays,
  * no `local`, no `[[`, no process substitution; the candidate paths contain no spaces. Arguments are positional so the script text never
@@ -61,11 +63,13 @@ export const VALID_BLOCKS = [
  * arguments equal to these, so a default pod spec carries only the script's path.
  * @internal
  */
+const MERGED_DIR = '/etc/org-ca';
+const MERGED_FILE_NAME = 'bundle.pem';
 export const MERGE_DEFAULTS = {
-  orgFileName: 'ca-certificates.crt',
-  mergedDir: '/etc/org-ca',
-  mergedFileName: 'bundle.pem',
-  mergedFile: '/etc/org-ca/bundle.pem',
+  orgFileName: OrgCaBundle.TRUST_MANAGER_KEY,
+  mergedDir: MERGED_DIR,
+  mergedFileName: MERGED_FILE_NAME,
+  mergedFile: `${MERGED_DIR}/${MERGED_FILE_NAME}`,
 } as const;
 
 /**

@@ -100,9 +100,7 @@ export function ensureScriptsConfigMap(near: IConstruct, namespace: string | und
   const key = keyOf(scripts.configMapName, namespace);
   let obj = added.get(key);
   if (!obj) {
-    const chart = Chart.of(near);
-    const { apiVersion, kind, metadata, ...rest } = scripts.manifest(namespace);
-    obj = new ApiObject(chart, `org-ca-scripts:${namespace ?? ''}:${scripts.configMapName}`, { apiVersion, kind, metadata, ...rest });
+    obj = new ApiObject(Chart.of(near), `org-ca-scripts:${namespace ?? ''}:${scripts.configMapName}`, scripts.manifest(namespace));
     added.set(key, obj);
   }
   return obj;

@@ -409,8 +409,11 @@ export class MergedCaInitContainer implements ICaPodWiring {
     const obj = ApiObject.of(target);
     const paths = templatePathsFor(obj.apiVersion, obj.kind, obj.name, this.opts.podTemplatePaths);
     registerWiring(obj, `merged-ca:${this.initContainerName}`, { signature: this._signature, source: this._label, explicit: true, options: this._options },
-      json => this._wireAt(json, paths, envSourcesOf(obj), obj));
-    this._ensureScripts(obj, obj.metadata.namespace);
+      json => {
+        this._wireAt(json, paths, envSourcesOf(obj), obj);
+        return json;
+      });
+    this.addScriptsConfigMap(obj, obj.metadata.namespace);
   }
 
   /**
@@ -423,37 +426,36 @@ export class MergedCaInitContainer implements ICaPodWiring {
    * @returns the ConfigMap, or undefined when nothing needs it (inline scripts, direct mode)
    */
   public addScriptsConfigMap(scope: IConstruct, namespace?: string): ApiObject | undefined {
-    return this._ensureScripts(scope, namespace);
-  }
-
-  /** @internal */
-  public _ensureScripts(near: IConstruct, namespace: string | undefined): ApiObject | undefined {
     if (!this.enabled || this.mode === WiringMode.DIRECT) return undefined;
-    return ensureScriptsConfigMap(near, namespace, this.scripts);
+    return ensureScriptsConfigMap(scope, namespace, this.scripts);
   }
 
   /**
    * Returns a wired copy of a manifest object (plain JSON, e.g. parsed YAML). Objects whose pod
-   * templates have no containers are returned unchanged.
+   * templates have no containers are returned unchanged. With the scripts in a ConfigMap (the
+   * default), apply `scripts.manifest(namespace)` in the object's namespace too.
    */
   public wireManifest(manifest: any): any {
     if (!this.enabled) return manifest;
     const paths = templatePathsFor(manifest.apiVersion, manifest.kind, manifest.metadata?.name, this.opts.podTemplatePaths);
-    return this._wireAt(JSON.parse(JSON.stringify(manifest)), paths);
+    const json = JSON.parse(JSON.stringify(manifest));
+    this._wireAt(json, paths);
+    return json;
   }
 
   /**
    * Wires `json` in place (the caller owns it: a fresh `toJson()` result or a copy), its pod
-   * templates at `paths`, and returns it.
+   * templates at `paths`; returns the outcome per template. With `near` (the wired ApiObject), a
+   * wired pod must have had its scripts ConfigMap added for its final namespace.
    * @internal
    */
-  public _wireAt(json: any, paths: string[], envSources?: EnvSources, near?: IConstruct): any {
+  public _wireAt(json: any, paths: string[], envSources?: EnvSources, near?: IConstruct): Array<{ pointer: string; outcome: TemplateOutcome }> {
     const ns: string | undefined = json.metadata?.namespace;
     const outcomes = wireObject(json, paths, this._describe(ns), envSources);
     if (near && this.mode === WiringMode.MERGE && outcomes.some(o => o.outcome === TemplateOutcome.WIRED)) {
       checkScriptsConfigMap(near, ns, this.scripts, describeObject(json));
     }
-    return json;
+    return outcomes;
   }
 
   /**
@@ -498,8 +500,10 @@ export class MergedCaInitContainer implements ICaPodWiring {
   }
 
   /**
-   * The pod volumes: the bundle ConfigMap (PEM key as `org-ca.crt`, plus the PKCS#12 key for
-   * `JavaTrust.trustManagerPkcs12()`) and the merged emptyDir.
+   * The pod volumes. Merge: the bundle ConfigMap whole (or the ClusterTrustBundle projection as
+   * `org-ca.crt`), with the scripts ConfigMap projected into the same volume unless the scripts
+   * are inline, and the merged emptyDir. Direct: the bundle's key as `mergedFileName`. Plus the
+   * PKCS#12 volume of `JavaTrust.trustManagerPkcs12()`.
    *
    * @param namespace the pod's namespace, to ask the bundle which ConfigMap reaches it
    * @default - the bundle's namespace-independent ConfigMap
