@@ -65,7 +65,7 @@ function mergeFieldBytes(): string {
     ['init container name, image, mounts', y(restOfInit)],
     ['volumes', y(pod.volumes)],
     ['app container mounts', y(pod.containers[0].volumeMounts)],
-    [`${pod.containers[0].env.length} variables`, y(pod.containers[0].env)],
+    ['the variables (envFrom of the per-namespace ConfigMap)', y(pod.containers[0].envFrom)],
     ['rotation annotation', y(d.spec.template.metadata.annotations)],
   ];
   return fields.map(([k, b]) => `${k} ${b} B`).join(', ');

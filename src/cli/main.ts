@@ -14,6 +14,7 @@ import * as YAML from 'yaml';
 import { CliError, Distribution, distributionProps, parsePodTemplates, wireResourceList, wireYaml, WireSummary } from './wire';
 import { CaSource } from '../bundle/ca-source';
 import { OrgCaBundle } from '../bundle/org-ca-bundle';
+import { VariableDelivery } from '../pod/ca-env';
 import { WireAllOptions } from '../pod/ca-trust';
 import { JavaTrust } from '../pod/java-trust';
 import { MergeScripts } from '../pod/merge-scripts';
@@ -62,6 +63,10 @@ wiring:
                              namespace with a wired object (default org-ca-scripts-<hash>); with
                              Helm, give each release its own, e.g. org-ca-scripts-RELEASE
   --inline-scripts           the merge scripts in every pod spec instead (no ConfigMap appended)
+  --variables-configmap NAME name of the ConfigMap of CA variables appended to the output, one per
+                             namespace with a wired object, that containers take with envFrom
+                             (default org-ca-env-<hash>); with Helm, one per release
+  --inline-variables         the variables as env entries in every container instead
   --fail-on-invalid-bundle   the merge fails the pod when the CA holds no valid certificate
   --fail-on-unknown-kinds    an unknown kind with a pod template is an error, not a warning
   --quiet                    no summary on stderr`,
@@ -76,9 +81,9 @@ Prints the distribution objects as YAML: a trust-manager Bundle (default), plain
 the given namespaces, and/or a ClusterTrustBundle.`,
 };
 
-const FLAGS = new Set(['--allow-beta', '--use-default-cas', '--openshift', '--inline-scripts', '--fail-on-invalid-bundle', '--fail-on-unknown-kinds', '--quiet', '--help', '-h']);
+const FLAGS = new Set(['--allow-beta', '--use-default-cas', '--openshift', '--inline-scripts', '--inline-variables', '--fail-on-invalid-bundle', '--fail-on-unknown-kinds', '--quiet', '--help', '-h']);
 const VALUED = new Set(['--ca', '--bundle-name', '--configmap', '--ctb', '--ctb-name', '--mode', '--namespace', '--kind', '--pod-template', '--variables',
-  '--extra-variables', '--skip-variables', '--image', '--java', '--java-password', '--scripts-configmap']);
+  '--extra-variables', '--skip-variables', '--image', '--java', '--java-password', '--scripts-configmap', '--variables-configmap']);
 
 interface Parsed {
   readonly opts: Map<string, string[]>;
@@ -147,8 +152,11 @@ function wireOptionsOf(p: Parsed, command: string): WireAllOptions {
   const variables = list(p, '--variables');
   const scriptsName = one(p, '--scripts-configmap');
   if (scriptsName !== undefined && p.opts.has('--inline-scripts')) usageError(command, `cdk8s-org-ca ${command}: --scripts-configmap and --inline-scripts contradict each other; pass one`);
+  const variablesName = one(p, '--variables-configmap');
+  if (variablesName !== undefined && p.opts.has('--inline-variables')) usageError(command, `cdk8s-org-ca ${command}: --variables-configmap and --inline-variables contradict each other; pass one`);
   return {
     scripts: p.opts.has('--inline-scripts') ? MergeScripts.inline() : MergeScripts.fromConfigMap(scriptsName),
+    variableDelivery: p.opts.has('--inline-variables') ? VariableDelivery.inline() : VariableDelivery.fromConfigMap(variablesName),
     mode: mode === 'direct' ? WiringMode.DIRECT : WiringMode.MERGE,
     source: one(p, '--ctb') ? BundleSource.CLUSTER_TRUST_BUNDLE : undefined,
     namespaces: p.opts.has('--namespace') ? list(p, '--namespace') : undefined,

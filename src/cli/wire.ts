@@ -11,7 +11,7 @@ import * as YAML from 'yaml';
 import { CaSource } from '../bundle/ca-source';
 import { OrgCaBundle, OrgCaBundleProps } from '../bundle/org-ca-bundle';
 import { CaTrust, PodTemplateLocation, WireAllOptions, WiringOutcome } from '../pod/ca-trust';
-import { scriptsConfigMapsOf } from '../pod/merge-scripts';
+import { namespacedConfigMapsOf } from '../pod/merge-scripts';
 import { registrationsOf, runBeforeChartSynth } from '../pod/synth-hook';
 
 /** How the CA is distributed in the cluster, which decides what pods mount. @internal */
@@ -135,9 +135,9 @@ export function wireItems(
     if (out[i] === undefined) out[i] = v; // an empty List
   });
   const report = wiring.report();
-  // the merge scripts' ConfigMap of each namespace where an object was wired
+  // the ConfigMaps (merge scripts, variables) of each namespace where an object was wired
   const wiredIn = new Set(report.filter(e => e.outcome === WiringOutcome.WIRED).map(e => e.namespace ?? ''));
-  const added = scriptsConfigMapsOf(chart).map(o => o.toJson()).filter(o => wiredIn.has(o.metadata.namespace ?? ''));
+  const added = namespacedConfigMapsOf(chart).map(o => o.toJson()).filter(o => wiredIn.has(o.metadata.namespace ?? ''));
   return {
     items: out,
     added,

@@ -1,4 +1,5 @@
 import { CaConfigMapRef, OrgCaBundle } from '../bundle/org-ca-bundle';
+import { VariableDelivery } from '../pod/ca-env';
 import { MergeScripts } from '../pod/merge-scripts';
 import { MergedCaInitContainer, OnInvalidBundle } from '../pod/merged-ca-init-container';
 import { wirePodTemplate, WiringDescription } from '../pod/pod-wiring';
@@ -115,6 +116,7 @@ export class SingleuserCaMerge {
       mergedFileName: 'ca-bundle.crt',
       // values, not objects: the spawned pods' spec must be self-contained
       scripts: MergeScripts.inline(),
+      variableDelivery: VariableDelivery.inline(),
     });
   }
 

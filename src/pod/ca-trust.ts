@@ -229,7 +229,7 @@ export class CaTrust {
         const ns = obj.metadata.namespace;
         const md = obj.metadata.toJson();
         const optedOut = md.labels?.[OPT_OUT] === 'true' || md.annotations?.[OPT_OUT] === 'true';
-        if (!optedOut && (!options.namespaces || (ns !== undefined && options.namespaces.includes(ns)))) wiring.addScriptsConfigMap(obj, ns);
+        if (!optedOut && (!options.namespaces || (ns !== undefined && options.namespaces.includes(ns)))) wiring._addConfigMaps(obj, ns);
       }
       if (options.namespaces && workloads > 0 && !options.namespaces.some(n => namespacesSeen.has(n))) {
         warnOnce(`wireAll: namespaces [${options.namespaces.join(', ')}] excludes every one of the ${workloads} workload(s) under "${scope.node.path || 'the App'}" (their namespaces: ${Array.from(namespacesSeen).sort().join(', ')}); nothing is wired`);

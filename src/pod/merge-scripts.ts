@@ -90,36 +90,47 @@ function addedIn(near: IConstruct): Map<string, ApiObject> {
 const keyOf = (name: string, namespace: string | undefined) => `${namespace ?? ''}\u0000${name}`;
 
 /**
- * Adds the scripts ConfigMap for `namespace` to the chart of `near`, once per App (a second chart
- * with workloads in the same namespace uses the first one's). Nothing for inline scripts.
+ * Adds ConfigMap `name` (built by `manifest`) for `namespace` to the chart of `near`, once per App
+ * (a second chart with workloads in the same namespace uses the first one's). The per-namespace
+ * ConfigMaps pods depend on: the merge scripts and the CA variables.
  * @internal
  */
-export function ensureScriptsConfigMap(near: IConstruct, namespace: string | undefined, scripts: MergeScripts): ApiObject | undefined {
-  if (scripts.configMapName === undefined) return undefined;
+export function ensureNamespacedConfigMap(near: IConstruct, namespace: string | undefined, name: string, manifest: () => any): ApiObject {
   const added = addedIn(near);
-  const key = keyOf(scripts.configMapName, namespace);
+  const key = keyOf(name, namespace);
   let obj = added.get(key);
   if (!obj) {
-    obj = new ApiObject(Chart.of(near), `org-ca-scripts:${namespace ?? ''}:${scripts.configMapName}`, scripts.manifest(namespace));
+    obj = new ApiObject(Chart.of(near), `org-ca-cm:${namespace ?? ''}:${name}`, manifest());
     added.set(key, obj);
   }
   return obj;
 }
 
 /**
- * Throws unless the scripts ConfigMap of a pod in `namespace` was added (a wired object whose
- * namespace a patch changed after it was wired).
+ * Adds the scripts ConfigMap for `namespace` to the chart of `near`, once per App. Nothing for
+ * inline scripts.
  * @internal
  */
-export function checkScriptsConfigMap(near: IConstruct, namespace: string | undefined, scripts: MergeScripts, where: string): void {
-  if (scripts.configMapName === undefined) return;
-  if (!addedIn(near).has(keyOf(scripts.configMapName, namespace))) {
-    throw new Error(`${where} is in namespace "${namespace ?? '(none)'}" at synth, but was wired for another one (a patch changed metadata.namespace), so no ConfigMap "${scripts.configMapName}" with the merge scripts is added there; set the namespace before wiring, or pass scripts: MergeScripts.inline()`);
+export function ensureScriptsConfigMap(near: IConstruct, namespace: string | undefined, scripts: MergeScripts): ApiObject | undefined {
+  if (scripts.configMapName === undefined) return undefined;
+  return ensureNamespacedConfigMap(near, namespace, scripts.configMapName, () => scripts.manifest(namespace));
+}
+
+/**
+ * Throws unless ConfigMap `name` (`what`, fixed by `fix`) was added for a pod in `namespace` (a
+ * wired object whose namespace a patch changed after it was wired).
+ * @internal
+ */
+export function checkNamespacedConfigMap(
+  near: IConstruct, namespace: string | undefined, name: string, what: string, fix: string, where: string,
+): void {
+  if (!addedIn(near).has(keyOf(name, namespace))) {
+    throw new Error(`${where} is in namespace "${namespace ?? '(none)'}" at synth, but was wired for another one (a patch changed metadata.namespace), so no ConfigMap "${name}" with ${what} is added there; set the namespace before wiring, or pass ${fix}`);
   }
 }
 
-/** The scripts ConfigMaps added in the App of `near`. @internal */
-export function scriptsConfigMapsOf(near: IConstruct): ApiObject[] {
+/** The per-namespace ConfigMaps (scripts, variables) added in the App of `near`. @internal */
+export function namespacedConfigMapsOf(near: IConstruct): ApiObject[] {
   return Array.from(addedIn(near).values());
 }
 

@@ -1,11 +1,11 @@
 import * as path from 'node:path';
 import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { CaVariables } from './ca-env';
+import { CaVariables, VariableDelivery } from './ca-env';
 import { envSourcesOf } from './env-sources';
 import { JavaTrust, JavaTrustKind } from './java-trust';
 import { MERGE_DEFAULTS } from './merge-script';
-import { checkScriptsConfigMap, ensureScriptsConfigMap, MergeScripts, SCRIPT_KEYS, scriptCommand } from './merge-scripts';
+import { checkNamespacedConfigMap, ensureNamespacedConfigMap, ensureScriptsConfigMap, MergeScripts, SCRIPT_KEYS, scriptCommand } from './merge-scripts';
 import { templatePathsFor } from './pod-templates';
 import { describeObject, EnvJson, EnvSources, TemplateOutcome, wireObject, WiringDescription } from './pod-wiring';
 import { optionsSignature, registerWiring } from './synth-hook';
@@ -107,6 +107,15 @@ export interface PodWiringOptions {
    * @default MergeScripts.fromConfigMap()
    */
   readonly scripts?: MergeScripts;
+
+  /**
+   * How wired containers get the variables: `envFrom` of a ConfigMap the library adds once per
+   * namespace, or `env` entries in every pod spec. `JAVA_TOOL_OPTIONS` is always an `env` entry
+   * (it extends the container's own value).
+   *
+   * @default VariableDelivery.fromConfigMap()
+   */
+  readonly variableDelivery?: VariableDelivery;
 
   /**
    * Name of the merge init container.
@@ -317,6 +326,12 @@ export class MergedCaInitContainer implements ICaPodWiring {
   /** Where the init containers get their scripts. */
   public readonly scripts: MergeScripts;
 
+  /**
+   * Name of the ConfigMap wired containers take the variables from (`envFrom`); undefined when
+   * they are inline `env` entries, or when there are none (only `java`).
+   */
+  public readonly variablesConfigMapName?: string;
+
   private readonly bundle: OrgCaBundle;
   private readonly opts: MergedCaOptions;
   private readonly sourceVolumeName: string;
@@ -324,6 +339,7 @@ export class MergedCaInitContainer implements ICaPodWiring {
   private readonly runAsUser: number;
   private readonly java: JavaTrust;
   private readonly described = new Map<string, WiringDescription>();
+  private readonly variablesImmutable: boolean;
 
   /**
    * How this wiring names itself in conflict messages (components set their own name).
@@ -394,8 +410,18 @@ export class MergedCaInitContainer implements ICaPodWiring {
     for (const p of options.podTemplatePaths ?? []) checkPointer(p, 'podTemplatePaths');
     this.mergedFilePath = path.posix.join(this.mergedDir, file);
     this.javaTrustStorePath = this.javaParts().trustStorePath;
-    const { enabled: _e, java: _j, javaTrustStorePassword: _p, scripts: _s, ...rest } = options as MergedCaOptions & Record<string, unknown>;
-    this._options = { ...rest, bundle: bundle.node.path, java: this.java._kind, scripts: this.scripts.configMapName ?? 'inline' };
+    const delivery = options.variableDelivery ?? VariableDelivery.fromConfigMap();
+    this.variablesConfigMapName = this.variables.length > 0 ? delivery._nameFor(this.variablesData()) : undefined;
+    this.variablesImmutable = options.variableDelivery?.configMapName === undefined;
+    const { enabled: _e, java: _j, javaTrustStorePassword: _p, scripts: _s, variableDelivery: _v, ...rest } =
+      options as MergedCaOptions & Record<string, unknown>;
+    this._options = {
+      ...rest,
+      bundle: bundle.node.path,
+      java: this.java._kind,
+      scripts: this.scripts.configMapName ?? 'inline',
+      variableDelivery: delivery._inline ? 'inline' : delivery.configMapName ?? 'fromConfigMap',
+    };
     this._signature = optionsSignature({ ...this._options, javaSecret: this.java._fingerprint() });
   }
 
@@ -413,7 +439,43 @@ export class MergedCaInitContainer implements ICaPodWiring {
         this._wireAt(json, paths, envSourcesOf(obj), obj);
         return json;
       });
-    this.addScriptsConfigMap(obj, obj.metadata.namespace);
+    this._addConfigMaps(obj, obj.metadata.namespace);
+  }
+
+  /**
+   * Adds what pods in `namespace` wired by `applyTo`/`wireAll` depend on: the scripts ConfigMap
+   * (merge mode) and the variables ConfigMap, once per App.
+   * @internal
+   */
+  public _addConfigMaps(scope: IConstruct, namespace: string | undefined): void {
+    this.addScriptsConfigMap(scope, namespace);
+    if (this.enabled && this.variablesConfigMapName !== undefined) {
+      ensureNamespacedConfigMap(scope, namespace, this.variablesConfigMapName, () => this.variablesConfigMap(namespace));
+    }
+  }
+
+  /**
+   * The ConfigMap wired containers take the variables from (`envFrom`), as a manifest for
+   * `namespace` (none: the namespace the objects are applied to); undefined when the variables are
+   * inline. `applyTo` and `CaTrust.wireAll` add it themselves; apply it with `wireManifest` output.
+   */
+  public variablesConfigMap(namespace?: string): any {
+    if (this.variablesConfigMapName === undefined) return undefined;
+    return {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: {
+        name: this.variablesConfigMapName,
+        ...(namespace !== undefined ? { namespace } : {}),
+        labels: { [METADATA.MANAGED_BY_LABEL]: METADATA.MANAGED_BY_VALUE },
+      },
+      ...(this.variablesImmutable ? { immutable: true } : {}),
+      data: this.variablesData(),
+    };
+  }
+
+  private variablesData(): Record<string, string> {
+    return Object.fromEntries(this.variables.map(v => [v, this.mergedFilePath]));
   }
 
   /**
@@ -432,8 +494,9 @@ export class MergedCaInitContainer implements ICaPodWiring {
 
   /**
    * Returns a wired copy of a manifest object (plain JSON, e.g. parsed YAML). Objects whose pod
-   * templates have no containers are returned unchanged. With the scripts in a ConfigMap (the
-   * default), apply `scripts.manifest(namespace)` in the object's namespace too.
+   * templates have no containers are returned unchanged. Apply in the object's namespace too what
+   * the pods then depend on: `scripts.manifest(namespace)` (merge mode, scripts in a ConfigMap) and
+   * `variablesConfigMap(namespace)` (variables in a ConfigMap); both are the defaults.
    */
   public wireManifest(manifest: any): any {
     if (!this.enabled) return manifest;
@@ -452,8 +515,13 @@ export class MergedCaInitContainer implements ICaPodWiring {
   public _wireAt(json: any, paths: string[], envSources?: EnvSources, near?: IConstruct): Array<{ pointer: string; outcome: TemplateOutcome }> {
     const ns: string | undefined = json.metadata?.namespace;
     const outcomes = wireObject(json, paths, this._describe(ns), envSources);
-    if (near && this.mode === WiringMode.MERGE && outcomes.some(o => o.outcome === TemplateOutcome.WIRED)) {
-      checkScriptsConfigMap(near, ns, this.scripts, describeObject(json));
+    if (near && outcomes.some(o => o.outcome === TemplateOutcome.WIRED)) {
+      if (this.mode === WiringMode.MERGE && this.scripts.configMapName !== undefined) {
+        checkNamespacedConfigMap(near, ns, this.scripts.configMapName, 'the merge scripts', 'scripts: MergeScripts.inline()', describeObject(json));
+      }
+      if (this.variablesConfigMapName !== undefined) {
+        checkNamespacedConfigMap(near, ns, this.variablesConfigMapName, 'the CA variables', 'variableDelivery: VariableDelivery.inline()', describeObject(json));
+      }
     }
     return outcomes;
   }
@@ -472,6 +540,7 @@ export class MergedCaInitContainer implements ICaPodWiring {
         image: image ?? this.opts.image,
         mounts: this.volumeMounts().map(m => k8s.toJson_VolumeMount(m)),
         env: this.envJson(),
+        envFromConfigMap: this.variablesConfigMapName,
         javaToolOptions: this.javaParts(namespace).options,
         annotations: (this.opts.rotationAnnotation ?? true) ? { [METADATA.ROTATION_ANNOTATION]: rotationValue(this.bundle.sha256) } : undefined,
         containers: this.opts.containers,
@@ -615,7 +684,9 @@ export class MergedCaInitContainer implements ICaPodWiring {
       name: this.initContainerName,
       image,
       command: scriptCommand(this.scripts, SOURCE_MOUNT, SCRIPT_KEYS.MERGE, [orgFile, this.mergedFilePath, ...fail]),
-      resources: { limits: { cpu: q('100m'), memory: q('64Mi') }, requests: { cpu: q('10m'), memory: q('16Mi') } },
+      // limits only: Kubernetes sets the requests equal, which any LimitRange's maxLimitRequestRatio
+      // accepts, and a pod's request is never below its largest init container's (100m, 64Mi)
+      resources: { limits: { cpu: q('100m'), memory: q('64Mi') } },
       securityContext,
       volumeMounts,
     };

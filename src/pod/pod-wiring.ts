@@ -58,6 +58,11 @@ export interface WiringDescription {
   readonly mounts: any[];
   /** Variables for every wired container. */
   readonly env: EnvJson[];
+  /**
+   * The ConfigMap holding `env`: containers get an `envFrom` reference to it (after their own
+   * sources) instead of `env` entries. @default - none: `env` entries
+   */
+  readonly envFromConfigMap?: string;
   /** Options appended to each wired container's JAVA_TOOL_OPTIONS. @default - none */
   readonly javaToolOptions?: string[];
   /** Pod-template annotations. @default - none */
@@ -136,13 +141,17 @@ export function wirePodTemplate(template: any, d: WiringDescription, where: stri
   if (d.initContainers.length > 0) {
     const image = d.image ?? chooseMergeImage(spec, where);
     ours = d.initContainers.map(c => clone(c.image ? c : { ...c, image }));
-    if (d.inheritPodUser && spec.securityContext?.runAsUser !== undefined) {
-      for (const o of ours) {
-        if (o.securityContext) {
-          delete o.securityContext.runAsUser;
-          delete o.securityContext.runAsGroup;
-        }
+    const pod = spec.securityContext ?? {};
+    for (const o of ours) {
+      const sc = o.securityContext;
+      if (!sc) continue;
+      if (d.inheritPodUser && pod.runAsUser !== undefined) {
+        delete sc.runAsUser;
+        delete sc.runAsGroup;
       }
+      // what the pod's securityContext already sets for every container is not repeated
+      if (sc.runAsNonRoot === true && pod.runAsNonRoot === true) delete sc.runAsNonRoot;
+      if (sc.seccompProfile?.type === 'RuntimeDefault' && pod.seccompProfile?.type === 'RuntimeDefault') delete sc.seccompProfile;
     }
   }
   const existing: any[] = spec.initContainers ?? [];
@@ -170,14 +179,32 @@ export function wirePodTemplate(template: any, d: WiringDescription, where: stri
     const skip = new Set([...(d.skipVariables ?? []), ...(d.skipVariablesByContainer?.[c.name] ?? [])]);
     for (const m of d.mounts) ensureMount(c, m, cw, d.hints.mount);
     const fromEnvFrom = envFromVariables(c, d, cw);
+    const missing: EnvJson[] = [];
+    // a variable another envFrom source sets that the container keeps: our envFrom (last) would
+    // override it, so this container gets the others as env entries
+    let inline = d.envFromConfigMap === undefined;
     for (const e of d.env) {
       const inherited = fromEnvFrom.get(e.name);
-      const explicit = (c.env ?? []).some((x: any) => x.name === e.name);
+      const explicit = (c.env ?? []).find((x: any) => x.name === e.name);
       if (inherited && !explicit && inherited.value !== e.value) {
-        if (skip.has(e.name)) continue; // theirs stays: adding ours would override it
-        throw new Error(`${cw} gets ${e.name}="${inherited.value}" from envFrom ${inherited.from}, which the variable this wiring adds would silently override (explicit env wins); remove it there, or pass skipVariables: ["${e.name}"] to keep it`);
+        if (skip.has(e.name)) { // theirs stays: adding ours would override it
+          inline = true;
+          continue;
+        }
+        throw new Error(`${cw} gets ${e.name}="${inherited.value}" from envFrom ${inherited.from}, which the variable this wiring adds would silently override; remove it there, or pass skipVariables: ["${e.name}"] to keep it`);
       }
-      ensureEnv(c, e, cw, skip);
+      if (explicit) {
+        ensureEnv(c, e, cw, skip); // the same value, a skipped one, or an error
+      } else {
+        missing.push(e);
+      }
+    }
+    if (inline) {
+      for (const e of missing) ensureEnv(c, e, cw, skip);
+    } else if (missing.length > 0) {
+      const ref = d.envFromConfigMap;
+      c.envFrom = c.envFrom ?? [];
+      if (!c.envFrom.some((x: any) => x.configMapRef?.name === ref && !x.prefix)) c.envFrom.push({ configMapRef: { name: ref } });
     }
     if (d.javaToolOptions && d.javaToolOptions.length > 0) appendJavaOptions(c, d.javaToolOptions, cw);
   }
@@ -260,10 +287,11 @@ function envFromVariables(c: any, d: WiringDescription, where: string): Map<stri
     const kind = ef.configMapRef ? 'ConfigMap' : ef.secretRef ? 'Secret' : undefined;
     const name = (ef.configMapRef ?? ef.secretRef)?.name;
     if (!kind || !name) continue;
+    if (kind === 'ConfigMap' && name === d.envFromConfigMap && !ef.prefix) continue; // ours (wired before)
     const data = d.envSources?.get(kind, d.namespace, name);
     if (!data) {
       const ours = d.env.map(e => e.name).join(', ');
-      warnOnce(`${where} takes envFrom ${kind} "${name}", which is not in this synth: if it sets one of ${ours}, the value set here overrides it (explicit env wins); check it, or pass skipVariables`);
+      warnOnce(`${where} takes envFrom ${kind} "${name}", which is not in this synth: if it sets one of ${ours}, the value this wiring sets overrides it; check it, or pass skipVariables`);
       continue;
     }
     for (const [k, v] of Object.entries(data)) out.set(`${ef.prefix ?? ''}${k}`, { value: v, from: `${kind} "${name}"` });
@@ -350,9 +378,18 @@ export function sameJson(a: any, b: any): boolean {
   return JSON.stringify(sortKeys(a)) === JSON.stringify(sortKeys(b));
 }
 
-/** @internal */
+/** A deep copy of a JSON value (each pod gets its own objects: shared ones would become YAML aliases). @internal */
 export function clone<T>(v: T): T {
-  return JSON.parse(JSON.stringify(v));
+  if (Array.isArray(v)) return v.map(clone) as unknown as T;
+  if (v !== null && typeof v === 'object') {
+    const out: any = {};
+    for (const k of Object.keys(v)) {
+      const x = (v as any)[k];
+      if (x !== undefined) out[k] = clone(x);
+    }
+    return out;
+  }
+  return v;
 }
 
 function sortKeys(v: any): any {

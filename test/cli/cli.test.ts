@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import * as YAML from 'yaml';
 import { DEFAULT_SCRIPTS_CONFIG_MAP } from '../../src/pod/merge-scripts';
 import { makeCa, privateKeyFixtures } from '../util/certs';
-import { podOf } from '../util/fixtures';
+import { envOf, podOf } from '../util/fixtures';
 import { expectAllValid } from '../util/schema';
 import { requireTools } from '../util/tools';
 
@@ -36,10 +36,15 @@ describe('cdk8s-org-ca wire', () => {
     expect(r.code).toBe(0);
     const out = docs(r.stdout);
     const input = docs(fs.readFileSync(RENDER, 'utf8'));
-    // input order, then the merge scripts' ConfigMap of each namespace with a wired object
-    expect(out.map(o => o?.kind ?? null)).toEqual([...input.map(o => o?.kind ?? null), 'ConfigMap', 'ConfigMap']);
-    const scripts = out.slice(input.length);
-    expect(scripts.map(o => `${o.metadata.namespace}/${o.metadata.name}`)).toEqual([`apps/${DEFAULT_SCRIPTS_CONFIG_MAP}`, `monitoring/${DEFAULT_SCRIPTS_CONFIG_MAP}`]);
+    // input order, then the merge scripts' and the variables' ConfigMaps of each namespace with a wired object
+    expect(out.map(o => o?.kind ?? null)).toEqual([...input.map(o => o?.kind ?? null), 'ConfigMap', 'ConfigMap', 'ConfigMap', 'ConfigMap']);
+    const added = out.slice(input.length);
+    const envName = added[1].metadata.name;
+    expect(envName).toMatch(/^org-ca-env-[0-9a-f]{10}$/);
+    expect(added.map(o => `${o.metadata.namespace}/${o.metadata.name}`)).toEqual([`apps/${DEFAULT_SCRIPTS_CONFIG_MAP}`, `apps/${envName}`, `monitoring/${DEFAULT_SCRIPTS_CONFIG_MAP}`, `monitoring/${envName}`]);
+    // every container of every wired pod runs with the variables (from the appended ConfigMap)
+    const api = podOf(out.find(o => o?.kind === 'Deployment'));
+    for (const c of api.containers) expect(envOf(c, out, 'apps')).toMatchObject({ SSL_CERT_FILE: '/etc/org-ca/bundle.pem', NPM_CONFIG_CAFILE: '/etc/org-ca/bundle.pem' });
     expect(podOf(out.find(o => o?.kind === 'Deployment')).volumes.find((v: any) => v.name === 'org-ca').projected.sources[1]).toEqual({ configMap: { name: DEFAULT_SCRIPTS_CONFIG_MAP } });
     for (const o of out.filter(x => x && ['Deployment', 'StatefulSet', 'Job', 'CronJob', 'DaemonSet'].includes(x.kind))) {
       expect(podOf(o).initContainers[0].name).toBe('merge-ca-bundle');
@@ -55,7 +60,7 @@ describe('cdk8s-org-ca wire', () => {
     // Helm's Source comments and the empty document are kept
     expect(r.stdout).toMatch(/^# Source: platform\/templates\/api\.yaml$/m);
     expect(r.stdout).toMatch(/\n---\n---\n/);
-    expect(r.stderr).toMatch(new RegExp(`cdk8s-org-ca: 9 document\\(s\\): 7 object\\(s\\) wired, 2 left alone, 0 reported, 2 added \\(ConfigMap apps/${DEFAULT_SCRIPTS_CONFIG_MAP}, ConfigMap monitoring/${DEFAULT_SCRIPTS_CONFIG_MAP}\\)`));
+    expect(r.stderr).toMatch(new RegExp(`cdk8s-org-ca: 9 document\\(s\\): 7 object\\(s\\) wired, 2 left alone, 0 reported, 4 added \\(ConfigMap apps/${DEFAULT_SCRIPTS_CONFIG_MAP}, ConfigMap apps/${envName}, ConfigMap monitoring/${DEFAULT_SCRIPTS_CONFIG_MAP}, ConfigMap monitoring/${envName}\\)`));
     expectAllValid(out.filter(o => o && !['Rollout', 'List'].includes(o.kind)));
   });
 
@@ -94,6 +99,27 @@ describe('cdk8s-org-ca wire', () => {
     expect(both.code).toBe(2);
     expect(both.stdout).toBe('');
     expect(both.stderr).toMatch(/--scripts-configmap and --inline-scripts contradict each other/);
+  });
+
+  test('the variables: a ConfigMap name per Helm release, or inline env entries; not both', () => {
+    const named = cli(['wire', '--ca', CA, '--kind', 'Job', '--variables-configmap', 'org-ca-env-rel1', RENDER]);
+    expect(named.code).toBe(0);
+    const out = docs(named.stdout);
+    const job = podOf(out.find(o => o?.kind === 'Job'));
+    expect(job.containers[0].envFrom).toEqual([{ configMapRef: { name: 'org-ca-env-rel1' } }]);
+    expect(out.filter(o => o?.metadata?.name === 'org-ca-env-rel1').map(o => [o.metadata.namespace, o.immutable])).toEqual([['apps', undefined]]);
+    expect(envOf(job.containers[0], out, 'apps')).toMatchObject({ SSL_CERT_FILE: '/etc/org-ca/bundle.pem' });
+    const inline = cli(['wire', '--ca', CA, '--kind', 'Job', '--inline-variables', RENDER]);
+    expect(inline.code).toBe(0);
+    const out2 = docs(inline.stdout);
+    const job2 = podOf(out2.find(o => o?.kind === 'Job'));
+    expect(job2.containers[0].envFrom).toBeUndefined();
+    expect(job2.containers[0].env).toContainEqual({ name: 'SSL_CERT_FILE', value: '/etc/org-ca/bundle.pem' });
+    expect(out2.filter(o => o?.metadata?.name?.startsWith('org-ca-env'))).toEqual([]);
+    const both = cli(['wire', '--ca', CA, '--inline-variables', '--variables-configmap', 'x', RENDER]);
+    expect(both.code).toBe(2);
+    expect(both.stdout).toBe('');
+    expect(both.stderr).toMatch(/--variables-configmap and --inline-variables contradict each other/);
   });
 
   test.each([

@@ -26,9 +26,9 @@ describe('ArgoRepoServerCa', () => {
     const pod = objs.find(o => o.kind === 'Deployment').spec.template.spec;
     expect(pod.initContainers[0].command.slice(-1)).toEqual([ArgoRepoServerCa.MERGED_FILE]);
     expect(pod.volumes).toContainEqual({ name: 'org-ca', projected: { sources: [{ configMap: { name: 'argocd-org-ca', optional: true } }, { configMap: { name: DEFAULT_SCRIPTS_CONFIG_MAP } }] } });
-    expect(objs.filter(o => o.kind === 'ConfigMap').map(o => o.metadata.name).sort()).toEqual(['argocd-org-ca', DEFAULT_SCRIPTS_CONFIG_MAP]);
+    expect(objs.filter(o => o.kind === 'ConfigMap').map(o => o.metadata.name).sort()).toEqual(['argocd-org-ca', expect.stringMatching(/^org-ca-env-/), DEFAULT_SCRIPTS_CONFIG_MAP]);
     const f = ArgoRepoServerCa.MERGED_FILE;
-    expect(envOf(pod.containers[0])).toEqual(Object.fromEntries(ArgoRepoServerCa.VARIABLES.map(v => [v, f])));
+    expect(envOf(pod.containers[0], objs, 'argocd')).toEqual(Object.fromEntries(ArgoRepoServerCa.VARIABLES.map(v => [v, f])));
     expect(ArgoRepoServerCa.VARIABLES).toContain('REQUESTS_CA_BUNDLE'); // the AWS CLI in plugins reads it
     expectAllValid(objs);
   });

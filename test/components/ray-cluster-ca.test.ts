@@ -22,7 +22,7 @@ describe('RayClusterCa', () => {
     new RayClusterCa(bundle).applyTo(rayCluster(chart));
     const objs = Testing.synth(chart);
     const rc = objs.find(o => o.kind === 'RayCluster');
-    expectRayGroupsWired(rc, 3);
+    expectRayGroupsWired(rc, 3, objs);
     expectAllValid(objs);
   });
 

@@ -64,6 +64,10 @@ async function run(pod: any, layoutName: keyof typeof LAYOUTS, cluster: any, ass
 
 /** The merge scripts' ConfigMaps of a synth. */
 const scriptsOf = (objs: any[]) => objs.filter(o => o.kind === 'ConfigMap' && o.metadata.name.startsWith('org-ca-scripts-'));
+/** The variables' ConfigMaps of a synth. */
+const variablesOf = (objs: any[]) => objs.filter(o => o.kind === 'ConfigMap' && o.metadata.name.startsWith('org-ca-env-'));
+/** The per-namespace ConfigMaps the library adds next to wired pods (scripts, variables), without the bundle. */
+const supportOf = (objs: any[]) => [...scriptsOf(objs), ...variablesOf(objs)];
 
 d('example platform: every wired pod trusts the org CA and the public roots (Debian-style image)', () => {
   const { objs, values } = platformObjects();
@@ -186,9 +190,16 @@ d('image layouts and failure modes', () => {
     expect(r.error).toMatch(/^ConfigMap apps\/org-ca-scripts-[0-9a-f]{10} is missing and the volume is not optional: the pod would not start$/);
   });
 
+  test('the variables\' ConfigMap missing: the app container does not start (CreateContainerConfigError), never runs without its variables', async () => {
+    const objs = wiredApi();
+    const r = await run(podsOf(objs)[0], 'debian', clusterState(objs.filter(o => !variablesOf(objs).includes(o)), ['apps']));
+    expect(r.error).toMatch(/^container app: envFrom ConfigMap apps\/org-ca-env-[0-9a-f]{10} is missing: CreateContainerConfigError, the container would not start$/);
+    expect(r.results).toEqual([]);
+  });
+
   test('bundle ConfigMap missing: the pod still starts and the public endpoint is still trusted', async () => {
     const objs = wiredApi();
-    const r = await run(podsOf(objs)[0], 'debian', clusterState(scriptsOf(objs), ['apps']));
+    const r = await run(podsOf(objs)[0], 'debian', clusterState(supportOf(objs), ['apps']));
     expect(r.error).toBeUndefined();
     expect(r.initLogs[0]).toContain('no org CA (optional ConfigMap missing');
     expect(r.results.filter(x => x.endpoint === 'public' && x.mode === 'wired').every(x => x.ok)).toBe(true);
@@ -211,7 +222,8 @@ d('image layouts and failure modes', () => {
   test('a deliberately broken wiring (wrong merged path) is caught', async () => {
     const objs = wiredApi();
     const pod = podsOf(objs)[0];
-    for (const e of pod.spec.containers[0].env) if (e.name === 'SSL_CERT_FILE') e.value = '/etc/org-ca/wrong.crt';
+    // the variables ConfigMap points SSL_CERT_FILE at a file that is not there
+    for (const cm of variablesOf(objs)) cm.data.SSL_CERT_FILE = '/etc/org-ca/wrong.crt';
     const r = await run(pod, 'debian', clusterState(objs, ['apps']));
     const p = problems(r);
     expect(p.length).toBeGreaterThan(0);
@@ -246,9 +258,9 @@ d('each distribution mode of the example, on every image layout, with its bundle
   });
 
   test('bundle missing: a direct pod does not start (never SSL_CERT_FILE pointing at nothing); a CTB pod starts with the system bundle', async () => {
-    const direct = await run(pod('direct'), 'debian', clusterState([], ['direct']), undefined, []);
+    const direct = await run(pod('direct'), 'debian', clusterState(supportOf(objs), ['direct']), undefined, []);
     expect(direct.error).toMatch(/is missing and the volume is not optional: the pod would not start/);
-    const viaCtb = await run(pod('ctb'), 'debian', clusterState(scriptsOf(objs), ['ctb']), undefined, []);
+    const viaCtb = await run(pod('ctb'), 'debian', clusterState(supportOf(objs), ['ctb']), undefined, []);
     expect(viaCtb.error).toBeUndefined();
     expect(viaCtb.initLogs[0]).toContain('no org CA (optional ConfigMap missing');
     expect(viaCtb.results.filter(x => x.endpoint === 'public' && x.mode === 'wired').every(x => x.ok)).toBe(true);
@@ -273,7 +285,7 @@ d('the command-line tool: the pods of a wired Helm-style render trust the org CA
     expect(pods.length).toBe(7);
     expect(scriptsOf(objs).map((o: any) => o.metadata.namespace)).toEqual(['apps', 'monitoring']);
     for (const pod of pods) {
-      const r = await run(pod, 'debian', clusterState([...cms, ...scriptsOf(objs)], ['apps', 'monitoring']));
+      const r = await run(pod, 'debian', clusterState([...cms, ...supportOf(objs)], ['apps', 'monitoring']));
       expect(problems(r)).toEqual([]);
       expect(r.results.filter(x => x.mode === 'wired').length).toBeGreaterThanOrEqual(10);
     }

@@ -323,8 +323,20 @@ export interface RunPodOptions {
   readonly assignedUid?: number;
 }
 
+/** A container of the pod would not start (reported as the pod's error). */
+class PodNotStarted extends Error {}
+
 /** Runs a pod: the CA merge init containers, then the clients as every wired container. */
 export async function runPod(pod: PodUnderTest, o: RunPodOptions): Promise<PodRun> {
+  try {
+    return await runPodOrThrow(pod, o);
+  } catch (e) {
+    if (e instanceof PodNotStarted) return { pod: pod.id, initLogs: [], initMs: [], results: [], error: e.message };
+    throw e;
+  }
+}
+
+async function runPodOrThrow(pod: PodUnderTest, o: RunPodOptions): Promise<PodRun> {
   const volumes = new Map<string, string>();
   for (const v of pod.spec.volumes ?? []) {
     const dir = hostDir(`vol-${v.name}`);
@@ -398,8 +410,22 @@ export async function runPod(pod: PodUnderTest, o: RunPodOptions): Promise<PodRu
       }
     }
   }
-  const envOf = (c: any): Record<string, string> =>
-    Object.fromEntries((c.env ?? []).filter((e: any) => e.value !== undefined).map((e: any) => [e.name, e.value]));
+  // as the kubelet builds it: each envFrom ConfigMap in order, then env (later wins); a missing
+  // non-optional envFrom ConfigMap keeps the container from starting (CreateContainerConfigError)
+  const envOf = (c: any): Record<string, string> => {
+    const out: Record<string, string> = {};
+    for (const ef of c.envFrom ?? []) {
+      if (!ef.configMapRef) throw new Error(`${pod.id}: the runner resolves envFrom configMapRef only`);
+      const data = o.cluster.get(pod.namespace)?.get(ef.configMapRef.name);
+      if (!data) {
+        if (ef.configMapRef.optional) continue;
+        throw new PodNotStarted(`container ${c.name}: envFrom ConfigMap ${pod.namespace}/${ef.configMapRef.name} is missing: CreateContainerConfigError, the container would not start`);
+      }
+      for (const [k, v] of Object.entries(data)) out[`${ef.prefix ?? ''}${k}`] = v;
+    }
+    for (const e of c.env ?? []) if (e.value !== undefined) out[e.name] = e.value;
+    return out;
+  };
 
   const initLogs: string[] = [];
   const initMs: number[] = [];

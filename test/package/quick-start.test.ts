@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as YAML from 'yaml';
 import { makeCa } from '../util/certs';
+import { envOf } from '../util/fixtures';
 import { expectAllValid } from '../util/schema';
 import { reportSkip } from '../util/tools';
 
@@ -65,14 +66,14 @@ if (why) reportSkip(`the README quick-start test: ${why}`);
     execFileSync('npx', ['cdk8s', 'synth'], { cwd: dir, encoding: 'utf8', timeout: 300_000 });
     const files = fs.readdirSync(path.join(dir, 'dist')).filter(f => f.endsWith('.k8s.yaml'));
     const objs = files.flatMap(f => YAML.parseAllDocuments(fs.readFileSync(path.join(dir, 'dist', f), 'utf8')).map(d => d.toJSON()));
-    // the Bundle, the wired Deployment, and the merge scripts' ConfigMap in the Deployment's namespace
-    expect(objs.map(o => o.kind).sort()).toEqual(['Bundle', 'ConfigMap', 'Deployment']);
+    // the Bundle, the wired Deployment, and the merge scripts' and variables' ConfigMaps in the Deployment's namespace
+    expect(objs.map(o => o.kind).sort()).toEqual(['Bundle', 'ConfigMap', 'ConfigMap', 'Deployment']);
     const d = objs.find(o => o.kind === 'Deployment');
-    const scripts = objs.find(o => o.kind === 'ConfigMap');
+    const scripts = objs.find(o => o.kind === 'ConfigMap' && o.metadata.name.startsWith('org-ca-scripts-'));
     expect(scripts.metadata.namespace).toBe(d.metadata.namespace);
     expect(d.spec.template.spec.volumes.find((v: any) => v.name === 'org-ca').projected.sources[1]).toEqual({ configMap: { name: scripts.metadata.name } });
     expect(d.spec.template.spec.initContainers[0].name).toBe('merge-ca-bundle');
-    expect(d.spec.template.spec.containers[0].env.map((e: any) => e.name)).toContain('SSL_CERT_FILE');
+    expect(envOf(d.spec.template.spec.containers[0], objs, d.metadata.namespace)).toMatchObject({ SSL_CERT_FILE: '/etc/org-ca/bundle.pem' });
     expectAllValid(objs);
 
     // the command-line tool, as the package installs it (node_modules/.bin), on a Helm-style render

@@ -6,7 +6,7 @@ import * as kplus from 'cdk8s-plus-28';
 import * as YAML from 'yaml';
 import { CaTrust, MergedCaInitContainer, OrgCaBundle, WiringOutcome } from '../../src';
 import { makeCa } from '../util/certs';
-import { KIND_FORMS, makeWorkload, manifest, podOf, podSpec, chartWithBundle } from '../util/fixtures';
+import { KIND_FORMS, envOf, makeWorkload, manifest, podOf, podSpec, chartWithBundle } from '../util/fixtures';
 import { expectAllValid } from '../util/schema';
 
 const ca = makeCa('wireall-ca');
@@ -229,9 +229,10 @@ describe('per-workload control under wireAll', () => {
     const ok = setup();
     dep(ok.chart, 'web', spec, { annotations: { 'cdk8s-org-ca/skip-variables': 'side/SSL_CERT_FILE' } });
     CaTrust.wireAll(ok.chart, ok.bundle);
-    const p = pod(Testing.synth(ok.chart), 'web');
-    expect(p.containers[1].env).toContainEqual({ name: 'SSL_CERT_FILE', value: '/own.pem' });
-    expect(p.containers[0].env).toContainEqual({ name: 'SSL_CERT_FILE', value: '/etc/org-ca/bundle.pem' });
+    const objs = Testing.synth(ok.chart);
+    const p = pod(objs, 'web');
+    expect(envOf(p.containers[1], objs)).toMatchObject({ SSL_CERT_FILE: '/own.pem', GIT_SSL_CAINFO: '/etc/org-ca/bundle.pem' });
+    expect(envOf(p.containers[0], objs)).toMatchObject({ SSL_CERT_FILE: '/etc/org-ca/bundle.pem' });
   });
 
   test('kinds that are neither built in nor declared are refused (kinds are case-sensitive)', () => {

@@ -2,12 +2,12 @@ import * as fs from 'node:fs';
 import { ApiObject, Chart, JsonPatch, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import * as YAML from 'yaml';
-import { BundleSource, CaVariables, JavaTrust, MergedCaInitContainer, MergedCaOptions, MergeScripts, OnInvalidBundle, OrgCaBundle, WiringMode } from '../../src';
+import { BundleSource, CaVariables, JavaTrust, MergedCaInitContainer, MergedCaOptions, MergeScripts, OnInvalidBundle, OrgCaBundle, VariableDelivery, WiringMode } from '../../src';
 import { MERGE_SCRIPT } from '../../src/pod/merge-script';
 import { DEFAULT_SCRIPTS_CONFIG_MAP, SCRIPTS_SHA256 } from '../../src/pod/merge-scripts';
 import { propsOf } from '../util/api';
 import { makeCa } from '../util/certs';
-import { KIND_FORMS, makeWorkload, manifest, podOf, podSpec, templateMetaOf, workloadsOf, chartWithBundle } from '../util/fixtures';
+import { KIND_FORMS, envOf, makeWorkload, manifest, podOf, podSpec, restrictedViolations, templateMetaOf, workloadsOf, chartWithBundle } from '../util/fixtures';
 import { expectAllValid } from '../util/schema';
 
 const ca = makeCa('wiring-ca');
@@ -32,17 +32,18 @@ describe.each(KIND_FORMS)('%s (%s)', (kind, form) => {
     // the script comes from the ConfigMap mounted with the org CA; default arguments are left out
     expect(init.command).toEqual(['/bin/sh', '/var/run/org-ca/merge-ca-bundle.sh']);
     expect(init.volumeMounts).toEqual([{ name: 'org-ca', mountPath: '/var/run/org-ca' }, { name: 'org-ca-merged', mountPath: '/etc/org-ca' }]);
-    // Pod Security Standards "restricted"
+    // Pod Security Standards "restricted"; runAsNonRoot comes from the pod where it sets it (cdk8s-plus does)
     expect(init.securityContext).toEqual({
       allowPrivilegeEscalation: false,
       capabilities: { drop: ['ALL'] },
       readOnlyRootFilesystem: true,
-      runAsNonRoot: true,
+      ...(pod.securityContext?.runAsNonRoot === true ? {} : { runAsNonRoot: true }),
       runAsUser: 65534,
       seccompProfile: { type: 'RuntimeDefault' },
     });
-    expect(init.resources.requests).toBeDefined();
-    expect(init.resources.limits).toBeDefined();
+    expect(restrictedViolations(pod)).toEqual([]);
+    // limits only: the requests default to them (any LimitRange ratio holds)
+    expect(init.resources).toEqual({ limits: { cpu: '100m', memory: '64Mi' } });
 
     expect(pod.volumes).toEqual(expect.arrayContaining([
       { name: 'org-ca', projected: { sources: [{ configMap: { name: 'org-ca-bundle', optional: true } }, { configMap: { name: DEFAULT_SCRIPTS_CONFIG_MAP } }] } },
@@ -53,10 +54,14 @@ describe.each(KIND_FORMS)('%s (%s)', (kind, form) => {
     expect(scripts).toHaveLength(1);
     expect(scripts[0]).toMatchObject({ metadata: { namespace: 'apps' }, immutable: true, data: { 'merge-ca-bundle.sh': MERGE_SCRIPT } });
     const app = pod.containers.find((c: any) => c.name === 'app');
-    for (const v of CaVariables.DEFAULTS) {
-      expect(app.env).toContainEqual({ name: v, value: '/etc/org-ca/bundle.pem' });
-    }
-    expect(app.env).toContainEqual({ name: 'KEEP', value: 'me' });
+    // the variables from the namespace's variables ConfigMap (envFrom), the container's own env kept
+    expect(app.env).toEqual([{ name: 'KEEP', value: 'me' }]);
+    const vars = objs.filter(o => o.kind === 'ConfigMap' && o.metadata.name.startsWith('org-ca-env-'));
+    expect(vars).toHaveLength(1);
+    expect(vars[0]).toMatchObject({ metadata: { namespace: 'apps' }, immutable: true });
+    expect(Object.keys(vars[0].data).sort()).toEqual([...CaVariables.DEFAULTS].sort());
+    expect(app.envFrom).toEqual([{ configMapRef: { name: vars[0].metadata.name } }]);
+    expect(envOf(app, objs, 'apps')).toEqual({ ...Object.fromEntries(CaVariables.DEFAULTS.map(v => [v, '/etc/org-ca/bundle.pem'])), KEEP: 'me' });
     expect(app.volumeMounts).toContainEqual({ name: 'org-ca-merged', mountPath: '/etc/org-ca', readOnly: true });
     expect(templateMetaOf(obj).annotations[MergedCaInitContainer.ROTATION_ANNOTATION]).toBe(bundle.sha256.slice(0, 16));
     expectAllValid(objs);
@@ -97,10 +102,11 @@ describe('MergedCaInitContainer rules', () => {
       volumes: [{ name: 'data', emptyDir: {} }],
     })));
     MergedCaInitContainer.addTo(obj, bundle);
-    const pod = podOf(Testing.synth(chart).find(o => o.kind === 'Deployment'));
+    const objs = Testing.synth(chart);
+    const pod = podOf(objs.find(o => o.kind === 'Deployment'));
     expect(pod.initContainers.map((c: any) => c.name)).toEqual(['merge-ca-bundle', 'pull', 'migrate']);
-    expect(pod.initContainers[2].env[0]).toEqual({ name: 'A', value: '1' });
-    expect(pod.initContainers[2].env).toContainEqual({ name: 'SSL_CERT_FILE', value: '/etc/org-ca/bundle.pem' });
+    expect(pod.initContainers[2].env).toEqual([{ name: 'A', value: '1' }]);
+    expect(envOf(pod.initContainers[2], objs)).toMatchObject({ A: '1', SSL_CERT_FILE: '/etc/org-ca/bundle.pem' });
     expect(pod.volumes.map((v: any) => v.name)).toEqual(['data', 'org-ca', 'org-ca-merged']);
   });
 
@@ -110,8 +116,9 @@ describe('MergedCaInitContainer rules', () => {
     MergedCaInitContainer.addTo(d, bundle);
     d.addContainer({ name: 'sidecar', image: 'b' });
     d.addInitContainer({ name: 'later-init', image: 'c' });
-    const pod = podOf(Testing.synth(chart).find(o => o.kind === 'Deployment'));
-    expect(pod.containers.find((c: any) => c.name === 'sidecar').env).toContainEqual({ name: 'GIT_SSL_CAINFO', value: '/etc/org-ca/bundle.pem' });
+    const objs = Testing.synth(chart);
+    const pod = podOf(objs.find(o => o.kind === 'Deployment'));
+    expect(envOf(pod.containers.find((c: any) => c.name === 'sidecar'), objs)).toMatchObject({ GIT_SSL_CAINFO: '/etc/org-ca/bundle.pem' });
     expect(pod.initContainers.map((c: any) => c.name)).toEqual(['merge-ca-bundle', 'later-init']);
   });
 
@@ -126,9 +133,11 @@ describe('MergedCaInitContainer rules', () => {
     const { chart, bundle } = setup();
     const obj = new ApiObject(chart, 'd', manifest('Deployment', 'web', podSpec({ containers: [{ name: 'app', image: 'a', env: [{ name: 'SSL_CERT_FILE', value: '/mine.pem' }] }] })));
     MergedCaInitContainer.addTo(obj, bundle, { skipVariables: ['SSL_CERT_FILE'] });
-    const app = podOf(Testing.synth(chart).find(o => o.kind === 'Deployment')).containers[0];
-    expect(app.env).toContainEqual({ name: 'SSL_CERT_FILE', value: '/mine.pem' });
-    expect(app.env).toContainEqual({ name: 'GIT_SSL_CAINFO', value: '/etc/org-ca/bundle.pem' });
+    const objs = Testing.synth(chart);
+    const app = podOf(objs.find(o => o.kind === 'Deployment')).containers[0];
+    // explicit env wins over the variables ConfigMap
+    expect(app.env).toEqual([{ name: 'SSL_CERT_FILE', value: '/mine.pem' }]);
+    expect(envOf(app, objs)).toMatchObject({ SSL_CERT_FILE: '/mine.pem', GIT_SSL_CAINFO: '/etc/org-ca/bundle.pem' });
   });
 
   test('App.synth refuses before writing any file', () => {
@@ -217,6 +226,7 @@ describe('MergedCaInitContainer rules', () => {
       podTemplatePaths: ['/spec/template'],
       javaTrustStorePassword: 'changeit',
       scripts: MergeScripts.inline(),
+      variableDelivery: VariableDelivery.inline(),
     };
     const { chart, bundle } = setup();
     MergedCaInitContainer.addTo(new ApiObject(chart, 'd', manifest('Deployment', 'web', podSpec({ containers: [{ name: 'app', image: 'a' }, { name: 'other', image: 'b' }] }))), bundle, options);
@@ -227,6 +237,9 @@ describe('MergedCaInitContainer rules', () => {
     // inline scripts: the pod spec carries them, and no scripts ConfigMap is added
     expect(pod.initContainers[0].command).toEqual(['/bin/sh', '-c', MERGE_SCRIPT, 'merge-ca-bundle', '/var/run/org-ca/k.pem', '/shared/combined-ca.crt']);
     expect(objs.filter(o => o.kind === 'ConfigMap' && o.metadata.name.startsWith('org-ca-scripts'))).toEqual([]);
+    // inline variables: env entries, and no variables ConfigMap
+    expect(objs.filter(o => o.kind === 'ConfigMap' && o.metadata.name.startsWith('org-ca-env'))).toEqual([]);
+    expect(pod.containers[0].envFrom).toBeUndefined();
     expect(pod.volumes).toEqual([{ name: 'src', configMap: { name: 'custom' } }, { name: 'dst', emptyDir: {} }]);
     expect(pod.containers[0].env).toEqual([
       ...['SSL_CERT_FILE', ...CaVariables.KNOWN_EXTRAS].map(name => ({ name, value: '/shared/combined-ca.crt' })),
@@ -270,8 +283,9 @@ describe('MergedCaInitContainer rules', () => {
     const obj = new ApiObject(chart, 'd', manifest('Deployment', 'web'));
     obj.addJsonPatch(JsonPatch.add('/spec/template/spec/containers/-', { name: 'patched', image: 'p' }));
     MergedCaInitContainer.addTo(obj, bundle);
-    const pod = podOf(Testing.synth(chart).find(o => o.kind === 'Deployment'));
-    expect(pod.containers[1].env).toContainEqual({ name: 'SSL_CERT_FILE', value: '/etc/org-ca/bundle.pem' });
+    const objs = Testing.synth(chart);
+    const pod = podOf(objs.find(o => o.kind === 'Deployment'));
+    expect(envOf(pod.containers[1], objs)).toMatchObject({ SSL_CERT_FILE: '/etc/org-ca/bundle.pem' });
   });
 
   test('wireManifest wires plain JSON and leaves the input untouched', () => {
@@ -310,6 +324,21 @@ describe('hostile clusters: OpenShift UIDs and damaged bundles', () => {
     expect(init.securityContext.runAsUser).toBeUndefined();
     expect(init.securityContext.runAsGroup).toBeUndefined();
     expect(init.securityContext.runAsNonRoot).toBe(true);
+  });
+
+  test('what the pod\'s securityContext sets for every container (runAsNonRoot, seccompProfile RuntimeDefault) is not repeated; the profile holds', () => {
+    const { chart, bundle } = setup();
+    MergedCaInitContainer.addTo(deployment(chart, podSpec({ securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } } })), bundle, { java: JavaTrust.keytoolImport() });
+    const pod = podOf(Testing.synth(chart).find(o => o.kind === 'Deployment'));
+    for (const init of pod.initContainers) {
+      expect(init.securityContext).toEqual({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, readOnlyRootFilesystem: true, runAsUser: 65534 });
+    }
+    expect(restrictedViolations(pod)).toEqual([]);
+    // a pod that says otherwise (Localhost profile, or no runAsNonRoot) keeps ours
+    const other = setup();
+    MergedCaInitContainer.addTo(deployment(other.chart, podSpec({ securityContext: { runAsNonRoot: false, seccompProfile: { type: 'Localhost', localhostProfile: 'p.json' } } })), other.bundle);
+    const init = podOf(Testing.synth(other.chart).find(o => o.kind === 'Deployment')).initContainers[0];
+    expect(init.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
   });
 
   test('runAsUser together with openShift is an error naming the fix', () => {
@@ -376,6 +405,7 @@ describe('strict names, paths and wiring conflicts', () => {
     new kplus.ConfigMap(kept.chart, 'env', { metadata: { name: 'app-env' }, data: { SSL_CERT_FILE: '/etc/mine.pem' } });
     MergedCaInitContainer.addTo(deployment(kept.chart, spec), kept.bundle, { skipVariables: ['SSL_CERT_FILE'] });
     const app = podOf(Testing.synth(kept.chart).find(o => o.kind === 'Deployment')).containers[0];
+    expect(app.envFrom).toEqual([{ configMapRef: { name: 'app-env' } }]); // ours would override theirs
     expect(app.env.map((e: any) => e.name)).not.toContain('SSL_CERT_FILE');
     expect(app.env.map((e: any) => e.name)).toContain('REQUESTS_CA_BUNDLE');
   });
@@ -398,6 +428,81 @@ describe('strict names, paths and wiring conflicts', () => {
       spy.mockRestore();
     }
   });
+
+  test('skipVariables on a variable another envFrom source sets: that container gets the others as env entries (our envFrom would override theirs)', () => {
+    const { chart, bundle } = setup('apps');
+    new kplus.ConfigMap(chart, 'env', { metadata: { name: 'app-env' }, data: { SSL_CERT_FILE: '/etc/mine.pem' } });
+    const spec = podSpec({ containers: [{ name: 'app', image: 'i', envFrom: [{ configMapRef: { name: 'app-env' } }] }, { name: 'side', image: 'i' }] });
+    MergedCaInitContainer.addTo(deployment(chart, spec), bundle, { skipVariables: ['SSL_CERT_FILE'] });
+    const objs = Testing.synth(chart);
+    const [app, side] = podOf(objs.find(o => o.kind === 'Deployment')).containers;
+    expect(app.envFrom).toEqual([{ configMapRef: { name: 'app-env' } }]);
+    expect(envOf(app, objs, 'apps')).toEqual({ ...Object.fromEntries(CaVariables.DEFAULTS.map(v => [v, '/etc/org-ca/bundle.pem'])), SSL_CERT_FILE: '/etc/mine.pem' });
+    expect(side.env).toBeUndefined();
+    expect(envOf(side, objs, 'apps')).toMatchObject({ SSL_CERT_FILE: '/etc/org-ca/bundle.pem' });
+  });
+
+  test('the variables ConfigMap: once per namespace per App, named by its content, referenced after the container\'s own envFrom; wiring twice adds one reference', () => {
+    const { app, chart, bundle } = setup('apps');
+    const other = new Chart(app, 'other', { namespace: 'apps' });
+    new kplus.ConfigMap(chart, 'env', { metadata: { name: 'app-env' }, data: { OTHER: 'x' } });
+    const w = new MergedCaInitContainer(bundle);
+    const d = deployment(chart, podSpec({ containers: [{ name: 'app', image: 'i', envFrom: [{ configMapRef: { name: 'app-env' } }] }] }));
+    w.applyTo(d);
+    w.applyTo(d);
+    w.applyTo(new ApiObject(other, 'd2', manifest('Deployment', 'web2', podSpec(), 'apps')));
+    w.applyTo(new ApiObject(other, 'd3', manifest('Deployment', 'web3', podSpec(), 'batch')));
+    const objs = app.charts.flatMap(c => Testing.synth(c));
+    const vars = objs.filter(o => o.kind === 'ConfigMap' && o.metadata.name === w.variablesConfigMapName);
+    expect(vars.map(o => o.metadata.namespace).sort()).toEqual(['apps', 'batch']);
+    expect(w.variablesConfigMapName).toMatch(/^org-ca-env-[0-9a-f]{10}$/);
+    expect(vars[0]).toEqual(w.variablesConfigMap(vars[0].metadata.namespace));
+    const c = podOf(objs.find(o => o.metadata.name === 'web')).containers[0];
+    expect(c.envFrom).toEqual([{ configMapRef: { name: 'app-env' } }, { configMapRef: { name: w.variablesConfigMapName } }]);
+    // other variables or another path: another ConfigMap
+    expect(new MergedCaInitContainer(bundle, { extraVariables: ['PIP_CERT'] }).variablesConfigMapName).not.toBe(w.variablesConfigMapName);
+    expect(new MergedCaInitContainer(bundle, { mergedDir: '/etc/x' }).variablesConfigMapName).not.toBe(w.variablesConfigMapName);
+    expect(new MergedCaInitContainer(bundle, { initContainerName: 'other' }).variablesConfigMapName).toBe(w.variablesConfigMapName);
+    expectAllValid(objs);
+  });
+
+  test('VariableDelivery.fromConfigMap(name): that name, mutable; a bad name is refused; inline: none', () => {
+    const { chart, bundle } = setup('apps');
+    MergedCaInitContainer.addTo(deployment(chart), bundle, { variableDelivery: VariableDelivery.fromConfigMap('release-a-ca-env') });
+    const objs = Testing.synth(chart);
+    const cm = objs.find(o => o.kind === 'ConfigMap' && o.metadata.name === 'release-a-ca-env');
+    expect(cm.immutable).toBeUndefined();
+    expect(podOf(objs.find(o => o.kind === 'Deployment')).containers[0].envFrom).toEqual([{ configMapRef: { name: 'release-a-ca-env' } }]);
+    expect(() => VariableDelivery.fromConfigMap('Bad_Name')).toThrow(/VariableDelivery.fromConfigMap name "Bad_Name"/);
+    expect(new MergedCaInitContainer(bundle, { variableDelivery: VariableDelivery.inline() }).variablesConfigMap('apps')).toBeUndefined();
+  });
+
+  test('a patch that moves a wired object to another namespace: an error naming the variables ConfigMap and the fix', () => {
+    const { chart, bundle } = setup('apps');
+    const d = deployment(chart);
+    MergedCaInitContainer.addTo(d, bundle, { mode: WiringMode.DIRECT, optional: undefined, configMap: { name: 'org-ca-bundle', key: 'ca.crt' } });
+    d.addJsonPatch(JsonPatch.replace('/metadata/namespace', 'elsewhere'));
+    expect(() => Testing.synth(chart)).toThrow(/in namespace "elsewhere" at synth, but was wired for another one .* no ConfigMap "org-ca-env-[0-9a-f]{10}" with the CA variables is added there; set the namespace before wiring, or pass variableDelivery: VariableDelivery.inline\(\)/);
+  });
+
+  test('JAVA_TOOL_OPTIONS stays an env entry (it extends the container\'s own); the other variables come from the ConfigMap', () => {
+    const { chart, bundle } = setup('apps');
+    MergedCaInitContainer.addTo(deployment(chart, podSpec({ containers: [{ name: 'app', image: 'i', env: [{ name: 'JAVA_TOOL_OPTIONS', value: '-Xmx1g' }] }] })), bundle, { java: JavaTrust.keytoolImport({ storePassword: 'changeit' }) });
+    const objs = Testing.synth(chart);
+    const c = podOf(objs.find(o => o.kind === 'Deployment')).containers[0];
+    expect(c.env.map((e: any) => e.name)).toEqual(['JAVA_TOOL_OPTIONS']);
+    expect(c.env[0].value).toMatch(/^-Xmx1g -Djavax.net.ssl.trustStore=/);
+    expect(envOf(c, objs, 'apps')).toMatchObject({ SSL_CERT_FILE: '/etc/org-ca/bundle.pem' });
+  });
+
+  test('wireManifest: the manifest references the variables ConfigMap that variablesConfigMap(namespace) gives', () => {
+    const { bundle } = setup('apps');
+    const w = new MergedCaInitContainer(bundle);
+    const out = w.wireManifest(manifest('Deployment', 'web', podSpec(), 'apps'));
+    const objs = [out, w.variablesConfigMap('apps'), w.scripts.manifest('apps')];
+    expect(envOf(podOf(out).containers[0], objs, 'apps')).toMatchObject({ SSL_CERT_FILE: '/etc/org-ca/bundle.pem', KEEP: 'me' });
+    expectAllValid(objs);
+  });
 });
 
 describe('distribution modes: direct mount and ClusterTrustBundle', () => {
@@ -414,7 +519,7 @@ describe('distribution modes: direct mount and ClusterTrustBundle', () => {
     expect(pod.volumes).toEqual([{ name: 'org-ca', configMap: { name: 'org-ca-bundle', items: [{ key: 'ca-certificates.crt', path: 'bundle.pem' }] } }]);
     expect(pod.containers[0].volumeMounts).toEqual([{ name: 'org-ca', mountPath: '/etc/org-ca' }]);
     expect(objs.filter(o => o.kind === 'ConfigMap' && o.metadata.name.startsWith('org-ca-scripts'))).toEqual([]);
-    expect(pod.containers[0].env).toContainEqual({ name: 'SSL_CERT_FILE', value: '/etc/org-ca/bundle.pem' });
+    expect(envOf(pod.containers[0], objs, 'apps')).toMatchObject({ SSL_CERT_FILE: '/etc/org-ca/bundle.pem' });
     expectAllValid(objs);
   });
 

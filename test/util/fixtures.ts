@@ -93,20 +93,57 @@ export function chartWithBundle(certPem: string, namespace?: string, bundleProps
   return { app, chart, bundle };
 }
 
-/** A container's variables as a name → value map. */
-export const envOf = (c: any): Record<string, string> => Object.fromEntries((c.env ?? []).map((e: any) => [e.name, e.value]));
-
 /**
  * Every group of a RayCluster (head and workers, `groups` in all) runs the merge into
- * RayClusterCa.MERGED_FILE from the projection's key, with RayClusterCa.VARIABLES set.
+ * RayClusterCa.MERGED_FILE from the projection's key, with RayClusterCa.VARIABLES set (from the
+ * variables ConfigMap among `objs`).
  */
-export function expectRayGroupsWired(rc: any, groups: number) {
+export function expectRayGroupsWired(rc: any, groups: number, objs: any[]) {
   const templates = [rc.spec.headGroupSpec.template, ...rc.spec.workerGroupSpecs.map((w: any) => w.template)];
   expect(templates).toHaveLength(groups);
   for (const t of templates) {
     expect(t.spec.initContainers[0].command.slice(-1)).toEqual([RayClusterCa.MERGED_FILE]);
     expect(t.spec.volumes[0].projected.sources[0].configMap.optional).toBe(true);
     expect(t.spec.volumes[0].projected.sources[1].configMap.name).toMatch(/^org-ca-scripts-/);
-    expect(envOf(t.spec.containers[0])).toEqual(Object.fromEntries(RayClusterCa.VARIABLES.map(v => [v, RayClusterCa.MERGED_FILE])));
+    const want = Object.fromEntries(RayClusterCa.VARIABLES.map(v => [v, RayClusterCa.MERGED_FILE]));
+    expect(envOf(t.spec.containers[0], objs, rc.metadata.namespace)).toEqual(want);
   }
+}
+
+/**
+ * The variables `container` runs with, as Kubernetes builds them: each `envFrom` ConfigMap in order
+ * (found in `objs`, in the pod's `namespace`; a missing one throws, as the container would not
+ * start), then `env`, later entries winning. `valueFrom` entries map to undefined.
+ */
+export function envOf(container: any, objs: any[] = [], namespace?: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const ef of container.envFrom ?? []) {
+    if (!ef.configMapRef) continue;
+    const cm = objs.find(o => o?.kind === 'ConfigMap' && o.metadata.name === ef.configMapRef.name && (o.metadata.namespace ?? undefined) === namespace);
+    if (!cm) throw new Error(`container ${container.name}: envFrom ConfigMap ${namespace ?? '(no namespace)'}/${ef.configMapRef.name} is not in the synth`);
+    for (const [k, v] of Object.entries(cm.data ?? {})) out[`${ef.prefix ?? ''}${k}`] = String(v);
+  }
+  for (const e of container.env ?? []) out[e.name] = e.value;
+  return out;
+}
+
+/**
+ * Where the init containers of `pod` break Pod Security Standards "restricted" (the checks that
+ * concern them), with the pod-level fallbacks the standard allows: allowPrivilegeEscalation false,
+ * capabilities drop ALL, runAsNonRoot true (container, or pod and not overridden), seccompProfile
+ * RuntimeDefault or Localhost (container, or pod), runAsUser not 0.
+ */
+export function restrictedViolations(pod: any): string[] {
+  const out: string[] = [];
+  const p = pod.securityContext ?? {};
+  for (const c of pod.initContainers ?? []) {
+    const sc = c.securityContext ?? {};
+    if (sc.allowPrivilegeEscalation !== false) out.push(`${c.name}: allowPrivilegeEscalation`);
+    if (!(sc.capabilities?.drop ?? []).includes('ALL')) out.push(`${c.name}: capabilities`);
+    if (!(sc.runAsNonRoot === true || (sc.runAsNonRoot === undefined && p.runAsNonRoot === true))) out.push(`${c.name}: runAsNonRoot`);
+    const seccomp = sc.seccompProfile?.type ?? p.seccompProfile?.type;
+    if (seccomp !== 'RuntimeDefault' && seccomp !== 'Localhost') out.push(`${c.name}: seccompProfile`);
+    if ((sc.runAsUser ?? p.runAsUser) === 0) out.push(`${c.name}: runAsUser 0`);
+  }
+  return out;
 }
