@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { managedConfigMap } from '../util/metadata';
 import { checkDnsSubdomain, checkEnvName } from '../util/validate';
 
 /**
@@ -146,5 +147,15 @@ export class VariableDelivery {
   public _nameFor(variables: Record<string, string>): string | undefined {
     if (this._inline) return undefined;
     return this.configMapName ?? `org-ca-env-${createHash('sha256').update(JSON.stringify(Object.entries(variables))).digest('hex').slice(0, 10)}`;
+  }
+
+  /**
+   * The ConfigMap holding `variables` for `namespace`, or undefined when the variables are inline;
+   * immutable under its content-versioned default name.
+   * @internal
+   */
+  public _manifest(variables: Record<string, string>, namespace: string | undefined): any {
+    const name = this._nameFor(variables);
+    return name === undefined ? undefined : managedConfigMap(name, namespace, this.configMapName === undefined, variables);
   }
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { ApiObject, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { KEYTOOL_SCRIPT, MERGE_DEFAULTS, MERGE_SCRIPT } from './merge-script';
-import { METADATA } from '../util/metadata';
+import { managedConfigMap, METADATA } from '../util/metadata';
 import { checkDnsSubdomain } from '../util/validate';
 
 /** Keys of the scripts ConfigMap. @internal */
@@ -64,18 +64,9 @@ export class MergeScripts {
    */
   public manifest(namespace?: string): any {
     if (this.configMapName === undefined) return undefined;
-    return {
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      metadata: {
-        name: this.configMapName,
-        ...(namespace !== undefined ? { namespace } : {}),
-        labels: { [METADATA.MANAGED_BY_LABEL]: METADATA.MANAGED_BY_VALUE },
-        annotations: { [METADATA.SCRIPTS_ANNOTATION]: SCRIPTS_SHA256 },
-      },
-      ...(this._immutable ? { immutable: true } : {}),
-      data: { [SCRIPT_KEYS.MERGE]: MERGE_SCRIPT, [SCRIPT_KEYS.TRUSTSTORE]: KEYTOOL_SCRIPT },
-    };
+    return managedConfigMap(this.configMapName, namespace, this._immutable,
+      { [SCRIPT_KEYS.MERGE]: MERGE_SCRIPT, [SCRIPT_KEYS.TRUSTSTORE]: KEYTOOL_SCRIPT },
+      { [METADATA.SCRIPTS_ANNOTATION]: SCRIPTS_SHA256 });
   }
 }
 

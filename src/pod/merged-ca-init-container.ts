@@ -339,7 +339,7 @@ export class MergedCaInitContainer implements ICaPodWiring {
   private readonly runAsUser: number;
   private readonly java: JavaTrust;
   private readonly described = new Map<string, WiringDescription>();
-  private readonly variablesImmutable: boolean;
+  private readonly variableDelivery: VariableDelivery;
 
   /**
    * How this wiring names itself in conflict messages (components set their own name).
@@ -411,8 +411,8 @@ export class MergedCaInitContainer implements ICaPodWiring {
     this.mergedFilePath = path.posix.join(this.mergedDir, file);
     this.javaTrustStorePath = this.javaParts().trustStorePath;
     const delivery = options.variableDelivery ?? VariableDelivery.fromConfigMap();
+    this.variableDelivery = delivery;
     this.variablesConfigMapName = this.variables.length > 0 ? delivery._nameFor(this.variablesData()) : undefined;
-    this.variablesImmutable = options.variableDelivery?.configMapName === undefined;
     const { enabled: _e, java: _j, javaTrustStorePassword: _p, scripts: _s, variableDelivery: _v, ...rest } =
       options as MergedCaOptions & Record<string, unknown>;
     this._options = {
@@ -460,18 +460,7 @@ export class MergedCaInitContainer implements ICaPodWiring {
    * inline. `applyTo` and `CaTrust.wireAll` add it themselves; apply it with `wireManifest` output.
    */
   public variablesConfigMap(namespace?: string): any {
-    if (this.variablesConfigMapName === undefined) return undefined;
-    return {
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      metadata: {
-        name: this.variablesConfigMapName,
-        ...(namespace !== undefined ? { namespace } : {}),
-        labels: { [METADATA.MANAGED_BY_LABEL]: METADATA.MANAGED_BY_VALUE },
-      },
-      ...(this.variablesImmutable ? { immutable: true } : {}),
-      data: this.variablesData(),
-    };
+    return this.variables.length > 0 ? this.variableDelivery._manifest(this.variablesData(), namespace) : undefined;
   }
 
   private variablesData(): Record<string, string> {

@@ -28,3 +28,25 @@ export const METADATA = {
 export function rotationValue(sha256: string): string {
   return sha256.slice(0, 16);
 }
+
+/**
+ * A ConfigMap the library adds next to wired pods, labelled as its own: in `namespace` (none: the
+ * namespace it is applied to), `immutable` when its name is versioned by its content.
+ * @internal
+ */
+export function managedConfigMap(
+  name: string, namespace: string | undefined, immutable: boolean, data: Record<string, string>, annotations?: Record<string, string>,
+): any {
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: {
+      name,
+      ...(namespace !== undefined ? { namespace } : {}),
+      labels: { [METADATA.MANAGED_BY_LABEL]: METADATA.MANAGED_BY_VALUE },
+      ...(annotations ? { annotations } : {}),
+    },
+    ...(immutable ? { immutable: true } : {}),
+    data,
+  };
+}
