@@ -249,7 +249,7 @@ export function run(argv: string[], stdin: () => string, out: (s: string) => voi
       out(YAML.stringify(r.list, { lineWidth: 0 }));
       return 0;
     }
-    const r = wireYaml(text, p.files.length ? p.files.map(f => (f === '-' ? 'stdin' : f)).join(', ') : 'stdin', caOf(p, command), distributionOf(p, command), wireOptionsOf(p, command));
+    const r = wireYaml(docs, p.files.length ? p.files.map(f => (f === '-' ? 'stdin' : f)).join(', ') : 'stdin', caOf(p, command), distributionOf(p, command), wireOptionsOf(p, command));
     summaryLine(r.summary, p.opts.has('--quiet'), err);
     out(r.yaml);
     return 0;

@@ -12,7 +12,7 @@ import { CaSource } from '../bundle/ca-source';
 import { OrgCaBundle, OrgCaBundleProps } from '../bundle/org-ca-bundle';
 import { CaTrust, PodTemplateLocation, WireAllOptions, WiringOutcome } from '../pod/ca-trust';
 import { namespacedConfigMapsOf } from '../pod/merge-scripts';
-import { registrationsOf, runBeforeChartSynth } from '../pod/synth-hook';
+import { applySynthTransforms, registrationsOf, runBeforeChartSynth } from '../pod/synth-hook';
 
 /** How the CA is distributed in the cluster, which decides what pods mount. @internal */
 export interface Distribution {
@@ -113,10 +113,11 @@ export function wireItems(
   const wiring = CaTrust.wireAll(chart, bundle, options);
   runBeforeChartSynth(chart);
   const rendered = slots.map(s => {
-    // an object no wiring registered on is printed as it came (semantically identical anyway)
+    // an object no wiring registered on is printed as it came; a wired one keeps its key order too,
+    // without its null values (which Kubernetes reads as unset)
     if (!s.obj || registrationsOf(s.obj).size === 0) return s.value;
     try {
-      return s.obj.toJson();
+      return applySynthTransforms(s.obj, withoutNulls(s.value));
     } catch (e) {
       const v = s.value;
       throw new CliError(`document #${s.doc + 1}${s.inList !== undefined ? ` (List item #${s.inList + 1})` : ''} (${v.kind} ${v.metadata?.namespace ? `${v.metadata.namespace}/` : ''}${v.metadata?.name}): ${(e as Error).message}`);
@@ -137,7 +138,23 @@ export function wireItems(
   const report = wiring.report();
   // the ConfigMaps (merge scripts, variables) of each namespace where an object was wired
   const wiredIn = new Set(report.filter(e => e.outcome === WiringOutcome.WIRED).map(e => e.namespace ?? ''));
-  const added = namespacedConfigMapsOf(chart).map(o => o.toJson()).filter(o => wiredIn.has(o.metadata.namespace ?? ''));
+  // ... unless the input has them already (the command's own output wired again); one of the same
+  // name with other data is a conflict, never silently kept or replaced
+  const inInput = new Map<string, { doc: number; value: any }>();
+  for (const s of slots) {
+    if (s.obj && s.value.kind === 'ConfigMap' && s.value.apiVersion === 'v1') inInput.set(`${s.value.metadata?.namespace ?? ''}/${s.value.metadata?.name}`, s);
+  }
+  const added = namespacedConfigMapsOf(chart).map(o => o.toJson()).filter(o => {
+    if (!wiredIn.has(o.metadata.namespace ?? '')) return false;
+    const id = `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+    const there = inInput.get(id);
+    if (!there) return true;
+    if (JSON.stringify(there.value.data ?? {}) !== JSON.stringify(o.data)) {
+      throw new CliError(`document #${there.doc + 1} (ConfigMap ${id}) has the name of the ConfigMap this command adds for the wired pods, `
+        + 'with other data; remove it, or name ours with --scripts-configmap / --variables-configmap');
+    }
+    return false;
+  });
   return {
     items: out,
     added,
@@ -151,9 +168,24 @@ export function wireItems(
   };
 }
 
-/** Wires a YAML stream; returns the wired stream (input order, `# Source:` comments and empty documents kept). */
-export function wireYaml(text: string, what: string, ca: CaSource, d: Distribution, options: WireAllOptions): { yaml: string; summary: WireSummary } {
-  const docs = YAML.parseAllDocuments(text);
+/** A copy of parsed YAML without its null values (as cdk8s renders objects), key order kept. */
+function withoutNulls(v: any): any {
+  if (Array.isArray(v)) return v.filter(x => x !== null && x !== undefined).map(withoutNulls);
+  if (v === null || typeof v !== 'object') return v;
+  const out: Record<string, any> = {};
+  for (const k of Object.keys(v)) {
+    if (v[k] !== null && v[k] !== undefined) out[k] = withoutNulls(v[k]);
+  }
+  return out;
+}
+
+/**
+ * Wires a parsed YAML stream (the caller parses it once); returns the wired stream (input order,
+ * `# Source:` comments and empty documents kept).
+ */
+export function wireYaml(
+  docs: YAML.Document.Parsed[], what: string, ca: CaSource, d: Distribution, options: WireAllOptions,
+): { yaml: string; summary: WireSummary } {
   const { items, added, summary } = wireItems(valuesOf(docs, what), ca, d, options);
   const yaml = docs.map((doc, i) => {
     // Helm's "# Source:" lines: on the document, or on its first node

@@ -64,6 +64,46 @@ describe('cdk8s-org-ca wire', () => {
     expectAllValid(out.filter(o => o && !['Rollout', 'List'].includes(o.kind)));
   });
 
+  test('a wired object keeps its key order and drops its null values; wiring the output again changes nothing', () => {
+    const input = [
+      'kind: Deployment', // kind before apiVersion, spec keys unsorted: kept as they come
+      'apiVersion: apps/v1',
+      'metadata: {name: web, namespace: apps, creationTimestamp: null}',
+      'spec:',
+      '  template:',
+      '    metadata: {labels: {app: web}, annotations: null}',
+      '    spec:',
+      '      volumes: null',
+      '      initContainers: null',
+      '      securityContext: null',
+      '      containers:',
+      '        - {name: web, image: "nginx:1.27", env: null, envFrom: null, resources: {}, volumeMounts: null}',
+      '  selector: {matchLabels: {app: web}}',
+      '',
+    ].join('\n');
+    const r = cli(['wire', '--ca', CA, '-'], input);
+    expect(r.code).toBe(0);
+    const [d] = docs(r.stdout);
+    expect(Object.keys(d)).toEqual(['kind', 'apiVersion', 'metadata', 'spec']);
+    expect(Object.keys(d.spec)).toEqual(['template', 'selector']);
+    expect(d.metadata).toEqual({ name: 'web', namespace: 'apps' });
+    expect(r.stdout).not.toMatch(/: *null *$|- *null *$/m);
+    const pod = podOf(d);
+    expect(pod.initContainers.map((c: any) => c.name)).toEqual(['merge-ca-bundle']);
+    expect(pod.containers[0].resources).toEqual({});
+    expect(envOf(pod.containers[0], docs(r.stdout), 'apps').SSL_CERT_FILE).toBe('/etc/org-ca/bundle.pem');
+    // the command's output through the command again: the same stream, the ConfigMaps not appended twice
+    const again = cli(['wire', '--ca', CA, '-'], r.stdout);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toBe(r.stdout);
+    // a ConfigMap of our name with other data in the input: an error naming it, nothing printed
+    const clash = r.stdout.replace(/SSL_CERT_FILE: \S+/, 'SSL_CERT_FILE: /tmp/other.pem');
+    const bad = cli(['wire', '--ca', CA, '-'], clash);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toBe('');
+    expect(bad.stderr).toMatch(/^document #3 \(ConfigMap apps\/org-ca-env-[0-9a-f]{10}\) has the name of the ConfigMap this command adds .*--variables-configmap/);
+  });
+
   test('stdin in, stdout out; options: namespaces, kinds, plain ConfigMap, direct mode, OpenShift', () => {
     const input = fs.readFileSync(RENDER, 'utf8');
     const r = cli(['wire', '--ca', CA, '--namespace', 'monitoring', '--configmap', 'corp-ca:ca.crt', '--openshift', '-'], input);
