@@ -171,6 +171,7 @@ export class CaTrust {
     const key = `wire-all:${wiring.initContainerName}`;
     const seen = new Set<ApiObject>();
     const namespacesSeen = new Set<string>();
+    const configMapsAdded = new Set<string | undefined>();
 
     const discover = () => {
       let workloads = 0;
@@ -201,10 +202,11 @@ export class CaTrust {
         registerWiring(obj, key, { signature: wiring._signature, source, explicit: false, options: wiring._options }, json => {
           const ns: string | undefined = json.metadata?.namespace;
           const entry = { ...base, namespace: ns };
-          const explicit = Array.from(registrationsOf(obj).entries()).find(([slot, r]) => r.explicit && slot.startsWith('merged-ca:'));
-          if (explicit) {
-            result._record({ ...entry, outcome: WiringOutcome.WIRED_EXPLICITLY, detail: `wired by ${explicit[1].source}, whose options take precedence` });
-            return json;
+          for (const [slot, r] of registrationsOf(obj)) {
+            if (r.explicit && slot.startsWith('merged-ca:')) {
+              result._record({ ...entry, outcome: WiringOutcome.WIRED_EXPLICITLY, detail: `wired by ${r.source}, whose options take precedence` });
+              return json;
+            }
           }
           const md = json.metadata ?? {};
           if (md.labels?.[OPT_OUT] === 'true' || md.annotations?.[OPT_OUT] === 'true') {
@@ -225,11 +227,16 @@ export class CaTrust {
           }
           return json;
         });
-        // the merge scripts' ConfigMap in the object's namespace, unless it is filtered out or opted out
+        // the ConfigMaps (scripts, variables) of the object's namespace, unless it is filtered out or
+        // opted out; once per namespace (rendering the metadata to see the opt-out costs)
         const ns = obj.metadata.namespace;
-        const md = obj.metadata.toJson();
-        const optedOut = md.labels?.[OPT_OUT] === 'true' || md.annotations?.[OPT_OUT] === 'true';
-        if (!optedOut && (!options.namespaces || (ns !== undefined && options.namespaces.includes(ns)))) wiring._addConfigMaps(obj, ns);
+        if (!configMapsAdded.has(ns) && (!options.namespaces || (ns !== undefined && options.namespaces.includes(ns)))) {
+          const md = obj.metadata.toJson();
+          if (md.labels?.[OPT_OUT] !== 'true' && md.annotations?.[OPT_OUT] !== 'true') {
+            wiring._addConfigMaps(obj, ns);
+            configMapsAdded.add(ns);
+          }
+        }
       }
       if (options.namespaces && workloads > 0 && !options.namespaces.some(n => namespacesSeen.has(n))) {
         warnOnce(`wireAll: namespaces [${options.namespaces.join(', ')}] excludes every one of the ${workloads} workload(s) under "${scope.node.path || 'the App'}" (their namespaces: ${Array.from(namespacesSeen).sort().join(', ')}); nothing is wired`);
