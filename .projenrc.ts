@@ -148,7 +148,7 @@ project.addTask('synth:example', {
 
 project.addTask('bench', {
   description: 'Synth benchmark (1,000 / 5,000 workloads wired vs not, bytes, peak memory); writes BENCHMARKS.md',
-  steps: [{ exec: 'node -r ts-node/register/transpile-only bench/synth.bench.ts' }],
+  steps: [{ exec: 'node --expose-gc -r ts-node/register/transpile-only bench/synth.bench.ts' }],
   env: { TS_NODE_PROJECT: 'bench/tsconfig.json' },
 });
 

@@ -3,8 +3,10 @@
  *
  * - synth time (construct + `app.synthYaml()`, which validates like `cdk8s synth`) of a chart of
  *   1,000 and 5,000 cdk8s-plus Deployments: unwired, wired in merge mode and in direct mode,
- *   paired (the three in turn, in one process, after a warm-up), REPEATS times; the median and
- *   spread (min-max) of the per-pair wired/unwired ratios, and how cost grows to 5,000;
+ *   paired (the three in turn, in one process, after a warm-up, each sample after a full
+ *   collection), REPEATS times; the median and spread (min-max) of the per-pair wired/unwired
+ *   ratios, and how cost grows to 5,000; at 5,000 also without the collections and one synth per
+ *   fresh process;
  * - YAML bytes added per wired workload, per mode, and where the merge mode's bytes go;
  * - the Java trust store: keytool runs and time for 5 certificates, with and without the JKS;
  * - the command-line tool: wiring a 10,000-object render vs a plain parse + print of it with the
@@ -30,6 +32,7 @@ import { makeCa } from '../test/util/certs';
 const ROOT = path.resolve(__dirname, '..');
 const CA = path.join(ROOT, 'examples', 'demo-ca', 'org-ca.pem');
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 7);
+const OTHER_REPEATS = Number(process.env.BENCH_OTHER_REPEATS ?? 5);
 const SIZES = [1000, 5000];
 
 type Mode = 'plain' | 'merge' | 'direct';
@@ -45,7 +48,16 @@ function build(n: number, mode: Mode): App {
   return app;
 }
 
-function synthOnce(n: number, mode: Mode): { ms: number; yaml: string } {
+/** A full collection before a sample, so no sample pays for the previous one's garbage (needs --expose-gc). */
+function collect(clean: boolean): void {
+  const gc = (globalThis as any).gc as (() => void) | undefined;
+  if (!clean) return;
+  if (!gc) throw new Error('run the benchmark with node --expose-gc (npm run bench does)');
+  gc();
+}
+
+function synthOnce(n: number, mode: Mode, clean = true): { ms: number; yaml: string } {
+  collect(clean);
   const start = process.hrtime.bigint();
   const yaml = build(n, mode).synthYaml();
   return { ms: Number(process.hrtime.bigint() - start) / 1e6, yaml };
@@ -105,6 +117,13 @@ function keytoolFigures(): string {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+function fresh(n: number, mode: Mode): number {
+  const out = execFileSync(process.execPath, ['-r', 'ts-node/register/transpile-only', __filename, '--fresh', String(n), mode], {
+    cwd: ROOT, env: { ...process.env, TS_NODE_PROJECT: path.join(ROOT, 'bench', 'tsconfig.json') }, maxBuffer: 1024 * 1024,
+  }).toString();
+  return JSON.parse(out.trim().split('\n').pop()!).ms;
+}
+
 function child(n: number, wired: boolean): number {
   const out = execFileSync(process.execPath, ['-r', 'ts-node/register/transpile-only', __filename, '--child', String(n), wired ? 'wired' : 'plain'], {
     cwd: ROOT, env: { ...process.env, TS_NODE_PROJECT: path.join(ROOT, 'bench', 'tsconfig.json') }, maxBuffer: 1024 * 1024,
@@ -112,9 +131,16 @@ function child(n: number, wired: boolean): number {
   return JSON.parse(out.trim().split('\n').pop()!).maxRssMiB;
 }
 
-/** The command-line tool on a 10,000-object render (a Deployment and a Service per app). */
-function cliFigures(): string {
-  const n = 5000;
+const CLI_N = 5000;
+const CLI_REPEATS = 5;
+
+/**
+ * The command-line tool on a 10,000-object render (a Deployment and a Service per app), paired with
+ * a plain parse + print of it; run in a process of its own (`--cli`), whose heap the synth samples
+ * have not grown, as the command runs.
+ */
+function cliPairs(): { plainMs: number[]; wireMs: number[] } {
+  const n = CLI_N;
   const docs: string[] = [];
   for (let i = 0; i < n; i++) {
     docs.push(`# Source: chart/templates/app-${i}.yaml\n${YAML.stringify({
@@ -126,23 +152,33 @@ function cliFigures(): string {
     docs.push(YAML.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: `app-${i}`, namespace: 'apps' }, spec: { selector: { app: `app-${i}` }, ports: [{ port: 80, targetPort: 8080 }] } }));
   }
   const text = docs.join('---\n');
-  const ratios: number[] = [];
   const wireMs: number[] = [];
   const plainMs: number[] = [];
-  for (let r = 0; r < 3; r++) {
+  for (let r = -1; r < CLI_REPEATS; r++) { // r = -1: warm-up
+    collect(true);
     let t = process.hrtime.bigint();
     const printed = YAML.parseAllDocuments(text).map(d => YAML.stringify(d.toJS(), { lineWidth: 0 })).join('---\n');
     const plain = Number(process.hrtime.bigint() - t) / 1e6;
+    collect(true);
     t = process.hrtime.bigint();
     let out = '';
     const code = runCli(['wire', '--ca', CA, '--quiet', '-'], () => text, x => { out += x; }, () => undefined);
     const wire = Number(process.hrtime.bigint() - t) / 1e6;
     if (code !== 0 || out.length <= printed.length) throw new Error('the bench render was not wired');
+    if (r < 0) continue;
     plainMs.push(plain);
     wireMs.push(wire);
-    ratios.push(wire / plain);
-    process.stderr.write(`cli run ${r + 1}/3: parse+print ${plain.toFixed(0)} ms, wire ${wire.toFixed(0)} ms\n`);
+    process.stderr.write(`cli run ${r + 1}/${CLI_REPEATS}: parse+print ${plain.toFixed(0)} ms, wire ${wire.toFixed(0)} ms\n`);
   }
+  return { plainMs, wireMs };
+}
+
+function cliFigures(): string {
+  const n = CLI_N;
+  const { plainMs, wireMs } = JSON.parse(execFileSync(process.execPath, ['--expose-gc', '-r', 'ts-node/register/transpile-only', __filename, '--cli'], {
+    cwd: ROOT, env: { ...process.env, TS_NODE_PROJECT: path.join(ROOT, 'bench', 'tsconfig.json') }, maxBuffer: 1024 * 1024, stdio: ['ignore', 'pipe', 'inherit'],
+  }).toString().trim().split('\n').pop()!) as { plainMs: number[]; wireMs: number[] };
+  const ratios = wireMs.map((w, i) => w / plainMs[i]);
   let startup = 'not measured (run `npx projen compile` first: lib/cli/main.js is missing)';
   const bin = path.join(ROOT, 'lib', 'cli', 'main.js');
   if (fs.existsSync(bin)) {
@@ -155,13 +191,21 @@ function cliFigures(): string {
     startup = `${median(ms).toFixed(0)} ms for \`cdk8s-org-ca check\` (median of 5, node start included)`;
   }
   const spread = `${median(ratios).toFixed(2)}× (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})`;
-  return `wiring a ${2 * n}-object render (${n} Deployments, ${n} Services) ${median(wireMs).toFixed(0)} ms vs a plain parse + print of it ${median(plainMs).toFixed(0)} ms: ${spread} (paired, median of 3; budget ≤ 2×). Start-up: ${startup}`;
+  return `wiring a ${2 * n}-object render (${n} Deployments, ${n} Services) ${median(wireMs).toFixed(0)} ms vs a plain parse + print of it ${median(plainMs).toFixed(0)} ms: ${spread} (paired, median of ${CLI_REPEATS}, in a process of its own, each sample after a full collection; budget ≤ 2×). Start-up: ${startup}`;
 }
 
 function main() {
   if (process.argv[2] === '--child') {
-    synthOnce(Number(process.argv[3]), process.argv[4] === 'wired' ? 'merge' : 'plain');
+    synthOnce(Number(process.argv[3]), process.argv[4] === 'wired' ? 'merge' : 'plain', false);
     console.log(JSON.stringify({ maxRssMiB: process.resourceUsage().maxRSS / 1024 }));
+    return;
+  }
+  if (process.argv[2] === '--cli') {
+    console.log(JSON.stringify(cliPairs()));
+    return;
+  }
+  if (process.argv[2] === '--fresh') { // one synth in a fresh process, as `cdk8s synth` runs it
+    console.log(JSON.stringify({ ms: synthOnce(Number(process.argv[3]), process.argv[4] as Mode, false).ms }));
     return;
   }
   for (const m of ['plain', 'merge', 'direct'] as Mode[]) synthOnce(200, m); // warm-up: module loading, JIT
@@ -185,6 +229,18 @@ function main() {
     rows.push({ n, ms: { plain: median(ms.plain), merge: median(ms.merge), direct: median(ms.direct) }, ratio, bytes });
   }
   const big = SIZES[SIZES.length - 1];
+  // the same pairs at the largest size, measured two other ways: without the collection before each
+  // sample (each then pays for some of the previous sample's garbage), and one synth per fresh process
+  const otherMethods = (['in-process', 'fresh'] as const).map(method => {
+    const ratio: Record<string, number[]> = { merge: [], direct: [] };
+    for (let r = 0; r < OTHER_REPEATS; r++) {
+      const [p, m, d] = (['plain', 'merge', 'direct'] as Mode[]).map(mode => (method === 'fresh' ? fresh(big, mode) : synthOnce(big, mode, false).ms));
+      ratio.merge.push(m / p);
+      ratio.direct.push(d / p);
+      process.stderr.write(`n=${big} ${method} run ${r + 1}/${OTHER_REPEATS}: plain ${p.toFixed(0)} ms, merge ${m.toFixed(0)} ms, direct ${d.toFixed(0)} ms\n`);
+    }
+    return ratio;
+  });
   // max RSS depends on when V8 collects: the median of three processes per case
   const rssPlainRuns = [0, 1, 2].map(() => child(big, false));
   const rssWiredRuns = [0, 1, 2].map(() => child(big, true));
@@ -208,6 +264,10 @@ function main() {
     '| workloads | unwired | merge | direct | merge / unwired (median, min–max of pairs) | direct / unwired | bytes added per workload: merge · direct |',
     '|---|---|---|---|---|---|---|',
     ...rows.map(r => `| ${r.n} | ${r.ms.plain.toFixed(0)} ms | ${r.ms.merge.toFixed(0)} ms | ${r.ms.direct.toFixed(0)} ms | ${spread(r.ratio.merge)} | ${spread(r.ratio.direct)} | ${r.bytes.merge.toFixed(0)} B · ${r.bytes.direct.toFixed(0)} B |`),
+    '',
+    `Each sample above starts after a full collection (\`node --expose-gc\`), as a \`cdk8s synth\` process starts with an empty heap. The same pairs at ${big} workloads, ${OTHER_REPEATS} each: `
+      + `without the collection (the method of the earlier runs; a sample then also pays for some of the previous one's garbage) merge ${spread(otherMethods[0].merge)}, direct ${spread(otherMethods[0].direct)}; `
+      + `one synth per fresh process (module loading excluded, JIT cold, as \`cdk8s synth\` runs) merge ${spread(otherMethods[1].merge)}, direct ${spread(otherMethods[1].direct)}.`,
     '',
     `Growth from ${small.n} to ${large.n} workloads, per workload (1.00 = linear): unwired ${growth('plain').toFixed(2)}, merge ${growth('merge').toFixed(2)}, direct ${growth('direct').toFixed(2)}.`,
     '',
