@@ -12,6 +12,7 @@ import { CaSource } from '../bundle/ca-source';
 import { OrgCaBundle, OrgCaBundleProps } from '../bundle/org-ca-bundle';
 import { CaTrust, PodTemplateLocation, WireAllOptions, WiringOutcome } from '../pod/ca-trust';
 import { namespacedConfigMapsOf } from '../pod/merge-scripts';
+import { clone } from '../pod/pod-wiring';
 import { applySynthTransforms, registrationsOf, runBeforeChartSynth } from '../pod/synth-hook';
 
 /** How the CA is distributed in the cluster, which decides what pods mount. @internal */
@@ -117,7 +118,7 @@ export function wireItems(
     // without its null values (which Kubernetes reads as unset)
     if (!s.obj || registrationsOf(s.obj).size === 0) return s.value;
     try {
-      return applySynthTransforms(s.obj, withoutNulls(s.value));
+      return applySynthTransforms(s.obj, clone(s.value));
     } catch (e) {
       const v = s.value;
       throw new CliError(`document #${s.doc + 1}${s.inList !== undefined ? ` (List item #${s.inList + 1})` : ''} (${v.kind} ${v.metadata?.namespace ? `${v.metadata.namespace}/` : ''}${v.metadata?.name}): ${(e as Error).message}`);
@@ -166,17 +167,6 @@ export function wireItems(
       reported: report.filter(e => e.outcome !== WiringOutcome.WIRED).map(e => `${e.outcome} ${e.kind} ${e.namespace ? `${e.namespace}/` : ''}${e.name}: ${e.detail}`),
     },
   };
-}
-
-/** A copy of parsed YAML without its null values (as cdk8s renders objects), key order kept. */
-function withoutNulls(v: any): any {
-  if (Array.isArray(v)) return v.filter(x => x !== null && x !== undefined).map(withoutNulls);
-  if (v === null || typeof v !== 'object') return v;
-  const out: Record<string, any> = {};
-  for (const k of Object.keys(v)) {
-    if (v[k] !== null && v[k] !== undefined) out[k] = withoutNulls(v[k]);
-  }
-  return out;
 }
 
 /**

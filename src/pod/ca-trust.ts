@@ -137,6 +137,9 @@ export class CaTrustWiring {
 
 const OPT_OUT = METADATA.OPT_OUT;
 
+/** Whether rendered metadata opts its object out of whole-chart wiring (label or annotation). */
+const optedOut = (md: any): boolean => md.labels?.[OPT_OUT] === 'true' || md.annotations?.[OPT_OUT] === 'true';
+
 /**
  * Whole-chart wiring.
  */
@@ -209,7 +212,7 @@ export class CaTrust {
             }
           }
           const md = json.metadata ?? {};
-          if (md.labels?.[OPT_OUT] === 'true' || md.annotations?.[OPT_OUT] === 'true') {
+          if (optedOut(md)) {
             result._record({ ...entry, outcome: WiringOutcome.OPTED_OUT, detail: `${OPT_OUT}: "true"` });
             return json;
           }
@@ -231,8 +234,7 @@ export class CaTrust {
         // opted out; once per namespace (rendering the metadata to see the opt-out costs)
         const ns = obj.metadata.namespace;
         if (!configMapsAdded.has(ns) && (!options.namespaces || (ns !== undefined && options.namespaces.includes(ns)))) {
-          const md = obj.metadata.toJson();
-          if (md.labels?.[OPT_OUT] !== 'true' && md.annotations?.[OPT_OUT] !== 'true') {
+          if (!optedOut(obj.metadata.toJson())) {
             wiring._addConfigMaps(obj, ns);
             configMapsAdded.add(ns);
           }

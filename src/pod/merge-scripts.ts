@@ -70,7 +70,7 @@ export class MergeScripts {
   }
 }
 
-const ADDED = Symbol.for('cdk8s-org-ca.scripts-config-maps');
+const ADDED = Symbol.for('cdk8s-org-ca.namespaced-config-maps');
 
 function addedIn(near: IConstruct): Map<string, ApiObject> {
   const root = near.node.root as any;

@@ -370,7 +370,7 @@ export class MergedCaInitContainer implements ICaPodWiring {
     this.java = (options.java ?? JavaTrust.NONE)._withPassword(options.javaTrustStorePassword);
     this.variables = [...(options.variables ?? CaVariables.DEFAULTS), ...(options.extraVariables ?? [])];
 
-    if (this.mergedDir === '/var/run/org-ca' || this.mergedDir.startsWith('/var/run/org-ca/')) {
+    if (this.mergedDir === SOURCE_MOUNT || this.mergedDir.startsWith(`${SOURCE_MOUNT}/`)) {
       throw new Error(`mergedDir "${this.mergedDir}" is where the library mounts the bundle ConfigMap (${SOURCE_MOUNT}); use another directory, e.g. "${DEFAULT_MERGED_DIR}"`);
     }
     if (options.configMap) checkConfigMapRef('configMap', options.configMap);
@@ -505,8 +505,8 @@ export class MergedCaInitContainer implements ICaPodWiring {
     const ns: string | undefined = json.metadata?.namespace;
     const outcomes = wireObject(json, paths, this._describe(ns), envSources);
     if (near && outcomes.some(o => o.outcome === TemplateOutcome.WIRED)) {
-      if (this.mode === WiringMode.MERGE && this.scripts.configMapName !== undefined) {
-        checkNamespacedConfigMap(near, ns, this.scripts.configMapName, 'the merge scripts', 'scripts: MergeScripts.inline()', describeObject(json));
+      if (this.scriptsConfigMapName !== undefined) {
+        checkNamespacedConfigMap(near, ns, this.scriptsConfigMapName, 'the merge scripts', 'scripts: MergeScripts.inline()', describeObject(json));
       }
       if (this.variablesConfigMapName !== undefined) {
         checkNamespacedConfigMap(near, ns, this.variablesConfigMapName, 'the CA variables', 'variableDelivery: VariableDelivery.inline()', describeObject(json));
@@ -583,12 +583,12 @@ export class MergedCaInitContainer implements ICaPodWiring {
       // (the PEM and, for keytoolImport, the JKS), read by the merge at the path its key names
       const items = direct ? [{ key: ref.key, path: file }] : undefined;
       const scriptKeys = Object.values(SCRIPT_KEYS) as string[];
-      if (!direct && this.scripts.configMapName !== undefined && (scriptKeys.includes(ref.key) || scriptKeys.includes(ref.jksKey ?? ''))) {
+      if (this.scriptsConfigMapName !== undefined && (scriptKeys.includes(ref.key) || scriptKeys.includes(ref.jksKey ?? ''))) {
         throw new Error(`ConfigMap "${ref.name}" has a key named like a merge script (${scriptKeys.join(', ')}), which would collide in the pod's org CA volume; use another key`);
       }
       // optional: false is the Kubernetes default, so only true is written
       const configMap = { name: ref.name, ...(items ? { items } : {}), ...(optional ? { optional } : {}) };
-      const scripts = direct ? [] : this.scriptsProjection();
+      const scripts = this.scriptsProjection();
       // with the scripts ConfigMap, one projected volume carries both
       source = scripts.length > 0
         ? { name: this.sourceVolumeName, projected: { sources: [{ configMap }, ...scripts] } }
@@ -601,10 +601,15 @@ export class MergedCaInitContainer implements ICaPodWiring {
     ];
   }
 
+  /** The scripts ConfigMap the pods mount: merge mode with the scripts in a ConfigMap. */
+  private get scriptsConfigMapName(): string | undefined {
+    return this.mode === WiringMode.MERGE ? this.scripts.configMapName : undefined;
+  }
+
   /** The projected source of the scripts ConfigMap (mounted with the org CA), if any. */
   private scriptsProjection(): k8s.VolumeProjection[] {
-    const name = this.scripts.configMapName;
-    return this.mode === WiringMode.MERGE && name !== undefined ? [{ configMap: { name } }] : [];
+    const name = this.scriptsConfigMapName;
+    return name !== undefined ? [{ configMap: { name } }] : [];
   }
 
   /** Volume mounts for a wired container: the merged directory, read-only. */

@@ -378,14 +378,18 @@ export function sameJson(a: any, b: any): boolean {
   return JSON.stringify(sortKeys(a)) === JSON.stringify(sortKeys(b));
 }
 
-/** A deep copy of a JSON value (each pod gets its own objects: shared ones would become YAML aliases). @internal */
+/**
+ * A deep copy of a JSON value without its null and undefined values, key order kept, as cdk8s
+ * renders objects (each pod gets its own objects: shared ones would become YAML aliases).
+ * @internal
+ */
 export function clone<T>(v: T): T {
-  if (Array.isArray(v)) return v.map(clone) as unknown as T;
+  if (Array.isArray(v)) return v.filter(x => x !== null && x !== undefined).map(clone) as unknown as T;
   if (v !== null && typeof v === 'object') {
     const out: any = {};
     for (const k of Object.keys(v)) {
       const x = (v as any)[k];
-      if (x !== undefined) out[k] = clone(x);
+      if (x !== null && x !== undefined) out[k] = clone(x);
     }
     return out;
   }
