@@ -63,6 +63,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
         {
           displayName: 'cdk8s-plus-28',
           globals: { CDK8S_PLUS_LINE: 28 },
+          setupFiles: ['<rootDir>/test/setup.ts'],
           testMatch: ['<rootDir>/test/**/*.test.ts'],
           testPathIgnorePatterns: ['/node_modules/'],
           transform: { '^.+\\.[t]sx?$': new javascript.Transform('ts-jest', { tsconfig: 'test/tsconfig.json' }) },
@@ -70,6 +71,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
         {
           displayName: 'cdk8s-plus-33',
           globals: { CDK8S_PLUS_LINE: 33 },
+          setupFiles: ['<rootDir>/test/setup.ts'],
           testMatch: ['<rootDir>/test/pod/*.test.ts', '<rootDir>/test/components/*.test.ts', '<rootDir>/test/examples/*.test.ts'],
           testPathIgnorePatterns: ['/node_modules/', 'merge-script'],
           moduleNameMapper: { '^cdk8s-plus-28$': 'cdk8s-plus-33' },

@@ -7,6 +7,7 @@ import * as k8s from '../imports/k8s';
 import { Bundle } from '../imports/trust.cert-manager.io';
 import { METADATA } from '../util/metadata';
 import { checkConfigMapKey, checkDnsLabel, checkDnsSubdomain } from '../util/validate';
+import { warn } from '../util/warnings';
 
 /**
  * Key of the ConfigMap that trust-manager projects (its documented convention).
@@ -414,7 +415,7 @@ export class OrgCaBundle extends Construct {
     }));
     if (props.printWarnings ?? true) {
       for (const w of this.warnings) {
-        process.stderr.write(`[cdk8s-org-ca] warning: ${w}\n`);
+        warn(w);
       }
     }
 
@@ -685,7 +686,7 @@ function resolveCtb(o: ClusterTrustBundleOptions, certs: CaCertificateInfo[]): R
       throw new Error(`clusterTrustBundle: on Kubernetes 1.${minor} ClusterTrustBundle is certificates.k8s.io/v1beta1, off by default; set allowBeta: true after enabling the ClusterTrustBundle and ClusterTrustBundleProjection feature gates and --runtime-config=certificates.k8s.io/v1beta1/clustertrustbundles=true, or distribute with trust-manager`);
     }
     version = 'v1beta1';
-    process.stderr.write(`[cdk8s-org-ca] warning: clusterTrustBundle: emitting certificates.k8s.io/v1beta1 for Kubernetes 1.${minor}: the API server needs the ClusterTrustBundle and ClusterTrustBundleProjection feature gates and --runtime-config=certificates.k8s.io/v1beta1/clustertrustbundles=true; without the projection gate it silently drops the pods' clusterTrustBundle volume source\n`);
+    warn(`clusterTrustBundle: emitting certificates.k8s.io/v1beta1 for Kubernetes 1.${minor}: the API server needs the ClusterTrustBundle and ClusterTrustBundleProjection feature gates and --runtime-config=certificates.k8s.io/v1beta1/clustertrustbundles=true; without the projection gate it silently drops the pods' clusterTrustBundle volume source`);
   }
   const notCa = certs.filter(c => !c.isCa);
   if (notCa.length > 0) {

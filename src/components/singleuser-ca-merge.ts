@@ -3,6 +3,7 @@ import { VariableDelivery } from '../pod/ca-env';
 import { MergeScripts } from '../pod/merge-scripts';
 import { MergedCaInitContainer, OnInvalidBundle } from '../pod/merged-ca-init-container';
 import { wirePodTemplate, WiringDescription } from '../pod/pod-wiring';
+import { warn } from '../util/warnings';
 
 /**
  * Properties of `SingleuserCaMerge`.
@@ -165,14 +166,14 @@ export class SingleuserCaMerge {
     } else {
       const w = 'the JupyterHub hub is not wired (its image is not known: the chart sets it at release): pass hubImage (e.g. "quay.io/jupyterhub/k8s-hub:4.4.0"), or set hub.image.name and hub.image.tag in the values, so the hub trusts the identity provider through the proxy';
       this.warnings.push(w);
-      process.stderr.write(`[cdk8s-org-ca] warning: ${w}\n`);
+      warn(w);
     }
 
     const enforce = this.props.namespaceLabels?.['pod-security.kubernetes.io/enforce'];
     if (enforce === 'restricted' && (v.singleuser.cloudMetadata?.blockWithIptables ?? true)) {
       const w = 'the JupyterHub namespace enforces Pod Security "restricted" but the values keep z2jh\'s privileged block-cloud-metadata init container (singleuser.cloudMetadata.blockWithIptables, default true), so singleuser pods will be rejected: set it to false and block the metadata address with singleuser.networkPolicy instead';
       this.warnings.push(w);
-      process.stderr.write(`[cdk8s-org-ca] warning: ${w}\n`);
+      warn(w);
     }
     return v;
   }

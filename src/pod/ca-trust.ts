@@ -3,11 +3,12 @@ import { IConstruct } from 'constructs';
 import { envSourcesOf } from './env-sources';
 import { MergedCaInitContainer, PodWiringOptions } from './merged-ca-init-container';
 import { BUILTIN_TEMPLATE_PATHS, KINDS_WITHOUT_POD_TEMPLATES, sniffPodTemplate } from './pod-templates';
-import { TemplateOutcome, warnOnce } from './pod-wiring';
+import { TemplateOutcome } from './pod-wiring';
 import { beforeChartSynth, registerWiring, registrationsOf } from './synth-hook';
 import { OrgCaBundle } from '../bundle/org-ca-bundle';
 import { METADATA } from '../util/metadata';
 import { checkPointer } from '../util/validate';
+import { warn, warnOnce } from '../util/warnings';
 
 /**
  * Where the pod templates of a kind live, for kinds the library does not know.
@@ -190,7 +191,7 @@ export class CaTrust {
           if (guess !== undefined) {
             const msg = `${obj.kind} "${obj.name}" (${obj.apiVersion}, ${obj.node.path}) looks like it has a pod template at "${guess}" but its kind is unknown: not wired. Pass podTemplates: [{ apiVersion: "${obj.apiVersion}", kind: "${obj.kind}", paths: ["${guess}"] }] to wire it, or label it ${OPT_OUT}: "true"`;
             if (options.failOnUnknownKinds) throw new Error(msg);
-            process.stderr.write(`[cdk8s-org-ca] warning: ${msg}\n`);
+            warn(msg);
             result._record({ ...base, namespace: obj.metadata.namespace, outcome: WiringOutcome.UNKNOWN_POD_TEMPLATE, detail: guess });
           }
           continue;

@@ -13,6 +13,7 @@
 import { findTemplates } from './pod-templates';
 import { METADATA } from '../util/metadata';
 import { checkImage } from '../util/validate';
+import { warnOnce } from '../util/warnings';
 
 /**
  * Images known to have no shell (distroless, Chainguard, proxies built FROM scratch): the merge
@@ -23,15 +24,6 @@ export const SHELL_LESS_IMAGES = [
   'gcr.io/distroless/', 'cgr.dev/chainguard/', 'gcr.io/cloud-sql-connectors/cloud-sql-proxy', 'gcr.io/cloudsql-docker/gce-proxy',
   'registry.k8s.io/pause', 'k8s.gcr.io/pause', 'gcr.io/kubebuilder/kube-rbac-proxy', 'quay.io/brancz/kube-rbac-proxy',
 ];
-
-const warned = new Set<string>();
-
-/** Prints a synth-time warning once per message. @internal */
-export function warnOnce(message: string): void {
-  if (warned.has(message)) return;
-  warned.add(message);
-  process.stderr.write(`[cdk8s-org-ca] warning: ${message}\n`);
-}
 
 /** A `{ name, value }` variable. @internal */
 export interface EnvJson {

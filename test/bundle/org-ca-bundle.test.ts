@@ -6,6 +6,7 @@ import { OrgCaBundle, OrgCaBundleProps } from '../../src';
 import { derOf, FIXTURE_DIR, fingerprintOf, fingerprintsIn, makeCa, privateKeyFixtures } from '../util/certs';
 import { bundleCelProblems, ctbProblems, expectAllValid } from '../util/schema';
 import { requireTools } from '../util/tools';
+import { takeWarnings } from '../util/warnings';
 
 const rootA = makeCa('bundle-root-a');
 const rootB = makeCa('bundle-root-b');
@@ -48,16 +49,12 @@ describe('OrgCaBundle input', () => {
     expect(new Date(bundle.certificates[0].notAfter).getTime()).toBeGreaterThan(Date.now());
     expect(bundle.sha256).toMatch(/^[0-9a-f]{64}$/);
   });
-  test('warnings are printed to stderr by default', () => {
+  test('warnings go to the warning channel by default', () => {
     const leaf = makeCa('bundle-leaf', { type: 'leaf' });
-    const spy = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
-    try {
-      const b = new OrgCaBundle(new Chart(Testing.app(), 'c'), 'ca', { inline: leaf.certPem });
-      expect(b.warnings).toHaveLength(1);
-      expect(spy).toHaveBeenCalledWith(expect.stringMatching(/^\[cdk8s-org-ca\] warning: inline PEM: certificate "O=Test Org, CN=bundle-leaf" \(block #1\) is not a CA/));
-    } finally {
-      spy.mockRestore();
-    }
+    takeWarnings();
+    const b = new OrgCaBundle(new Chart(Testing.app(), 'c'), 'ca', { inline: leaf.certPem });
+    expect(b.warnings).toHaveLength(1);
+    expect(takeWarnings()).toContainEqual(expect.stringMatching(/^inline PEM: certificate "O=Test Org, CN=bundle-leaf" \(block #1\) is not a CA/));
   });
 });
 
@@ -208,16 +205,12 @@ describe('ClusterTrustBundle distribution', () => {
 
   test('1.35: refused without allowBeta (naming the feature gates); with it, v1beta1 and a warning', () => {
     expect(() => make({ kubernetesVersion: '1.35' })).toThrow(/on Kubernetes 1.35 ClusterTrustBundle is certificates.k8s.io\/v1beta1, off by default; set allowBeta: true after enabling the ClusterTrustBundle and ClusterTrustBundleProjection feature gates and --runtime-config=certificates.k8s.io\/v1beta1\/clustertrustbundles=true/);
-    const spy = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
-    try {
-      const b = make({ kubernetesVersion: '1.35', allowBeta: true });
-      const [obj] = Testing.synth(Chart.of(b));
-      expect(obj.apiVersion).toBe('certificates.k8s.io/v1beta1');
-      expect(ctbProblems(obj)).toEqual([]);
-      expect(spy.mock.calls.map(c => String(c[0])).join('')).toMatch(/silently drops the pods' clusterTrustBundle volume source/);
-    } finally {
-      spy.mockRestore();
-    }
+    takeWarnings();
+    const b = make({ kubernetesVersion: '1.35', allowBeta: true });
+    const [obj] = Testing.synth(Chart.of(b));
+    expect(obj.apiVersion).toBe('certificates.k8s.io/v1beta1');
+    expect(ctbProblems(obj)).toEqual([]);
+    expect(takeWarnings().join('\n')).toMatch(/silently drops the pods' clusterTrustBundle volume source/);
   });
 
   test.each([

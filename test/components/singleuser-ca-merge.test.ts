@@ -3,6 +3,7 @@ import { CaVariables, SingleuserCaMerge } from '../../src';
 import { makeCa } from '../util/certs';
 import { chartWithBundle, envOf } from '../util/fixtures';
 import { z2jhProblems } from '../util/schema';
+import { takeWarnings } from '../util/warnings';
 
 const ca = makeCa('singleuser-ca');
 const bundle = () => chartWithBundle(ca.certPem, undefined, { trustManager: { name: 'nebari-trust-bundle' } }).bundle;
@@ -78,16 +79,12 @@ describe('SingleuserCaMerge', () => {
   });
 
   test('warns when a restricted namespace keeps the privileged block-cloud-metadata init container', () => {
-    const spy = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
-    try {
-      const m = new SingleuserCaMerge(bundle(), { namespaceLabels: { 'pod-security.kubernetes.io/enforce': 'restricted' } });
-      m.helmValues(base);
-      expect(m.warnings).toContainEqual(expect.stringMatching(/block-cloud-metadata .* set it to false/));
-      m.helmValues({ singleuser: { ...base.singleuser, cloudMetadata: { blockWithIptables: false, ip: '169.254.169.254' } } });
-      expect(m.warnings.filter(w => /block-cloud-metadata/.test(w))).toEqual([]);
-    } finally {
-      spy.mockRestore();
-    }
+    takeWarnings();
+    const m = new SingleuserCaMerge(bundle(), { namespaceLabels: { 'pod-security.kubernetes.io/enforce': 'restricted' } });
+    m.helmValues(base);
+    expect(m.warnings).toContainEqual(expect.stringMatching(/block-cloud-metadata .* set it to false/));
+    m.helmValues({ singleuser: { ...base.singleuser, cloudMetadata: { blockWithIptables: false, ip: '169.254.169.254' } } });
+    expect(m.warnings.filter(w => /block-cloud-metadata/.test(w))).toEqual([]);
   });
 });
 
@@ -104,14 +101,10 @@ describe('SingleuserCaMerge: the hub', () => {
   test('the hub image from the values; unknown: not wired, with a warning naming hubImage', () => {
     const v = new SingleuserCaMerge(bundle()).helmValues({ ...base, hub: { image: { name: 'my/hub', tag: '1' } } });
     expect(v.hub.initContainers[0].image).toBe('my/hub:1');
-    const spy = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
-    try {
-      const m = new SingleuserCaMerge(bundle());
-      const w = m.helmValues(base);
-      expect(w.hub).toBeUndefined();
-      expect(m.warnings).toEqual([expect.stringMatching(/the JupyterHub hub is not wired .*pass hubImage/)]);
-    } finally {
-      spy.mockRestore();
-    }
+    takeWarnings();
+    const m = new SingleuserCaMerge(bundle());
+    const w = m.helmValues(base);
+    expect(w.hub).toBeUndefined();
+    expect(m.warnings).toEqual([expect.stringMatching(/the JupyterHub hub is not wired .*pass hubImage/)]);
   });
 });

@@ -358,8 +358,6 @@ d('merge vs update-ca-certificates, same machine, same sandbox', () => {
     };
     fs.mkdirSync(path.dirname(REPORT), { recursive: true });
     fs.writeFileSync(path.join(path.dirname(REPORT), 'merge-vs-update-ca-certificates.json'), JSON.stringify(report, null, 2));
-    // eslint-disable-next-line no-console
-    console.log(`merge ${report.mergeMedianMs.toFixed(1)} ms vs update-ca-certificates ${report.updateCaCertificatesMedianMs.toFixed(1)} ms (commands alone); with sandbox set-up ${report.mergeWithSandboxMedianMs.toFixed(0)} vs ${report.updateCaCertificatesWithSandboxMedianMs.toFixed(0)} ms`);
     expect(merge.command.every(x => x > 0) && update.command.every(x => x > 0)).toBe(true);
   }, 300_000);
 });

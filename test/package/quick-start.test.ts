@@ -63,7 +63,8 @@ if (why) reportSkip(`the README quick-start test: ${why}`);
     fs.writeFileSync(path.join(dir, 'main.ts'), qs.mainTs);
     fs.writeFileSync(path.join(dir, 'org-ca.pem'), makeCa('quick-start-ca').certPem);
 
-    execFileSync('npx', ['cdk8s', 'synth'], { cwd: dir, encoding: 'utf8', timeout: 300_000 });
+    // stderr is captured (an error carries it); the offline upgrade check is switched off as README says
+    execFileSync('npx', ['cdk8s', 'synth'], { cwd: dir, encoding: 'utf8', timeout: 300_000, stdio: 'pipe', env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' } });
     const files = fs.readdirSync(path.join(dir, 'dist')).filter(f => f.endsWith('.k8s.yaml'));
     const objs = files.flatMap(f => YAML.parseAllDocuments(fs.readFileSync(path.join(dir, 'dist', f), 'utf8')).map(d => d.toJSON()));
     // the Bundle, the wired Deployment, and the merge scripts' and variables' ConfigMaps in the Deployment's namespace

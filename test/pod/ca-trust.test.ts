@@ -8,6 +8,7 @@ import { CaTrust, MergedCaInitContainer, OrgCaBundle, WiringOutcome } from '../.
 import { makeCa } from '../util/certs';
 import { KIND_FORMS, envOf, makeWorkload, manifest, podOf, podSpec, chartWithBundle } from '../util/fixtures';
 import { expectAllValid } from '../util/schema';
+import { takeWarnings } from '../util/warnings';
 
 const ca = makeCa('wireall-ca');
 
@@ -101,15 +102,10 @@ describe('CaTrust.wireAll', () => {
     const rollout = (name: string) => ({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', metadata: { name }, spec: { strategy: {}, template: { metadata: {}, spec: podSpec() } } });
     const a = setup();
     new ApiObject(a.chart, 'r', rollout('r'));
-    const spy = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
-    let wiring;
-    try {
-      wiring = CaTrust.wireAll(a.chart, a.bundle);
-      Testing.synth(a.chart);
-      expect(spy).toHaveBeenCalledWith(expect.stringContaining('Rollout "r" (argoproj.io/v1alpha1, test/r) looks like it has a pod template at "/spec/template" but its kind is unknown: not wired. Pass podTemplates: [{ apiVersion: "argoproj.io/v1alpha1", kind: "Rollout", paths: ["/spec/template"] }]'));
-    } finally {
-      spy.mockRestore();
-    }
+    takeWarnings();
+    const wiring = CaTrust.wireAll(a.chart, a.bundle);
+    Testing.synth(a.chart);
+    expect(takeWarnings()).toContainEqual(expect.stringContaining('Rollout "r" (argoproj.io/v1alpha1, test/r) looks like it has a pod template at "/spec/template" but its kind is unknown: not wired. Pass podTemplates: [{ apiVersion: "argoproj.io/v1alpha1", kind: "Rollout", paths: ["/spec/template"] }]'));
     expect(wiring.report()).toEqual([expect.objectContaining({ name: 'r', outcome: WiringOutcome.UNKNOWN_POD_TEMPLATE, detail: '/spec/template' })]);
 
     const b = setup();
@@ -195,17 +191,13 @@ describe('per-workload control under wireAll', () => {
   });
 
   test('the merge image: the first container with a shell, not a distroless sidecar listed first (with a warning)', () => {
-    const spy = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
-    try {
-      const { chart, bundle } = setup();
-      dep(chart, 'proxied', podSpec({ containers: [{ name: 'proxy', image: 'gcr.io/cloud-sql-connectors/cloud-sql-proxy:2.8' }, { name: 'app', image: 'python:3.12' }] }));
-      CaTrust.wireAll(chart, bundle);
-      const objs = Testing.synth(chart);
-      expect(pod(objs, 'proxied').initContainers[0].image).toBe('python:3.12');
-      expect(spy.mock.calls.map(c => String(c[0])).join('')).toMatch(/the merge runs on container "app"'s image \(python:3.12\), not on the first container's .* which has no shell/);
-    } finally {
-      spy.mockRestore();
-    }
+    takeWarnings();
+    const { chart, bundle } = setup();
+    dep(chart, 'proxied', podSpec({ containers: [{ name: 'proxy', image: 'gcr.io/cloud-sql-connectors/cloud-sql-proxy:2.8' }, { name: 'app', image: 'python:3.12' }] }));
+    CaTrust.wireAll(chart, bundle);
+    const objs = Testing.synth(chart);
+    expect(pod(objs, 'proxied').initContainers[0].image).toBe('python:3.12');
+    expect(takeWarnings().join('\n')).toMatch(/the merge runs on container "app"'s image \(python:3.12\), not on the first container's .* which has no shell/);
   });
 
   test('only shell-less images: an error naming the annotation; the annotation chooses the image for Included YAML', () => {
@@ -241,17 +233,13 @@ describe('per-workload control under wireAll', () => {
   });
 
   test('a namespace filter that excludes every workload: a warning', () => {
-    const spy = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
-    try {
-      const { app, bundle } = setup();
-      const apps = new Chart(app, 'apps', { namespace: 'apps' });
-      dep(apps, 'web');
-      CaTrust.wireAll(app, bundle, { namespaces: ['app'] });
-      app.synth();
-      expect(spy.mock.calls.map(c => String(c[0])).join('')).toMatch(/namespaces \[app\] excludes every one of the 1 workload\(s\) .*their namespaces: apps/);
-    } finally {
-      spy.mockRestore();
-    }
+    takeWarnings();
+    const { app, bundle } = setup();
+    const apps = new Chart(app, 'apps', { namespace: 'apps' });
+    dep(apps, 'web');
+    CaTrust.wireAll(app, bundle, { namespaces: ['app'] });
+    app.synth();
+    expect(takeWarnings().join('\n')).toMatch(/namespaces \[app\] excludes every one of the 1 workload\(s\) .*their namespaces: apps/);
   });
 
   test('Windows pods are skipped with a report entry', () => {

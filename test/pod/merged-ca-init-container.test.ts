@@ -9,6 +9,7 @@ import { propsOf } from '../util/api';
 import { makeCa } from '../util/certs';
 import { KIND_FORMS, envOf, makeWorkload, manifest, podOf, podSpec, restrictedViolations, templateMetaOf, workloadsOf, chartWithBundle } from '../util/fixtures';
 import { expectAllValid } from '../util/schema';
+import { takeWarnings } from '../util/warnings';
 
 const ca = makeCa('wiring-ca');
 
@@ -418,15 +419,11 @@ describe('strict names, paths and wiring conflicts', () => {
   });
 
   test('envFrom a ConfigMap the synth does not contain: a warning naming the container', () => {
-    const spy = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
-    try {
-      const { chart, bundle } = setup('apps');
-      MergedCaInitContainer.addTo(deployment(chart, podSpec({ containers: [{ name: 'side', image: 'i', envFrom: [{ configMapRef: { name: 'elsewhere' } }] }] })), bundle);
-      Testing.synth(chart);
-      expect(spy.mock.calls.map(c => String(c[0])).join('')).toMatch(/container "side" takes envFrom ConfigMap "elsewhere", which is not in this synth: if it sets one of SSL_CERT_FILE, REQUESTS_CA_BUNDLE/);
-    } finally {
-      spy.mockRestore();
-    }
+    takeWarnings();
+    const { chart, bundle } = setup('apps');
+    MergedCaInitContainer.addTo(deployment(chart, podSpec({ containers: [{ name: 'side', image: 'i', envFrom: [{ configMapRef: { name: 'elsewhere' } }] }] })), bundle);
+    Testing.synth(chart);
+    expect(takeWarnings().join('\n')).toMatch(/container "side" takes envFrom ConfigMap "elsewhere", which is not in this synth: if it sets one of SSL_CERT_FILE, REQUESTS_CA_BUNDLE/);
   });
 
   test('skipVariables on a variable another envFrom source sets: that container gets the others as env entries (our envFrom would override theirs)', () => {
