@@ -73,7 +73,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
           globals: { CDK8S_PLUS_LINE: 33 },
           setupFiles: ['<rootDir>/test/setup.ts'],
           testMatch: ['<rootDir>/test/pod/*.test.ts', '<rootDir>/test/components/*.test.ts', '<rootDir>/test/examples/*.test.ts'],
-          testPathIgnorePatterns: ['/node_modules/', 'merge-script'],
+          testPathIgnorePatterns: ['/node_modules/', 'init-scripts'],
           moduleNameMapper: { '^cdk8s-plus-28$': 'cdk8s-plus-33' },
           transform: { '^.+\\.[t]sx?$': new javascript.Transform('ts-jest', { tsconfig: 'test/tsconfig.json' }) },
         },

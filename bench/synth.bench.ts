@@ -26,7 +26,7 @@ import * as YAML from 'yaml';
 import { CaSource, CaTrust, OrgCaBundle, WiringMode } from '../src';
 import { trustedCertificatesJks } from '../src/bundle/jks';
 import { run as runCli } from '../src/cli/main';
-import { KEYTOOL_SCRIPT } from '../src/pod/merge-script';
+import { KEYTOOL_SCRIPT } from '../src/pod/init-scripts';
 import { makeCa } from '../test/util/certs';
 
 const ROOT = path.resolve(__dirname, '..');

@@ -1,9 +1,11 @@
 export * from './bundle/ca-source';
 export * from './bundle/org-ca-bundle';
-export * from './pod/ca-env';
+export { ClusterTrustBundleOptions } from './bundle/cluster-trust-bundle';
+export * from './pod/ca-variables';
+export * from './pod/variable-delivery';
 export * from './pod/java-trust';
 export * from './pod/merged-ca-init-container';
-export { MergeScripts } from './pod/merge-scripts';
+export { MergeScripts } from './pod/script-delivery';
 export * from './pod/ca-trust';
 export * from './pod/ca-configmap-mount';
 export * from './components/argo-repo-server-ca';

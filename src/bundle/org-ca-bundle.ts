@@ -1,11 +1,12 @@
 import { ApiObject, Chart, JsonPatch } from 'cdk8s';
 import { Construct } from 'constructs';
 import { CaSource } from './ca-source';
+import { ClusterTrustBundleOptions, clusterTrustBundleManifest, clusterTrustBundleProjection, ResolvedCtb, resolveCtb } from './cluster-trust-bundle';
 import { trustedCertificatesJks } from './jks';
 import { ParsedBundle } from './pem';
 import * as k8s from '../imports/k8s';
 import { Bundle } from '../imports/trust.cert-manager.io';
-import { METADATA } from '../util/metadata';
+import { managedMetadata } from '../util/metadata';
 import { checkConfigMapKey, checkDnsLabel, checkDnsSubdomain } from '../util/validate';
 import { warn } from '../util/warnings';
 
@@ -18,7 +19,6 @@ const DEFAULT_PLAIN_KEY = 'ca.crt';
 /** binaryData key of the JKS store in plain ConfigMaps, and its (integrity-only) password. */
 const PLAIN_JKS_KEY = 'org-ca.jks';
 const PLAIN_JKS_PASSWORD = 'changeit';
-const SYNC_WAVE_ANNOTATION = METADATA.SYNC_WAVE;
 
 /**
  * A Java trust store format that trust-manager writes next to the PEM bundle.
@@ -132,51 +132,6 @@ export interface PlainConfigMapOptions {
    * @default - no sync-wave annotation
    */
   readonly syncWave?: number;
-}
-
-/**
- * Distribution as Kubernetes ClusterTrustBundles (`certificates.k8s.io`), which pods project with
- * a `clusterTrustBundle` volume source: GA (v1, on by default) from Kubernetes 1.37; v1beta1 in
- * 1.33 to 1.36 behind feature gates.
- */
-export interface ClusterTrustBundleOptions {
-  /**
-   * Minor version of the cluster, e.g. "1.37". Below 1.37 the beta API is used only with
-   * `allowBeta`; below 1.33 ClusterTrustBundles are alpha and refused.
-   */
-  readonly kubernetesVersion: string;
-
-  /**
-   * Use `certificates.k8s.io/v1beta1` on Kubernetes 1.33 to 1.36. The API server must run with
-   * the `ClusterTrustBundle` and `ClusterTrustBundleProjection` feature gates and
-   * `--runtime-config=certificates.k8s.io/v1beta1/clustertrustbundles=true`; without the
-   * projection gate it silently drops the pods' `clusterTrustBundle` volume source.
-   *
-   * @default false
-   */
-  readonly allowBeta?: boolean;
-
-  /**
-   * Signer name (`<domain>/<path>`, e.g. "example.com/org-ca"). Pods then select the bundles by
-   * signer and labels, and the object name must start with the signer name, slashes as colons.
-   *
-   * @default - no signer: pods select the bundle by name
-   */
-  readonly signerName?: string;
-
-  /**
-   * Name of the ClusterTrustBundle.
-   *
-   * @default "org-ca-bundle", or "<signer with : for />:org-ca" with a signer
-   */
-  readonly name?: string;
-
-  /**
-   * Labels of the ClusterTrustBundle; with a signer, pods select by them.
-   *
-   * @default - the managed-by label only
-   */
-  readonly labels?: { [key: string]: string };
 }
 
 /**
@@ -475,15 +430,7 @@ export class OrgCaBundle extends Construct {
       const obj = new ApiObject(scope ?? this, `ConfigMap-${ns}-${name}`, {
         apiVersion: 'v1',
         kind: 'ConfigMap',
-        metadata: {
-          name,
-          namespace: ns,
-          labels: { [METADATA.MANAGED_BY_LABEL]: METADATA.MANAGED_BY_VALUE },
-          annotations: {
-            [METADATA.ROTATION_ANNOTATION]: this.sha256,
-            ...(options.syncWave !== undefined ? { [SYNC_WAVE_ANNOTATION]: String(options.syncWave) } : {}),
-          },
-        },
+        metadata: managedMetadata(name, ns, this.sha256, undefined, options.syncWave),
         data: { [key]: this.pem },
         binaryData: { [PLAIN_JKS_KEY]: this.jksBase64() },
       });
@@ -529,12 +476,7 @@ export class OrgCaBundle extends Construct {
         apiVersion: 'v1',
         kind: 'Secret',
         type: 'Opaque',
-        metadata: {
-          name,
-          namespace: ns,
-          labels: { [METADATA.MANAGED_BY_LABEL]: METADATA.MANAGED_BY_VALUE },
-          annotations: { [METADATA.ROTATION_ANNOTATION]: this.sha256 },
-        },
+        metadata: managedMetadata(name, ns, this.sha256),
         stringData: { [key]: this.pem },
       });
     }
@@ -588,9 +530,7 @@ export class OrgCaBundle extends Construct {
     if (!this.ctb) {
       throw new Error(`bundle "${this.node.path}" emits no ClusterTrustBundle: set clusterTrustBundle: { kubernetesVersion: "1.37" } on it, or use its ConfigMaps`);
     }
-    return this.ctb.signerName
-      ? { signerName: this.ctb.signerName, labelSelector: { matchLabels: { ...this.ctb.labels } }, path, optional }
-      : { name: this.ctb.name, path, optional };
+    return clusterTrustBundleProjection(this.ctb, path, optional);
   }
 
   /**
@@ -609,16 +549,7 @@ export class OrgCaBundle extends Construct {
   }
 
   private renderCtb(c: ResolvedCtb): ApiObject {
-    const obj = new ApiObject(this, 'ClusterTrustBundle', {
-      apiVersion: `certificates.k8s.io/${c.version}`,
-      kind: 'ClusterTrustBundle',
-      metadata: {
-        name: c.name,
-        labels: { [METADATA.MANAGED_BY_LABEL]: METADATA.MANAGED_BY_VALUE, ...c.labels },
-        annotations: { [METADATA.ROTATION_ANNOTATION]: this.sha256 },
-      },
-      spec: { ...(c.signerName ? { signerName: c.signerName } : {}), trustBundle: this.pem },
-    });
+    const obj = new ApiObject(this, 'ClusterTrustBundle', clusterTrustBundleManifest(c, this.pem, this.sha256));
     if (Chart.of(this).namespace) obj.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
     return obj;
   }
@@ -632,14 +563,7 @@ export class OrgCaBundle extends Construct {
       }
       : undefined;
     const bundle = new Bundle(this, 'Bundle', {
-      metadata: {
-        name,
-        labels: { [METADATA.MANAGED_BY_LABEL]: METADATA.MANAGED_BY_VALUE },
-        annotations: {
-          [METADATA.ROTATION_ANNOTATION]: this.sha256,
-          ...(o.syncWave !== undefined ? { [SYNC_WAVE_ANNOTATION]: String(o.syncWave) } : {}),
-        },
-      },
+      metadata: managedMetadata(name, undefined, this.sha256, undefined, o.syncWave),
       spec: {
         sources: [
           { inLine: this.pem },
@@ -660,62 +584,6 @@ export class OrgCaBundle extends Construct {
   }
 
 
-}
-
-interface ResolvedCtb {
-  readonly version: 'v1' | 'v1beta1';
-  readonly name: string;
-  readonly signerName?: string;
-  readonly labels: Record<string, string>;
-}
-
-const SIGNER_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+\/[-a-zA-Z0-9_.]+$/;
-
-/** Checks the ClusterTrustBundle options against the declared Kubernetes version and the certificates. */
-function resolveCtb(o: ClusterTrustBundleOptions, certs: CaCertificateInfo[]): ResolvedCtb {
-  const m = /^1\.(\d+)(\.\d+)?$/.exec(String(o.kubernetesVersion));
-  if (!m) {
-    throw new Error(`clusterTrustBundle.kubernetesVersion ${JSON.stringify(o.kubernetesVersion)} is not a Kubernetes version; use the cluster's minor version, e.g. "1.37"`);
-  }
-  const minor = Number(m[1]);
-  let version: 'v1' | 'v1beta1' = 'v1';
-  if (minor < 33) {
-    throw new Error(`clusterTrustBundle: Kubernetes 1.${minor} has ClusterTrustBundles only as alpha; use trust-manager or plain ConfigMaps there (v1beta1 from 1.33, v1 from 1.37)`);
-  } else if (minor < 37) {
-    if (!o.allowBeta) {
-      throw new Error(`clusterTrustBundle: on Kubernetes 1.${minor} ClusterTrustBundle is certificates.k8s.io/v1beta1, off by default; set allowBeta: true after enabling the ClusterTrustBundle and ClusterTrustBundleProjection feature gates and --runtime-config=certificates.k8s.io/v1beta1/clustertrustbundles=true, or distribute with trust-manager`);
-    }
-    version = 'v1beta1';
-    warn(`clusterTrustBundle: emitting certificates.k8s.io/v1beta1 for Kubernetes 1.${minor}: the API server needs the ClusterTrustBundle and ClusterTrustBundleProjection feature gates and --runtime-config=certificates.k8s.io/v1beta1/clustertrustbundles=true; without the projection gate it silently drops the pods' clusterTrustBundle volume source`);
-  }
-  const notCa = certs.filter(c => !c.isCa);
-  if (notCa.length > 0) {
-    throw new Error(`clusterTrustBundle: the API server accepts only CA certificates, and "${notCa[0].subject}" is not a CA (basicConstraints CA:FALSE or absent); remove it from the bundle or distribute with ConfigMaps`);
-  }
-  const labels = { ...o.labels };
-  for (const [k, v] of Object.entries(labels)) checkLabel(k, v);
-  if (o.signerName === undefined) {
-    const name = checkDnsSubdomain('clusterTrustBundle.name', o.name ?? DEFAULT_NAME);
-    return { version, name, labels };
-  }
-  if (!SIGNER_RE.test(o.signerName) || o.signerName.length > 253) {
-    throw new Error(`clusterTrustBundle.signerName "${o.signerName}" is not a signer name: use <domain>/<path>, e.g. "example.com/org-ca"`);
-  }
-  const prefix = `${o.signerName.replace(/\//g, ':')}:`;
-  const name = o.name ?? `${prefix}org-ca`;
-  if (!name.startsWith(prefix) || name.length > 253 || !/^[-a-z0-9.:]+$/.test(name.slice(prefix.length)) || name === prefix) {
-    throw new Error(`clusterTrustBundle.name "${name}" must start with the signer name, slashes as colons ("${prefix}"), followed by lower-case letters, digits, "-", "." or ":"`);
-  }
-  return { version, name, signerName: o.signerName, labels };
-}
-
-function checkLabel(k: string, v: string) {
-  if (!/^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/.test(k)) {
-    throw new Error(`clusterTrustBundle.labels: "${k}" is not a valid label key`);
-  }
-  if (typeof v !== 'string' || !/^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/.test(v)) {
-    throw new Error(`clusterTrustBundle.labels: value ${JSON.stringify(v)} of "${k}" is not a valid label value`);
-  }
 }
 
 function validateTrustManagerOptions(o: TrustManagerBundleOptions) {

@@ -14,11 +14,11 @@ import * as YAML from 'yaml';
 import { CliError, Distribution, distributionProps, parsePodTemplates, wireResourceList, wireYaml, WireSummary } from './wire';
 import { CaSource } from '../bundle/ca-source';
 import { OrgCaBundle } from '../bundle/org-ca-bundle';
-import { VariableDelivery } from '../pod/ca-env';
 import { WireAllOptions } from '../pod/ca-trust';
 import { JavaTrust } from '../pod/java-trust';
-import { MergeScripts } from '../pod/merge-scripts';
 import { BundleSource, OnInvalidBundle, WiringMode } from '../pod/merged-ca-init-container';
+import { MergeScripts } from '../pod/script-delivery';
+import { VariableDelivery } from '../pod/variable-delivery';
 
 const USAGE: Record<string, string> = {
   main: `usage: cdk8s-org-ca <command> [options]

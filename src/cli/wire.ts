@@ -11,7 +11,7 @@ import * as YAML from 'yaml';
 import { CaSource } from '../bundle/ca-source';
 import { OrgCaBundle, OrgCaBundleProps } from '../bundle/org-ca-bundle';
 import { CaTrust, PodTemplateLocation, WireAllOptions, WiringOutcome } from '../pod/ca-trust';
-import { namespacedConfigMapsOf } from '../pod/merge-scripts';
+import { namespacedConfigMapsOf } from '../pod/namespace-config-maps';
 import { clone } from '../pod/pod-wiring';
 import { applySynthTransforms, registrationsOf, runBeforeChartSynth } from '../pod/synth-hook';
 

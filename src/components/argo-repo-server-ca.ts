@@ -2,7 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { CaConfigMapRef, OrgCaBundle } from '../bundle/org-ca-bundle';
 import * as k8s from '../imports/k8s';
-import { CaVariables } from '../pod/ca-env';
+import { CaVariables } from '../pod/ca-variables';
 import { ICaPodWiring, MergedCaInitContainer, OnInvalidBundle } from '../pod/merged-ca-init-container';
 import { registerWiring } from '../pod/synth-hook';
 

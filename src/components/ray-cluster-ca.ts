@@ -1,6 +1,6 @@
 import { IConstruct } from 'constructs';
 import { CaConfigMapRef, OrgCaBundle } from '../bundle/org-ca-bundle';
-import { CaVariables } from '../pod/ca-env';
+import { CaVariables } from '../pod/ca-variables';
 import { ICaPodWiring, MergedCaInitContainer, OnInvalidBundle } from '../pod/merged-ca-init-container';
 
 /**

@@ -1,8 +1,8 @@
 import { CaConfigMapRef, OrgCaBundle } from '../bundle/org-ca-bundle';
-import { VariableDelivery } from '../pod/ca-env';
-import { MergeScripts } from '../pod/merge-scripts';
 import { MergedCaInitContainer, OnInvalidBundle } from '../pod/merged-ca-init-container';
 import { wirePodTemplate, WiringDescription } from '../pod/pod-wiring';
+import { MergeScripts } from '../pod/script-delivery';
+import { VariableDelivery } from '../pod/variable-delivery';
 import { warn } from '../util/warnings';
 
 /**

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { CaVariableEffect, CaVariables } from './ca-env';
+import { CaVariableEffect, CaVariables } from './ca-variables';
 import { envSourcesOf } from './env-sources';
 import { ICaPodWiring } from './merged-ca-init-container';
 import { templatePathsFor } from './pod-templates';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
-import { MergeScripts, SCRIPT_KEYS, scriptCommand } from './merge-scripts';
+import { MergeScripts, SCRIPT_KEYS, scriptCommand } from './script-delivery';
 import { CaConfigMapRef } from '../bundle/org-ca-bundle';
 
 /**

@@ -30,6 +30,28 @@ export function rotationValue(sha256: string): string {
 }
 
 /**
+ * Metadata of an object the library creates: `name`, in `namespace` (none: the namespace it is
+ * applied to, or cluster-scoped), labelled as the library's, annotated with the bundle's sha256
+ * when it carries the bundle, and with an Argo CD sync wave when one is asked for.
+ * @internal
+ */
+export function managedMetadata(
+  name: string, namespace?: string, bundleSha256?: string, labels?: Record<string, string>, syncWave?: number, annotations?: Record<string, string>,
+): any {
+  const notes = {
+    ...(bundleSha256 !== undefined ? { [METADATA.ROTATION_ANNOTATION]: bundleSha256 } : {}),
+    ...(syncWave !== undefined ? { [METADATA.SYNC_WAVE]: String(syncWave) } : {}),
+    ...annotations,
+  };
+  return {
+    name,
+    ...(namespace !== undefined ? { namespace } : {}),
+    labels: { [METADATA.MANAGED_BY_LABEL]: METADATA.MANAGED_BY_VALUE, ...labels },
+    ...(Object.keys(notes).length > 0 ? { annotations: notes } : {}),
+  };
+}
+
+/**
  * A ConfigMap the library adds next to wired pods, labelled as its own: in `namespace` (none: the
  * namespace it is applied to), `immutable` when its name is versioned by its content.
  * @internal
@@ -40,12 +62,7 @@ export function managedConfigMap(
   return {
     apiVersion: 'v1',
     kind: 'ConfigMap',
-    metadata: {
-      name,
-      ...(namespace !== undefined ? { namespace } : {}),
-      labels: { [METADATA.MANAGED_BY_LABEL]: METADATA.MANAGED_BY_VALUE },
-      ...(annotations ? { annotations } : {}),
-    },
+    metadata: managedMetadata(name, namespace, undefined, undefined, undefined, annotations),
     ...(immutable ? { immutable: true } : {}),
     data,
   };

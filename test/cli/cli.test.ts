@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as YAML from 'yaml';
-import { DEFAULT_SCRIPTS_CONFIG_MAP } from '../../src/pod/merge-scripts';
+import { DEFAULT_SCRIPTS_CONFIG_MAP } from '../../src/pod/script-delivery';
 import { makeCa, privateKeyFixtures } from '../util/certs';
 import { envOf, podOf } from '../util/fixtures';
 import { expectAllValid } from '../util/schema';

@@ -1,6 +1,6 @@
 import { ApiObject, Testing } from 'cdk8s';
 import { ArgoRepoServerCa } from '../../src';
-import { DEFAULT_SCRIPTS_CONFIG_MAP } from '../../src/pod/merge-scripts';
+import { DEFAULT_SCRIPTS_CONFIG_MAP } from '../../src/pod/script-delivery';
 import { makeCa } from '../util/certs';
 import { chartWithBundle, envOf, manifest, podSpec } from '../util/fixtures';
 import { expectAllValid } from '../util/schema';

@@ -3,7 +3,7 @@ import { Testing } from 'cdk8s';
 import * as YAML from 'yaml';
 import { buildPlatform, IMAGES } from '../../examples/platform';
 import { ArgoRepoServerCa, CaVariables, RayClusterCa, SingleuserCaMerge } from '../../src';
-import { DEFAULT_SCRIPTS_CONFIG_MAP } from '../../src/pod/merge-scripts';
+import { DEFAULT_SCRIPTS_CONFIG_MAP } from '../../src/pod/script-delivery';
 import { envOf, expectRayGroupsWired, restrictedViolations } from '../util/fixtures';
 import { expectAllValid, keycloakxProblems, z2jhProblems } from '../util/schema';
 

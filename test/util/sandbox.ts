@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { reportSkip } from './tools';
-import { SYSTEM_BUNDLE_CANDIDATES } from '../../src/pod/merge-script';
+import { SYSTEM_BUNDLE_CANDIDATES } from '../../src/pod/init-scripts';
 
 /** Why this machine cannot run sandboxes, or undefined when it can. */
 export function sandboxUnavailable(): string | undefined {

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { trustedCertificatesJks } from '../../src/bundle/jks';
-import { KEYTOOL_SCRIPT, MERGE_SCRIPT } from '../../src/pod/merge-script';
+import { KEYTOOL_SCRIPT, MERGE_SCRIPT } from '../../src/pod/init-scripts';
 import { derOf, fingerprintOf, fingerprintsIn, makeCa } from '../util/certs';
 import { cleanupSandboxes, hostDir, LAYOUTS, requireSandbox, runInImage } from '../util/sandbox';
 import { eachOrSkip, requireTools } from '../util/tools';
