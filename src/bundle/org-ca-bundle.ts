@@ -175,25 +175,8 @@ export interface OrgCaBundleProps {
   /**
    * The org CA: `CaSource.fromFile('certs/org-ca.pem')` or `CaSource.fromPem(text)`.
    *
-   * @default - `path` or `inline` (deprecated); one of the three must be set
    */
-  readonly source?: CaSource;
-
-  /**
-   * Path to a PEM bundle or a single DER certificate.
-   *
-   * @default - use `source`
-   * @deprecated use `source: CaSource.fromFile(path)`
-   */
-  readonly path?: string;
-
-  /**
-   * The PEM text itself.
-   *
-   * @default - use `source`
-   * @deprecated use `source: CaSource.fromPem(text)`
-   */
-  readonly inline?: string;
+  readonly source: CaSource;
 
   /**
    * Distribute with a trust-manager `Bundle` (cluster-scoped, projected into every namespace).
@@ -309,13 +292,7 @@ export class OrgCaBundle extends Construct {
   public static readonly TRUST_MANAGER_KEY = TRUST_MANAGER_DEFAULT_KEY;
 
   private static load(props: OrgCaBundleProps): ParsedBundle {
-    const given = [props.source !== undefined && 'source', props.path !== undefined && 'path', props.inline !== undefined && 'inline'].filter(Boolean);
-    if (given.length > 1) {
-      throw new Error(`only one of ${given.join(' or ')} may be set; use source: CaSource.fromFile(path) or CaSource.fromPem(text)`);
-    }
-    const source = props.source
-      ?? (props.path !== undefined ? CaSource.fromFile(props.path) : undefined)
-      ?? (props.inline !== undefined ? CaSource.fromPem(props.inline) : undefined);
+    const source = props.source;
     if (!source) {
       throw new Error('set source for the org CA bundle: CaSource.fromFile(path) (a PEM or DER file) or CaSource.fromPem(text)');
     }

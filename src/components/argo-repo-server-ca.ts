@@ -115,14 +115,6 @@ export class ArgoRepoServerCa extends Construct implements ICaPodWiring {
   }
 
   /**
-   * Wire an `argocd-repo-server` Deployment already in the chart.
-   * @deprecated use `applyTo()`
-   */
-  public patchRepoServer(repoServer: IConstruct): void {
-    this.applyTo(repoServer);
-  }
-
-  /**
    * Wire an `argocd-repo-server` Deployment already in the chart (e.g. loaded with `Include`).
    */
   public applyTo(repoServer: IConstruct): void {

@@ -129,14 +129,6 @@ export class KeycloakTruststore implements ICaPodWiring {
   }
 
   /**
-   * Wire a Keycloak Deployment or StatefulSet already in the chart.
-   * @deprecated use `applyTo()`
-   */
-  public patch(keycloak: IConstruct): void {
-    this.applyTo(keycloak);
-  }
-
-  /**
    * Helm values for a Keycloak chart.
    *
    * @param chart which chart
@@ -150,21 +142,5 @@ export class KeycloakTruststore implements ICaPodWiring {
       return { extraEnvVars: env, extraVolumes: volumes, extraVolumeMounts: mounts };
     }
     return { extraEnv: Yaml.stringify(env), extraVolumes: Yaml.stringify(volumes), extraVolumeMounts: Yaml.stringify(mounts) };
-  }
-
-  /**
-   * Values for the codecentric `keycloakx` chart.
-   * @deprecated use `helmValues(KeycloakHelmChart.KEYCLOAKX)`
-   */
-  public keycloakxValues(): any {
-    return this.helmValues(KeycloakHelmChart.KEYCLOAKX);
-  }
-
-  /**
-   * Values for the Bitnami `keycloak` chart.
-   * @deprecated use `helmValues(KeycloakHelmChart.BITNAMI)`
-   */
-  public bitnamiValues(): any {
-    return this.helmValues(KeycloakHelmChart.BITNAMI);
   }
 }

@@ -177,16 +177,6 @@ export class SingleuserCaMerge {
     }
     return v;
   }
-
-  /**
-   * The user's z2jh values with the org CA wired in.
-   * @deprecated use `helmValues()`
-   * @param userValues the z2jh values to extend
-   * @default - empty values
-   */
-  public values(userValues?: any): any {
-    return this.helmValues(userValues);
-  }
 }
 
 /** Where a z2jh pod's fields live in the values. */

@@ -56,23 +56,8 @@ const UNSAFE_PASSWORD_RE = /[\s"'\\`$\u0000-\u001f\u007f]/;
  * whatever the container already sets there.
  */
 export class JavaTrust {
-  /**
-   * No JVM trust store.
-   * @deprecated leave `java` unset
-   */
-  public static readonly NONE = new JavaTrust(JavaTrustKind.NONE, undefined);
-
-  /**
-   * `keytoolImport()` with the default password.
-   * @deprecated use `JavaTrust.keytoolImport()`
-   */
-  public static readonly KEYTOOL_IMPORT = JavaTrust.keytoolImport();
-
-  /**
-   * `trustManagerPkcs12()` with the bundle's password.
-   * @deprecated use `JavaTrust.trustManagerPkcs12()`
-   */
-  public static readonly TRUST_MANAGER_PKCS12 = JavaTrust.trustManagerPkcs12();
+  /** No JVM trust store (the `java` option unset). @internal */
+  public static readonly _NONE = new JavaTrust(JavaTrustKind.NONE, undefined);
 
   /**
    * A second init container, on the same image as the merge, copies the image's own JVM `cacerts`
@@ -110,17 +95,6 @@ export class JavaTrust {
    */
   public _fingerprint(): string {
     return createHash('sha256').update(`${this._kind}\u0000${this.password ?? ''}`).digest('hex').slice(0, 16);
-  }
-
-  /**
-   * This trust with `password` when it has none of its own (the deprecated
-   * `javaTrustStorePassword` option).
-   * @internal
-   */
-  public _withPassword(password: string | undefined): JavaTrust {
-    if (password === undefined || this._kind === JavaTrustKind.NONE) return this;
-    checkPassword('javaTrustStorePassword', password);
-    return new JavaTrust(this._kind, password);
   }
 
   /**

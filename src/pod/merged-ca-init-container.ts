@@ -242,14 +242,6 @@ export interface PodWiringOptions {
   readonly java?: JavaTrust;
 
   /**
-   * Password of the JVM trust store.
-   *
-   * @default - the password carried by `java`
-   * @deprecated pass it to `JavaTrust.keytoolImport({ storePassword })` or `JavaTrust.trustManagerPkcs12({ password })`
-   */
-  readonly javaTrustStorePassword?: string;
-
-  /**
    * Annotate the pod template with the bundle's sha256 (its first 16 hex digits) so a CA change
    * rolls the workload.
    *
@@ -369,7 +361,7 @@ export class MergedCaInitContainer implements ICaPodWiring {
     this.mergedVolumeName = checkDnsLabel('mergedVolumeName', options.mergedVolumeName ?? 'org-ca-merged');
     if (options.image !== undefined) checkImage('image', options.image);
     this.runAsUser = options.runAsUser ?? 65534;
-    this.java = (options.java ?? JavaTrust.NONE)._withPassword(options.javaTrustStorePassword);
+    this.java = options.java ?? JavaTrust._NONE;
     this.variables = [...(options.variables ?? CaVariables.DEFAULTS), ...(options.extraVariables ?? [])];
 
     if (this.mergedDir === SOURCE_MOUNT || this.mergedDir.startsWith(`${SOURCE_MOUNT}/`)) {
@@ -415,7 +407,7 @@ export class MergedCaInitContainer implements ICaPodWiring {
     const delivery = options.variableDelivery ?? VariableDelivery.fromConfigMap();
     this.variableDelivery = delivery;
     this.variablesConfigMapName = this.variables.length > 0 ? delivery._nameFor(this.variablesData()) : undefined;
-    const { enabled: _e, java: _j, javaTrustStorePassword: _p, scripts: _s, variableDelivery: _v, ...rest } =
+    const { enabled: _e, java: _j, scripts: _s, variableDelivery: _v, ...rest } =
       options as MergedCaOptions & Record<string, unknown>;
     this._options = {
       ...rest,

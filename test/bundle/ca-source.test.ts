@@ -11,22 +11,15 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ca-source-'));
 const chart = () => new Chart(Testing.app(), 'c');
 
 describe('CaSource', () => {
-  test('fromFile and fromPem give the same bundle; the deprecated path/inline props still work', () => {
+  test('fromFile and fromPem give the same bundle', () => {
     const file = path.join(tmp, 'org.pem');
     fs.writeFileSync(file, ca.certPem);
     const bundles = [
       new OrgCaBundle(chart(), 'a', { source: CaSource.fromFile(file), printWarnings: false }),
       new OrgCaBundle(chart(), 'b', { source: CaSource.fromPem(ca.certPem), printWarnings: false }),
-      new OrgCaBundle(chart(), 'c', { path: file, printWarnings: false }),
-      new OrgCaBundle(chart(), 'd', { inline: ca.certPem, printWarnings: false }),
     ];
     expect(new Set(bundles.map(b => b.sha256)).size).toBe(1);
     expect(CaSource.fromFile(file).path).toBe(file);
-  });
-
-  test('two of source, path and inline: an error naming both and the fix', () => {
-    expect(() => new OrgCaBundle(chart(), 'x', { source: CaSource.fromPem(ca.certPem), inline: ca.certPem }))
-      .toThrow(/only one of source or inline may be set; use source: CaSource.fromFile\(path\) or CaSource.fromPem\(text\)/);
   });
 
   test.each([

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Chart, Testing } from 'cdk8s';
-import { OrgCaBundle, OrgCaBundleProps } from '../../src';
+import { CaSource, OrgCaBundle, OrgCaBundleProps } from '../../src';
 import { derOf, FIXTURE_DIR, fingerprintOf, fingerprintsIn, makeCa, privateKeyFixtures } from '../util/certs';
 import { bundleCelProblems, ctbProblems, expectAllValid } from '../util/schema';
 import { requireTools } from '../util/tools';
@@ -19,30 +19,27 @@ function synth(props: OrgCaBundleProps, chartProps: { namespace?: string } = {})
 }
 
 describe('OrgCaBundle input', () => {
-  test('both path and inline', () => {
-    expect(() => synth({ path: rootA.certFile, inline: rootA.certPem })).toThrow('only one of path or inline may be set');
-  });
-  test('neither path nor inline', () => {
-    expect(() => synth({})).toThrow(/set source for the org CA bundle: CaSource.fromFile\(path\) \(a PEM or DER file\) or CaSource.fromPem\(text\)/);
+  test('no source (a JavaScript or Python caller): an error naming the two factories', () => {
+    expect(() => synth({} as OrgCaBundleProps)).toThrow(/set source for the org CA bundle: CaSource.fromFile\(path\) \(a PEM or DER file\) or CaSource.fromPem\(text\)/);
   });
   test('unreadable path names the path', () => {
-    expect(() => synth({ path: '/nonexistent/org-ca.pem' })).toThrow(/cannot read the org CA bundle at path "\/nonexistent\/org-ca.pem" \(ENOENT\)/);
+    expect(() => synth({ source: CaSource.fromFile('/nonexistent/org-ca.pem') })).toThrow(/cannot read the org CA bundle at path "\/nonexistent\/org-ca.pem" \(ENOENT\)/);
   });
   test('a key in the file is refused and nothing is emitted', () => {
     const file = path.join(FIXTURE_DIR, 'with-key.pem');
     fs.writeFileSync(file, rootA.certPem + privateKeyFixtures()['PKCS#8 (BEGIN PRIVATE KEY)']);
     const app = Testing.app();
     const chart = new Chart(app, 'c');
-    expect(() => new OrgCaBundle(chart, 'ca', { path: file })).toThrow(/with-key\.pem: block #2 is a private key/);
+    expect(() => new OrgCaBundle(chart, 'ca', { source: CaSource.fromFile(file) })).toThrow(/with-key\.pem: block #2 is a private key/);
     expect(chart.node.findAll().filter(c => c !== chart)).toHaveLength(0);
   });
   test('path to a PEM file and to a DER file give the same bundle', () => {
     const der = path.join(FIXTURE_DIR, 'root-a.der');
     fs.writeFileSync(der, derOf(rootA));
-    expect(synth({ path: der }).bundle.pem).toBe(synth({ path: rootA.certFile }).bundle.pem);
+    expect(synth({ source: CaSource.fromFile(der) }).bundle.pem).toBe(synth({ source: CaSource.fromFile(rootA.certFile) }).bundle.pem);
   });
   test('exposes pem, certificates, fingerprints, expiry and sha256', () => {
-    const { bundle } = synth({ inline: rootA.certPem + rootB.certPem });
+    const { bundle } = synth({ source: CaSource.fromPem(rootA.certPem + rootB.certPem) });
     expect(fingerprintsIn(bundle.pem)).toEqual([fingerprintOf(rootA.certPem), fingerprintOf(rootB.certPem)]);
     expect(bundle.certificates.map(c => c.fingerprint256)).toEqual([fingerprintOf(rootA.certPem), fingerprintOf(rootB.certPem)]);
     expect(bundle.certificates[0]).toMatchObject({ subject: 'O=Test Org, CN=bundle-root-a', isCa: true });
@@ -52,7 +49,7 @@ describe('OrgCaBundle input', () => {
   test('warnings go to the warning channel by default', () => {
     const leaf = makeCa('bundle-leaf', { type: 'leaf' });
     takeWarnings();
-    const b = new OrgCaBundle(new Chart(Testing.app(), 'c'), 'ca', { inline: leaf.certPem });
+    const b = new OrgCaBundle(new Chart(Testing.app(), 'c'), 'ca', { source: CaSource.fromPem(leaf.certPem) });
     expect(b.warnings).toHaveLength(1);
     expect(takeWarnings()).toContainEqual(expect.stringMatching(/^inline PEM: certificate "O=Test Org, CN=bundle-leaf" \(block #1\) is not a CA/));
   });
@@ -60,7 +57,7 @@ describe('OrgCaBundle input', () => {
 
 describe('trust-manager Bundle', () => {
   test('default: one Bundle, inline source, key ca-certificates.crt, every namespace', () => {
-    const { objs, bundle } = synth({ inline: rootA.certPem });
+    const { objs, bundle } = synth({ source: CaSource.fromPem(rootA.certPem) });
     expect(objs).toHaveLength(1);
     const b = objs[0];
     expect(b.apiVersion).toBe('trust.cert-manager.io/v1alpha1');
@@ -75,7 +72,7 @@ describe('trust-manager Bundle', () => {
 
   test('all options', () => {
     const { objs } = synth({
-      inline: rootA.certPem,
+      source: CaSource.fromPem(rootA.certPem),
       trustManager: {
         name: 'nebari-trust-bundle',
         key: 'bundle.pem',
@@ -99,7 +96,7 @@ describe('trust-manager Bundle', () => {
   });
 
   test('a chart namespace does not leak into the cluster-scoped Bundle', () => {
-    const { objs } = synth({ inline: rootA.certPem }, { namespace: 'platform' });
+    const { objs } = synth({ source: CaSource.fromPem(rootA.certPem) }, { namespace: 'platform' });
     expect(objs[0].metadata.namespace).toBeUndefined();
   });
 
@@ -115,11 +112,11 @@ describe('trust-manager Bundle', () => {
     [{ pkcs12: { key: 'ca-certificates.crt' } }, /trustManager.pkcs12.key "ca-certificates.crt" is the same as the PEM key/],
     [{ pkcs12: { key: 'x.p12' }, jks: { key: 'x.p12' } }, /pkcs12.key and trustManager.jks.key are both "x.p12"/],
   ])('bad option %o', (trustManager, err) => {
-    expect(() => synth({ inline: rootA.certPem, trustManager })).toThrow(err);
+    expect(() => synth({ source: CaSource.fromPem(rootA.certPem), trustManager })).toThrow(err);
   });
 
   test('disabled: no Bundle', () => {
-    const { objs, bundle } = synth({ inline: rootA.certPem, trustManager: { enabled: false }, configMaps: [{ namespaces: ['a'] }] });
+    const { objs, bundle } = synth({ source: CaSource.fromPem(rootA.certPem), trustManager: { enabled: false }, configMaps: [{ namespaces: ['a'] }] });
     expect(objs.map(o => o.kind)).toEqual(['ConfigMap']);
     expect(bundle.trustManagerBundle).toBeUndefined();
   });
@@ -127,7 +124,7 @@ describe('trust-manager Bundle', () => {
 
 describe('plain ConfigMaps', () => {
   test('in each namespace, default name and key ca.crt; no Bundle when only configMaps is given', () => {
-    const { objs, bundle } = synth({ inline: rootA.certPem + rootB.certPem, configMaps: [{ namespaces: ['argocd', 'ray'] }] });
+    const { objs, bundle } = synth({ source: CaSource.fromPem(rootA.certPem + rootB.certPem), configMaps: [{ namespaces: ['argocd', 'ray'] }] });
     expect(objs.map(o => [o.kind, o.metadata.namespace, o.metadata.name])).toEqual([
       ['ConfigMap', 'argocd', 'org-ca-bundle'],
       ['ConfigMap', 'ray', 'org-ca-bundle'],
@@ -137,7 +134,7 @@ describe('plain ConfigMaps', () => {
   });
 
   test('install-time ConfigMap for Argo CD next to the Bundle, with sync wave', () => {
-    const { objs } = synth({ inline: rootA.certPem, trustManager: {}, configMaps: [{ namespaces: ['argocd'], name: 'argocd-org-ca', key: 'ca.crt', syncWave: -1 }] });
+    const { objs } = synth({ source: CaSource.fromPem(rootA.certPem), trustManager: {}, configMaps: [{ namespaces: ['argocd'], name: 'argocd-org-ca', key: 'ca.crt', syncWave: -1 }] });
     expect(objs.map(o => o.kind).sort()).toEqual(['Bundle', 'ConfigMap']);
     const cm = objs.find(o => o.kind === 'ConfigMap');
     expect(cm.metadata.annotations['argocd.argoproj.io/sync-wave']).toBe('-1');
@@ -146,7 +143,7 @@ describe('plain ConfigMaps', () => {
 
   test('addConfigMaps is idempotent per namespace', () => {
     const chart = new Chart(Testing.app(), 'c');
-    const bundle = new OrgCaBundle(chart, 'ca', { inline: rootA.certPem, configMaps: [{ namespaces: ['a'] }] });
+    const bundle = new OrgCaBundle(chart, 'ca', { source: CaSource.fromPem(rootA.certPem), configMaps: [{ namespaces: ['a'] }] });
     bundle.addConfigMaps({ namespaces: ['a', 'b'] });
     expect(Testing.synth(chart).map(o => o.metadata.namespace)).toEqual(['a', 'b']);
   });
@@ -156,18 +153,18 @@ describe('plain ConfigMaps', () => {
     [{ namespaces: ['Bad_NS'] }, /namespace "Bad_NS" is not a valid Kubernetes name/],
     [{ namespaces: ['a'], key: 'no spaces' }, /ConfigMap key "no spaces" is not a valid ConfigMap key/],
   ])('bad ConfigMap options %o', (cm, err) => {
-    expect(() => synth({ inline: rootA.certPem, configMaps: [cm] })).toThrow(err);
+    expect(() => synth({ source: CaSource.fromPem(rootA.certPem), configMaps: [cm] })).toThrow(err);
   });
 
   test('one name with two keys in one namespace is an error', () => {
-    expect(() => synth({ inline: rootA.certPem, configMaps: [{ namespaces: ['a'] }, { namespaces: ['a'], key: 'other.crt' }] }))
+    expect(() => synth({ source: CaSource.fromPem(rootA.certPem), configMaps: [{ namespaces: ['a'] }, { namespaces: ['a'], key: 'other.crt' }] }))
       .toThrow(/ConfigMap "org-ca-bundle" in namespace "a" is already created with key "ca.crt"/);
   });
 });
 
 describe('configMapFor', () => {
   test('plain ConfigMap in that namespace wins; elsewhere the projection', () => {
-    const { bundle } = synth({ inline: rootA.certPem, trustManager: { name: 'nebari-trust-bundle', pkcs12: { key: 't.p12' } }, configMaps: [{ namespaces: ['argocd'], name: 'argocd-org-ca' }] });
+    const { bundle } = synth({ source: CaSource.fromPem(rootA.certPem), trustManager: { name: 'nebari-trust-bundle', pkcs12: { key: 't.p12' } }, configMaps: [{ namespaces: ['argocd'], name: 'argocd-org-ca' }] });
     expect(bundle.configMapFor('argocd')).toEqual({ name: 'argocd-org-ca', key: 'ca.crt', projectedByTrustManager: false, jksKey: 'org-ca.jks', jksPassword: 'changeit' });
     expect(bundle.configMapFor('keycloak')).toEqual({
       name: 'nebari-trust-bundle', key: 'ca-certificates.crt', projectedByTrustManager: true, pkcs12Key: 't.p12', pkcs12Password: undefined, jksKey: undefined, jksPassword: undefined,
@@ -175,7 +172,7 @@ describe('configMapFor', () => {
     expect(bundle.configMapFor()).toMatchObject({ name: 'nebari-trust-bundle' });
   });
   test('no Bundle and no ConfigMap in that namespace is an error naming the fix', () => {
-    const { bundle } = synth({ inline: rootA.certPem, configMaps: [{ namespaces: ['a'] }] });
+    const { bundle } = synth({ source: CaSource.fromPem(rootA.certPem), configMaps: [{ namespaces: ['a'] }] });
     expect(bundle.configMapFor()).toEqual({ name: 'org-ca-bundle', key: 'ca.crt', projectedByTrustManager: false, jksKey: 'org-ca.jks', jksPassword: 'changeit' });
     expect(() => bundle.configMapFor('b')).toThrow(/no ConfigMap of bundle "test\/ca" reaches namespace "b" \(plain ConfigMaps exist in: a\); add it with addConfigMaps/);
   });
@@ -183,16 +180,16 @@ describe('configMapFor', () => {
 
 describe('distribution name rules', () => {
   test('a plain ConfigMap named like the trust-manager Bundle is refused (the projection would collide)', () => {
-    expect(() => new OrgCaBundle(new Chart(Testing.app(), 'c'), 'ca', { inline: rootA.certPem, trustManager: {}, configMaps: [{ namespaces: ['a'] }] }))
+    expect(() => new OrgCaBundle(new Chart(Testing.app(), 'c'), 'ca', { source: CaSource.fromPem(rootA.certPem), trustManager: {}, configMaps: [{ namespaces: ['a'] }] }))
       .toThrow(/ConfigMap name "org-ca-bundle" is also the trust-manager Bundle's name/);
   });
   test.each([NaN, 1.5])('syncWave %p is refused', (w) => {
-    expect(() => new OrgCaBundle(new Chart(Testing.app(), 'c'), 'ca', { inline: rootA.certPem, trustManager: { syncWave: w } })).toThrow(/syncWave .* must be an integer/);
+    expect(() => new OrgCaBundle(new Chart(Testing.app(), 'c'), 'ca', { source: CaSource.fromPem(rootA.certPem), trustManager: { syncWave: w } })).toThrow(/syncWave .* must be an integer/);
   });
 });
 
 describe('ClusterTrustBundle distribution', () => {
-  const make = (ctb: any, pem = rootA.certPem) => new OrgCaBundle(new Chart(Testing.app(), 'c', { namespace: 'x' }), 'ca', { inline: pem, printWarnings: false, clusterTrustBundle: ctb });
+  const make = (ctb: any, pem = rootA.certPem) => new OrgCaBundle(new Chart(Testing.app(), 'c', { namespace: 'x' }), 'ca', { source: CaSource.fromPem(pem), printWarnings: false, clusterTrustBundle: ctb });
 
   test('1.37: certificates.k8s.io/v1, cluster-scoped, schema-valid', () => {
     const b = make({ kubernetesVersion: '1.37' });
@@ -231,7 +228,7 @@ describe('ClusterTrustBundle distribution', () => {
 
 describe('the JKS of plain ConfigMaps', () => {
   test('holds every certificate as a trusted entry, in order, and keytool verifies its integrity', () => {
-    const { objs, bundle } = synth({ inline: rootA.certPem + rootB.certPem, configMaps: [{ namespaces: ['a'] }] });
+    const { objs, bundle } = synth({ source: CaSource.fromPem(rootA.certPem + rootB.certPem), configMaps: [{ namespaces: ['a'] }] });
     const jks = Buffer.from(objs.find(o => o.kind === 'ConfigMap').binaryData['org-ca.jks'], 'base64');
     expect(jks.readUInt32BE(0)).toBe(0xfeedfeed);
     expect(jks.readUInt32BE(8)).toBe(2);

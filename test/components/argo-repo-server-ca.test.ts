@@ -33,14 +33,6 @@ describe('ArgoRepoServerCa', () => {
     expectAllValid(objs);
   });
 
-  test('patchRepoServer is the deprecated alias of applyTo', () => {
-    const a = chartWithBundle(ca.certPem, 'argocd');
-    new ArgoRepoServerCa(a.chart, 'argo', { bundle: a.bundle }).patchRepoServer(repoServer(a.chart));
-    const b = chartWithBundle(ca.certPem, 'argocd');
-    new ArgoRepoServerCa(b.chart, 'argo', { bundle: b.bundle }).applyTo(repoServer(b.chart));
-    expect(Testing.synth(a.chart)).toEqual(Testing.synth(b.chart));
-  });
-
   test('refuses anything but the repo-server Deployment', () => {
     const { chart, bundle } = chartWithBundle(ca.certPem);
     const ctl = new ApiObject(chart, 'ctl', { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'argocd-application-controller' }, spec: {} });

@@ -33,8 +33,6 @@ describe('KeycloakTruststore', () => {
     const b = k.helmValues(KeycloakHelmChart.BITNAMI);
     expect(b.extraEnvVars).toEqual([{ name: 'KC_TRUSTSTORE_PATHS', value: '/etc/nebari/truststore' }]);
     expect(b.extraVolumes[0].configMap).toEqual({ name: 'nebari-trust-bundle', items: [{ key: 'ca-certificates.crt', path: 'org-ca.pem' }], optional: true });
-    expect(k.keycloakxValues()).toEqual(v);
-    expect(k.bitnamiValues()).toEqual(b);
   });
 
   test('a mountPath that hides the system bundle is refused', () => {

@@ -69,11 +69,6 @@ describe('SingleuserCaMerge', () => {
     expect(m.helmValues(once)).toEqual(once);
   });
 
-  test('values() is the deprecated alias of helmValues()', () => {
-    const m = new SingleuserCaMerge(bundle());
-    expect(m.values(base)).toEqual(m.helmValues(base));
-  });
-
   test('no image anywhere is an error naming the fix', () => {
     expect(() => new SingleuserCaMerge(bundle()).helmValues({})).toThrow(/set image, or singleuser.image.name and singleuser.image.tag/);
   });

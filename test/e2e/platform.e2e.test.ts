@@ -4,7 +4,7 @@ import { ApiObject, Chart, Testing } from 'cdk8s';
 import * as YAML from 'yaml';
 import { clusterState, clusterTrustBundles, ClusterTrustBundles, hubPod, NO_ORG_CA, podsOf, problems, PodRun, runPod, singleuserPod, startServers } from './pod-runner';
 import { buildPlatform, IMAGES } from '../../examples/platform';
-import { CaTrust, JavaTrust, KeycloakTruststore, MergedCaInitContainer, OrgCaBundle } from '../../src';
+import { CaSource, CaTrust, JavaTrust, KeycloakTruststore, MergedCaInitContainer, OrgCaBundle } from '../../src';
 import { run as runCli } from '../../src/cli/main';
 import { FIXTURE_DIR, fingerprintOf, fingerprintsIn, makeCa, makeLeaf } from '../util/certs';
 import { manifest, podSpec } from '../util/fixtures';
@@ -129,7 +129,7 @@ d('example platform: every wired pod trusts the org CA and the public roots (Deb
 d('image layouts and failure modes', () => {
   function wiredApi(opts: any = {}, bundleProps: any = {}) {
     const chart = new Chart(Testing.app(), 'e2e', { namespace: 'apps' });
-    const bundle = new OrgCaBundle(chart, 'ca', { inline: orgCa.certPem, printWarnings: false, ...bundleProps });
+    const bundle = new OrgCaBundle(chart, 'ca', { source: CaSource.fromPem(orgCa.certPem), printWarnings: false, ...bundleProps });
     new ApiObject(chart, 'api', manifest('Deployment', 'api', podSpec({ containers: [{ name: 'app', image: 'img', securityContext: { runAsUser: 1000 } }] }), 'apps'));
     CaTrust.wireAll(chart, bundle, opts);
     return Testing.synth(chart);
@@ -169,7 +169,7 @@ d('image layouts and failure modes', () => {
 
   test('OpenShift: with openShift the pod runs as the assigned UID 1000710000, GID 0, and trusts both endpoints; without it the SCC refuses the pod', async () => {
     const chart = new Chart(Testing.app(), 'e2e', { namespace: 'apps' });
-    const bundle = new OrgCaBundle(chart, 'ca', { inline: orgCa.certPem, printWarnings: false });
+    const bundle = new OrgCaBundle(chart, 'ca', { source: CaSource.fromPem(orgCa.certPem), printWarnings: false });
     new ApiObject(chart, 'api', manifest('Deployment', 'api', podSpec({ containers: [{ name: 'app', image: 'img' }] }), 'apps'));
     CaTrust.wireAll(chart, bundle, { openShift: true, java: JavaTrust.keytoolImport() });
     const objs = Testing.synth(chart);
@@ -206,10 +206,10 @@ d('image layouts and failure modes', () => {
     expect(r.results.filter(x => x.endpoint === 'org' && x.mode === 'wired').every(x => !x.ok)).toBe(true);
   });
 
-  (enabled && requireTools('end-to-end Java trust store test', ['java', 'keytool']) ? test : test.skip)('Java: KEYTOOL_IMPORT trust store works for a JVM client', async () => {
+  (enabled && requireTools('end-to-end Java trust store test', ['java', 'keytool']) ? test : test.skip)('Java: keytoolImport() trust store works for a JVM client', async () => {
     const chart = new Chart(Testing.app(), 'e2e', { namespace: 'apps' });
-    const bundle = new OrgCaBundle(chart, 'ca', { inline: orgCa.certPem, printWarnings: false });
-    MergedCaInitContainer.addTo(new ApiObject(chart, 'jvm', manifest('Deployment', 'jvm', podSpec({ containers: [{ name: 'jvm', image: 'jre', securityContext: { runAsUser: 1000 }, env: [{ name: 'JAVA_TOOL_OPTIONS', value: '-Xmx256m' }] }] }), 'apps')), bundle, { java: JavaTrust.KEYTOOL_IMPORT, variables: ['SSL_CERT_FILE'] });
+    const bundle = new OrgCaBundle(chart, 'ca', { source: CaSource.fromPem(orgCa.certPem), printWarnings: false });
+    MergedCaInitContainer.addTo(new ApiObject(chart, 'jvm', manifest('Deployment', 'jvm', podSpec({ containers: [{ name: 'jvm', image: 'jre', securityContext: { runAsUser: 1000 }, env: [{ name: 'JAVA_TOOL_OPTIONS', value: '-Xmx256m' }] }] }), 'apps')), bundle, { java: JavaTrust.keytoolImport(), variables: ['SSL_CERT_FILE'] });
     const objs = Testing.synth(chart);
     const r = await run(podsOf(objs)[0], 'debian', clusterState(objs, ['apps']));
     // the JVM trusts its own cacerts (real public roots), which never held the test "public" root
@@ -232,8 +232,8 @@ d('image layouts and failure modes', () => {
 
   test('Keycloak wiring with a missing projection still leaves an existing directory', async () => {
     const chart = new Chart(Testing.app(), 'e2e', { namespace: 'keycloak' });
-    const bundle = new OrgCaBundle(chart, 'ca', { inline: orgCa.certPem, printWarnings: false });
-    new KeycloakTruststore(bundle).patch(new ApiObject(chart, 'kc', manifest('StatefulSet', 'kc', podSpec(), 'keycloak')));
+    const bundle = new OrgCaBundle(chart, 'ca', { source: CaSource.fromPem(orgCa.certPem), printWarnings: false });
+    new KeycloakTruststore(bundle).applyTo(new ApiObject(chart, 'kc', manifest('StatefulSet', 'kc', podSpec(), 'keycloak')));
     const pod = podsOf(Testing.synth(chart))[0];
     const r = await run(pod, 'debian', clusterState([], ['keycloak']));
     expect(r.error).toBeUndefined();
@@ -296,7 +296,7 @@ d('merge vs update-ca-certificates, same machine, same sandbox', () => {
   test('timings are recorded', async () => {
     const objs = (() => {
       const chart = new Chart(Testing.app(), 'e2e', { namespace: 'apps' });
-      const bundle = new OrgCaBundle(chart, 'ca', { inline: orgCa.certPem, printWarnings: false });
+      const bundle = new OrgCaBundle(chart, 'ca', { source: CaSource.fromPem(orgCa.certPem), printWarnings: false });
       new ApiObject(chart, 'api', manifest('Deployment', 'api', podSpec(), 'apps'));
       CaTrust.wireAll(chart, bundle);
       return Testing.synth(chart);

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Chart, Testing } from 'cdk8s';
-import { NodeTrust, OrgCaBundle } from '../../src';
+import { CaSource, NodeTrust, OrgCaBundle } from '../../src';
 import { fingerprintOf, fingerprintsIn, makeCa } from '../util/certs';
 import { cleanupSandboxes, hostDir, LAYOUTS, requireSandbox, runInImage } from '../util/sandbox';
 import { requireTools } from '../util/tools';
@@ -14,7 +14,7 @@ const rhelBase = makeCa('node-rhel-base');
 afterAll(() => cleanupSandboxes());
 
 function nodeTrust(pem = rootA.certPem + rootB.certPem) {
-  const bundle = new OrgCaBundle(new Chart(Testing.app(), 'c'), 'ca', { inline: pem, printWarnings: false });
+  const bundle = new OrgCaBundle(new Chart(Testing.app(), 'c'), 'ca', { source: CaSource.fromPem(pem), printWarnings: false });
   return { bundle, node: new NodeTrust(bundle) };
 }
 

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { ApiObject, Chart, Cron, Include, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import * as YAML from 'yaml';
-import { CaTrust, MergedCaInitContainer, OrgCaBundle, WiringOutcome } from '../../src';
+import { CaSource, CaTrust, MergedCaInitContainer, OrgCaBundle, WiringOutcome } from '../../src';
 import { makeCa } from '../util/certs';
 import { KIND_FORMS, envOf, makeWorkload, manifest, podOf, podSpec, chartWithBundle } from '../util/fixtures';
 import { expectAllValid } from '../util/schema';
@@ -134,7 +134,7 @@ describe('CaTrust.wireAll', () => {
     const app = Testing.app();
     const c1 = new Chart(app, 'one');
     const c2 = new Chart(app, 'two');
-    const bundle = new OrgCaBundle(c1, 'ca', { inline: ca.certPem, printWarnings: false });
+    const bundle = new OrgCaBundle(c1, 'ca', { source: CaSource.fromPem(ca.certPem), printWarnings: false });
     new kplus.Deployment(c1, 'a', { containers: [{ image: 'a' }] });
     new kplus.CronJob(c2, 'b', { containers: [{ image: 'b' }], schedule: Cron.daily() });
     CaTrust.wireAll(app, bundle);

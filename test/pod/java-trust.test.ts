@@ -39,16 +39,7 @@ describe('JavaTrust.keytoolImport', () => {
     'changeit -Duser.home=/x -XX:+PrintCommandLineFlags', 'a"b', "a'b", 'a\\b', 'a\tb', 'a$b', '',
   ])('password %j that would inject JVM options is refused', (pw) => {
     expect(() => JavaTrust.keytoolImport({ storePassword: pw })).toThrow(/must be a non-empty string without whitespace, quotes/);
-    const { bundle } = setup();
-    expect(() => new MergedCaInitContainer(bundle, { java: JavaTrust.keytoolImport(), javaTrustStorePassword: pw })).toThrow(/javaTrustStorePassword must be/);
-  });
-
-  test('the deprecated KEYTOOL_IMPORT constant and javaTrustStorePassword give the same wiring as the factory', () => {
-    const a = setup();
-    MergedCaInitContainer.addTo(new ApiObject(a.chart, 'd', jvm()), a.bundle, { java: JavaTrust.KEYTOOL_IMPORT, javaTrustStorePassword: 'pw1' });
-    const b = setup();
-    MergedCaInitContainer.addTo(new ApiObject(b.chart, 'd', jvm()), b.bundle, { java: JavaTrust.keytoolImport({ storePassword: 'pw1' }) });
-    expect(Testing.synth(a.chart)).toEqual(Testing.synth(b.chart));
+    expect(() => JavaTrust.trustManagerPkcs12({ password: pw })).toThrow(/must be a non-empty string without whitespace, quotes/);
   });
 
   test('a 60-character init container name cannot derive a 64-character keytool container name', () => {
@@ -98,7 +89,7 @@ describe('JavaTrust.trustManagerPkcs12', () => {
     MergedCaInitContainer.addTo(new ApiObject(a.chart, 'd', jvm()), a.bundle, { java: JavaTrust.trustManagerPkcs12({ password: 'other' }) });
     expect(javaOptions(Testing.synth(a.chart))).toMatch(/trustStorePassword=other$/);
     const b = setup({ trustManager: { pkcs12: { key: 'truststore.p12' } } });
-    MergedCaInitContainer.addTo(new ApiObject(b.chart, 'd', jvm()), b.bundle, { java: JavaTrust.TRUST_MANAGER_PKCS12 });
+    MergedCaInitContainer.addTo(new ApiObject(b.chart, 'd', jvm()), b.bundle, { java: JavaTrust.trustManagerPkcs12() });
     expect(javaOptions(Testing.synth(b.chart))).not.toMatch(/trustStorePassword/);
   });
 

@@ -203,7 +203,7 @@ describe('MergedCaInitContainer rules', () => {
   });
 
   test('all options', () => {
-    const options: Required<Omit<MergedCaOptions, 'podTemplatePaths' | 'javaTrustStorePassword'>> & Pick<MergedCaOptions, 'podTemplatePaths' | 'javaTrustStorePassword'> = {
+    const options: Required<MergedCaOptions> = {
       enabled: true,
       initContainerName: 'ca-merge',
       image: 'busybox:1.36',
@@ -222,10 +222,9 @@ describe('MergedCaInitContainer rules', () => {
       source: BundleSource.CONFIG_MAP,
       onInvalidBundle: OnInvalidBundle.DEGRADE,
       containers: ['app'],
-      java: JavaTrust.KEYTOOL_IMPORT,
+      java: JavaTrust.keytoolImport(),
       rotationAnnotation: false,
       podTemplatePaths: ['/spec/template'],
-      javaTrustStorePassword: 'changeit',
       scripts: MergeScripts.inline(),
       variableDelivery: VariableDelivery.inline(),
     };

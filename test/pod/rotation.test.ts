@@ -1,6 +1,6 @@
 import { Chart, Cron, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
-import { CaTrust, MergedCaInitContainer, OrgCaBundle } from '../../src';
+import { CaSource, CaTrust, MergedCaInitContainer, OrgCaBundle } from '../../src';
 import { makeCa, textForm } from '../util/certs';
 
 const a = makeCa('rotation-a');
@@ -10,7 +10,7 @@ const c = makeCa('rotation-c');
 /** The rotation annotation of a Deployment and a CronJob wired with `pem`. */
 function annotations(pem: string): string[] {
   const chart = new Chart(Testing.app(), 'rot');
-  const bundle = new OrgCaBundle(chart, 'ca', { inline: pem, printWarnings: false });
+  const bundle = new OrgCaBundle(chart, 'ca', { source: CaSource.fromPem(pem), printWarnings: false });
   new kplus.Deployment(chart, 'd', { containers: [{ image: 'x' }] });
   new kplus.CronJob(chart, 'cj', { containers: [{ image: 'y' }], schedule: Cron.daily() });
   CaTrust.wireAll(chart, bundle);
