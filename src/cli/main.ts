@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * `cdk8s-org-ca`: wire YAML that cdk8s did not build (Helm renders, kustomize output, plain
- * manifests), with the library's own `CaTrust.wireAll`.
+ * manifests), with the library's own manifest entry point (`CaTrust.wireManifests`).
  *
  * Output goes to stdout only when the whole run succeeded; progress, the summary and errors go to
  * stderr. Exit codes: 0 done, 1 bad input (one line on stderr naming the document and the fix),
@@ -14,11 +14,10 @@ import * as YAML from 'yaml';
 import { CliError, Distribution, distributionProps, parsePodTemplates, wireResourceList, wireYaml, WireSummary } from './wire';
 import { CaSource } from '../bundle/ca-source';
 import { OrgCaBundle } from '../bundle/org-ca-bundle';
-import { WireAllOptions } from '../pod/ca-trust';
 import { JavaTrust } from '../pod/java-trust';
-import { BundleSource, OnInvalidBundle, WiringMode } from '../pod/merged-ca-init-container';
 import { MergeScripts } from '../pod/script-delivery';
 import { VariableDelivery } from '../pod/variable-delivery';
+import { BundleSource, OnInvalidBundle, WireAllOptions, WiringMode } from '../pod/wiring-options';
 
 const USAGE: Record<string, string> = {
   main: `usage: cdk8s-org-ca <command> [options]

@@ -1,19 +1,17 @@
 /**
  * The command-line tool's work, as functions over text: wire a multi-document YAML stream (or a
- * KRM ResourceList) with the library's own `CaTrust.wireAll`, check a CA, emit the distribution
- * objects. Nothing here re-implements wiring: every input document becomes an ApiObject in an
- * in-memory chart, `CaTrust.wireAll` wires the chart, and each object is rendered back in input
- * order.
+ * KRM ResourceList) with the library's own manifest entry point (`CaTrust.wireManifests`), check a
+ * CA, emit the distribution objects. Nothing here re-implements wiring: the documents' objects go
+ * through the same per-object policy and pod-wiring core as `CaTrust.wireAll`, in input order.
  * @internal
  */
-import { ApiObject, App, Chart } from 'cdk8s';
+import { App, Chart } from 'cdk8s';
 import * as YAML from 'yaml';
 import { CaSource } from '../bundle/ca-source';
 import { OrgCaBundle, OrgCaBundleProps } from '../bundle/org-ca-bundle';
-import { CaTrust, PodTemplateLocation, WireAllOptions, WiringOutcome } from '../pod/ca-trust';
-import { namespacedConfigMapsOf } from '../pod/namespace-config-maps';
-import { clone } from '../pod/pod-wiring';
-import { applySynthTransforms, registrationsOf, runBeforeChartSynth } from '../pod/synth-hook';
+import { wireManifestList } from '../pod/ca-trust';
+import { PodTemplateLocation, WireAllOptions } from '../pod/wiring-options';
+import { WiringOutcome } from '../pod/wiring-report';
 
 /** How the CA is distributed in the cluster, which decides what pods mount. @internal */
 export interface Distribution {
@@ -77,27 +75,20 @@ export function valuesOf(docs: YAML.Document.Parsed[], what: string): any[] {
 export function wireItems(
   items: any[], ca: CaSource, d: Distribution, options: WireAllOptions,
 ): { items: any[]; added: any[]; summary: WireSummary } {
-  const app = new App({ outdir: '/tmp' });
-  const chart = new Chart(app, 'wire');
-  const trust = new Chart(app, 'trust');
-  const bundle = new OrgCaBundle(trust, 'ca', distributionProps(ca, d));
   // every object, lists flattened, with where it came from
-  const slots: Array<{ doc: number; inList?: number; obj?: ApiObject; value: any }> = [];
+  const slots: Array<{ doc: number; inList?: number; value: any }> = [];
   items.forEach((value, doc) => {
     const add = (v: any, inList?: number) => {
       const where = `document #${doc + 1}${inList !== undefined ? ` (List item #${inList + 1})` : ''}`;
-      if (v === null || v === undefined) {
-        slots.push({ doc, inList, value: v });
-        return;
+      if (v !== null && v !== undefined) {
+        if (typeof v !== 'object' || Array.isArray(v)) {
+          throw new CliError(`${where} is not a mapping (${Array.isArray(v) ? 'a sequence' : typeof v}); a manifest stream holds one object per document`);
+        }
+        if (!v.apiVersion || !v.kind) {
+          throw new CliError(`${where} has no ${!v.apiVersion ? 'apiVersion' : 'kind'}; every manifest object needs apiVersion, kind and metadata.name`);
+        }
       }
-      if (typeof v !== 'object' || Array.isArray(v)) {
-        throw new CliError(`${where} is not a mapping (${Array.isArray(v) ? 'a sequence' : typeof v}); a manifest stream holds one object per document`);
-      }
-      if (!v.apiVersion || !v.kind) {
-        throw new CliError(`${where} has no ${!v.apiVersion ? 'apiVersion' : 'kind'}; every manifest object needs apiVersion, kind and metadata.name`);
-      }
-      const obj = new ApiObject(chart, `o${slots.length}`, { ...v, metadata: v.metadata ?? {} });
-      slots.push({ doc, inList, obj, value: v });
+      slots.push({ doc, inList, value: v });
     };
     if (value && typeof value === 'object' && !Array.isArray(value) && value.kind === 'List' && Array.isArray(value.items)) {
       value.items.forEach((it: any, j: number) => add(it, j));
@@ -105,30 +96,29 @@ export function wireItems(
       add(value);
     }
   });
-  // plain ConfigMaps reach every namespace the objects use, and "default" for objects without one
-  // (the user creates them; the tool only mounts them)
-  if (d.configMapKey !== undefined) {
-    const namespaces = new Set<string>(['default', ...slots.filter(s => s.obj).map(s => s.value.metadata?.namespace).filter(Boolean)]);
-    bundle.addConfigMaps({ namespaces: Array.from(namespaces), name: d.configMapName ?? 'org-ca-bundle', key: d.configMapKey });
+  const objects = slots.map(s => s.value);
+  // the distribution only says what pods mount: plain ConfigMaps reach every namespace the objects
+  // use, and "default" for objects without one (the user creates them; the command only mounts them)
+  const namespaces = d.configMapKey !== undefined
+    ? Array.from(new Set<string>(['default', ...objects.map(v => v?.metadata?.namespace).filter(Boolean)]))
+    : [];
+  const bundle = new OrgCaBundle(new Chart(new App({ outdir: '/tmp' }), 'trust'), 'ca', distributionProps(ca, d, namespaces));
+  const docOf = (i: number) => `document #${slots[i].doc + 1}${slots[i].inList !== undefined ? ` (List item #${slots[i].inList! + 1})` : ''}`;
+  let wired;
+  try {
+    wired = wireManifestList(objects, bundle, options, {
+      place: docOf, adder: 'this command', clashFix: 'remove it, or name ours with --scripts-configmap / --variables-configmap',
+    });
+  } catch (e) {
+    throw new CliError((e as Error).message);
   }
-  const wiring = CaTrust.wireAll(chart, bundle, options);
-  runBeforeChartSynth(chart);
-  const rendered = slots.map(s => {
-    // an object no wiring registered on is printed as it came; a wired one keeps its key order too,
-    // without its null values (which Kubernetes reads as unset)
-    if (!s.obj || registrationsOf(s.obj).size === 0) return s.value;
-    try {
-      return applySynthTransforms(s.obj, clone(s.value));
-    } catch (e) {
-      const v = s.value;
-      throw new CliError(`document #${s.doc + 1}${s.inList !== undefined ? ` (List item #${s.inList + 1})` : ''} (${v.kind} ${v.metadata?.namespace ? `${v.metadata.namespace}/` : ''}${v.metadata?.name}): ${(e as Error).message}`);
-    }
-  });
   // put List items back in their lists
   const out: any[] = [];
-  rendered.forEach((r, i) => {
+  wired.manifests.forEach((r, i) => {
     const s = slots[i];
-    if (s.inList === undefined) {out[s.doc] = r;} else {
+    if (s.inList === undefined) {
+      out[s.doc] = r;
+    } else {
       out[s.doc] = out[s.doc] ?? { ...items[s.doc], items: [] };
       out[s.doc].items[s.inList] = r;
     }
@@ -136,37 +126,27 @@ export function wireItems(
   items.forEach((v, i) => {
     if (out[i] === undefined) out[i] = v; // an empty List
   });
-  const report = wiring.report();
-  // the ConfigMaps (merge scripts, variables) of each namespace where an object was wired
-  const wiredIn = new Set(report.filter(e => e.outcome === WiringOutcome.WIRED).map(e => e.namespace ?? ''));
-  // ... unless the input has them already (the command's own output wired again); one of the same
-  // name with other data is a conflict, never silently kept or replaced
-  const inInput = new Map<string, { doc: number; value: any }>();
-  for (const s of slots) {
-    if (s.obj && s.value.kind === 'ConfigMap' && s.value.apiVersion === 'v1') inInput.set(`${s.value.metadata?.namespace ?? ''}/${s.value.metadata?.name}`, s);
-  }
-  const added = namespacedConfigMapsOf(chart).map(o => o.toJson()).filter(o => {
-    if (!wiredIn.has(o.metadata.namespace ?? '')) return false;
-    const id = `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
-    const there = inInput.get(id);
-    if (!there) return true;
-    if (JSON.stringify(there.value.data ?? {}) !== JSON.stringify(o.data)) {
-      throw new CliError(`document #${there.doc + 1} (ConfigMap ${id}) has the name of the ConfigMap this command adds for the wired pods, `
-        + 'with other data; remove it, or name ours with --scripts-configmap / --variables-configmap');
-    }
-    return false;
-  });
+  const report = wired.report;
+  const wiredCount = report.filter(e => e.outcome === WiringOutcome.WIRED).length;
+  // the added objects as cdk8s renders objects: keys sorted
+  const added = wired.added.map(sortKeys);
   return {
     items: out,
     added,
     summary: {
       added: added.map(o => `ConfigMap ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`),
       documents: items.length,
-      wired: report.filter(e => e.outcome === WiringOutcome.WIRED).length,
-      skipped: slots.filter(s => s.obj).length - report.filter(e => e.outcome === WiringOutcome.WIRED).length,
+      wired: wiredCount,
+      skipped: objects.filter(o => o !== null && o !== undefined).length - wiredCount,
       reported: report.filter(e => e.outcome !== WiringOutcome.WIRED).map(e => `${e.outcome} ${e.kind} ${e.namespace ? `${e.namespace}/` : ''}${e.name}: ${e.detail}`),
     },
   };
+}
+
+function sortKeys(v: any): any {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map(k => [k, sortKeys(v[k])]));
+  return v;
 }
 
 /**

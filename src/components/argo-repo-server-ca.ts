@@ -2,9 +2,10 @@ import { ApiObject } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { CaConfigMapRef, OrgCaBundle } from '../bundle/org-ca-bundle';
 import * as k8s from '../imports/k8s';
+import { editAtSynth, ICaPodWiring } from '../pod/ca-pod-wiring';
 import { CaVariables } from '../pod/ca-variables';
-import { ICaPodWiring, MergedCaInitContainer, OnInvalidBundle } from '../pod/merged-ca-init-container';
-import { registerWiring } from '../pod/synth-hook';
+import { MergedCaInitContainer } from '../pod/merged-ca-init-container';
+import { OnInvalidBundle } from '../pod/wiring-options';
 
 /**
  * Properties of `ArgoRepoServerCa`.
@@ -110,7 +111,6 @@ export class ArgoRepoServerCa extends Construct implements ICaPodWiring {
       onInvalidBundle: props.onInvalidBundle,
       configMap,
     });
-    this.wiring._label = 'ArgoRepoServerCa';
     if (props.repoServer) this.applyTo(props.repoServer);
   }
 
@@ -126,7 +126,7 @@ export class ArgoRepoServerCa extends Construct implements ICaPodWiring {
     if (obj.kind !== 'Deployment' || !obj.name.endsWith('repo-server')) {
       throw new Error(`ArgoRepoServerCa only wires the Argo CD repo-server Deployment or an argocd-operator ArgoCD resource, not ${obj.kind} "${obj.name}"`);
     }
-    this.wiring.applyTo(obj);
+    this.wiring._applyTo(obj, 'ArgoRepoServerCa');
   }
 
   /**
@@ -136,8 +136,7 @@ export class ArgoRepoServerCa extends Construct implements ICaPodWiring {
    */
   private applyToOperator(obj: ApiObject): void {
     const entry = { name: this.configMap.name, items: [{ key: this.configMap.key, path: 'org-ca.crt' }] };
-    const signature = JSON.stringify(entry);
-    registerWiring(obj, 'argocd-operator-system-ca-trust', { signature, source: 'ArgoRepoServerCa', explicit: true, options: entry }, json => {
+    editAtSynth(obj, 'argocd-operator-system-ca-trust', 'ArgoRepoServerCa', entry, json => {
       const ns = json.metadata?.namespace;
       if (ns !== this.namespace) {
         throw new Error(`ArgoCD "${json.metadata?.name}" is in namespace "${ns}", but the org CA ConfigMap is created in "${this.namespace}"; set namespace: "${ns}" on ArgoRepoServerCa`);
@@ -150,7 +149,6 @@ export class ArgoRepoServerCa extends Construct implements ICaPodWiring {
       }
       const configMaps = (trust.configMaps ?? []).filter((c: any) => c.name !== entry.name);
       json.spec.repo.systemCATrust = { ...trust, configMaps: [...configMaps, entry] };
-      return json;
     });
   }
 

@@ -3,8 +3,7 @@ import { Construct, IConstruct } from 'constructs';
 import { CaConfigMapRef, OrgCaBundle } from '../bundle/org-ca-bundle';
 import * as k8s from '../imports/k8s';
 import { CaConfigMapMount } from '../pod/ca-configmap-mount';
-import { ICaPodWiring } from '../pod/merged-ca-init-container';
-import { registerWiring } from '../pod/synth-hook';
+import { editAtSynth, ICaPodWiring } from '../pod/ca-pod-wiring';
 
 /**
  * Which Keycloak Helm chart `KeycloakTruststore.helmValues` renders values for.
@@ -106,7 +105,7 @@ export class KeycloakTruststore implements ICaPodWiring {
   public applyTo(keycloak: IConstruct): void {
     const obj = ApiObject.of(keycloak);
     if (`${obj.apiVersion}/${obj.kind}` !== KeycloakTruststore.OPERATOR_KIND) {
-      this.wiring.applyTo(keycloak);
+      this.wiring._applyTo(keycloak, 'KeycloakTruststore');
       return;
     }
     const ns = obj.metadata.namespace ?? Chart.of(obj).namespace ?? this.namespace;
@@ -115,16 +114,14 @@ export class KeycloakTruststore implements ICaPodWiring {
     }
     const secret = this.bundle.addSecrets({ namespaces: [ns], name: this.secretName }, obj.node.scope as Construct);
     const entry = { secret: { name: secret.name } };
-    const signature = JSON.stringify(entry);
-    registerWiring(obj, 'keycloak-operator-truststore', { signature, source: 'KeycloakTruststore', explicit: true, options: entry }, json => {
+    editAtSynth(obj, 'keycloak-operator-truststore', 'KeycloakTruststore', entry, json => {
       json.spec = json.spec ?? {};
       const stores = json.spec.truststores ?? {};
       const mine = stores['org-ca'];
-      if (mine && JSON.stringify(mine) !== signature) {
+      if (mine && JSON.stringify(mine) !== JSON.stringify(entry)) {
         throw new Error(`Keycloak "${obj.name}" already has spec.truststores["org-ca"] = ${JSON.stringify(mine)}; rename that entry`);
       }
       json.spec.truststores = { ...stores, 'org-ca': entry };
-      return json;
     });
   }
 

@@ -1,7 +1,9 @@
 import { IConstruct } from 'constructs';
 import { CaConfigMapRef, OrgCaBundle } from '../bundle/org-ca-bundle';
+import { ICaPodWiring } from '../pod/ca-pod-wiring';
 import { CaVariables } from '../pod/ca-variables';
-import { ICaPodWiring, MergedCaInitContainer, OnInvalidBundle } from '../pod/merged-ca-init-container';
+import { MergedCaInitContainer } from '../pod/merged-ca-init-container';
+import { OnInvalidBundle } from '../pod/wiring-options';
 
 /**
  * Options of `RayClusterCa`.
@@ -78,11 +80,10 @@ export class RayClusterCa implements ICaPodWiring {
       mergedFileName: 'combined-ca.crt',
       variables: RayClusterCa.VARIABLES,
     });
-    this.wiring._label = 'RayClusterCa';
   }
 
   /** Wire a RayCluster, RayJob or RayService: the head group and every worker group. */
   public applyTo(rayCluster: IConstruct): void {
-    this.wiring.applyTo(rayCluster);
+    this.wiring._applyTo(rayCluster, 'RayClusterCa');
   }
 }

@@ -1,8 +1,8 @@
 import { CaConfigMapRef, OrgCaBundle } from '../bundle/org-ca-bundle';
-import { MergedCaInitContainer, OnInvalidBundle } from '../pod/merged-ca-init-container';
-import { wirePodTemplate, WiringDescription } from '../pod/pod-wiring';
+import { MergedCaInitContainer } from '../pod/merged-ca-init-container';
 import { MergeScripts } from '../pod/script-delivery';
 import { VariableDelivery } from '../pod/variable-delivery';
+import { OnInvalidBundle } from '../pod/wiring-options';
 import { warn } from '../util/warnings';
 
 /**
@@ -148,9 +148,9 @@ export class SingleuserCaMerge {
 
     const hints = { volume: () => 'another name in the values', mount: 'another mountPath in the values', initContainer: 'another name in the values' };
     wireValuesPod(
-      { section: su, env: 'extraEnv', inits: 'initContainers', volumesAt: su.storage, volumes: 'extraVolumes', mounts: 'extraVolumeMounts', container: 'notebook' },
-      { ...this.wiring._describe(this.props.namespace, image), annotations: undefined, initContainersToWire: this.props.wireInitContainers, hints },
-      'z2jh values singleuser',
+      { where: 'z2jh values singleuser', section: su, env: 'extraEnv', inits: 'initContainers', volumesAt: su.storage, volumes: 'extraVolumes', mounts: 'extraVolumeMounts', container: 'notebook' },
+      (template, where) => this.wiring._wirePodTemplate(template, where, this.props.namespace,
+        { image, annotations: undefined, initContainersToWire: this.props.wireInitContainers, hints }),
     );
 
     // the hub (it calls the identity provider, e.g. Keycloak, through the proxy): wired when its image is known
@@ -159,9 +159,8 @@ export class SingleuserCaMerge {
     if (hubImage) {
       v.hub = hub;
       wireValuesPod(
-        { section: hub, env: 'extraEnv', inits: 'initContainers', volumesAt: hub, volumes: 'extraVolumes', mounts: 'extraVolumeMounts', container: 'hub' },
-        { ...this.wiring._describe(this.props.namespace, hubImage), annotations: undefined, hints },
-        'z2jh values hub',
+        { where: 'z2jh values hub', section: hub, env: 'extraEnv', inits: 'initContainers', volumesAt: hub, volumes: 'extraVolumes', mounts: 'extraVolumeMounts', container: 'hub' },
+        (template, where) => this.wiring._wirePodTemplate(template, where, this.props.namespace, { image: hubImage, annotations: undefined, hints }),
       );
     } else {
       const w = 'the JupyterHub hub is not wired (its image is not known: the chart sets it at release): pass hubImage (e.g. "quay.io/jupyterhub/k8s-hub:4.4.0"), or set hub.image.name and hub.image.tag in the values, so the hub trusts the identity provider through the proxy';
@@ -181,6 +180,8 @@ export class SingleuserCaMerge {
 
 /** Where a z2jh pod's fields live in the values. */
 interface ValuesPod {
+  /** The pod in messages, e.g. "z2jh values hub". */
+  readonly where: string;
   readonly section: any;
   readonly env: string;
   readonly inits: string;
@@ -192,11 +193,12 @@ interface ValuesPod {
 }
 
 /**
- * Wires a pod described by z2jh values through the pod-wiring core: the values are viewed as a pod
+ * Wires a pod described by z2jh values through the wiring's pod-template seam: the values are viewed as a pod
  * template (init containers, one container with the env and mounts, the volumes), wired, and
  * written back in the form the user chose (list or map).
  */
-function wireValuesPod(p: ValuesPod, d: WiringDescription, where: string): void {
+function wireValuesPod(p: ValuesPod, wire: (template: any, where: string) => void): void {
+  const where = p.where;
   const envForm = mapOrList(p.section[p.env] ?? {}, `${where}.${p.env}`);
   const volForm = mapOrList(p.volumesAt[p.volumes], `${where}.${p.volumes}`);
   const mountForm = mapOrList(p.volumesAt[p.mounts], `${where}.${p.mounts}`);
@@ -212,7 +214,7 @@ function wireValuesPod(p: ValuesPod, d: WiringDescription, where: string): void 
       volumes: volForm.list.map(([name, x]) => ({ name, ...x })),
     },
   };
-  wirePodTemplate(template, d, where);
+  wire(template, where);
   p.section[p.inits] = template.spec.initContainers;
   const envEntry = (e: any) => (e.valueFrom === undefined && Object.keys(e).length === 2 ? e.value : stripName(e));
   p.section[p.env] = envForm.write(main.env.map((e: any) => [e.name, e]), envEntry);

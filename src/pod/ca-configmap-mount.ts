@@ -1,16 +1,13 @@
 import * as path from 'node:path';
-import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
+import { CaPodWiring, WiringIdentity } from './ca-pod-wiring';
 import { CaVariableEffect, CaVariables } from './ca-variables';
-import { envSourcesOf } from './env-sources';
-import { ICaPodWiring } from './merged-ca-init-container';
-import { templatePathsFor } from './pod-templates';
-import { wireObject, WiringDescription } from './pod-wiring';
-import { optionsSignature, registerWiring } from './synth-hook';
+import { WiringDescription } from './pod-wiring';
+import { optionsSignature } from './synth-hook';
 import { CaConfigMapRef, OrgCaBundle } from '../bundle/org-ca-bundle';
 import * as k8s from '../imports/k8s';
 import { METADATA, rotationValue } from '../util/metadata';
-import { checkConfigMapRef, checkDnsLabel, checkFileName, checkMountDir, checkPointer } from '../util/validate';
+import { checkConfigMapRef, checkDnsLabel, checkFileName, checkMountDir } from '../util/validate';
 
 /**
  * Options for mounting the bundle ConfigMap as it is (no merge).
@@ -99,7 +96,7 @@ export interface CaConfigMapMountOptions {
  * (Keycloak's KC_TRUSTSTORE_PATHS, Node's NODE_EXTRA_CA_CERTS); everything that replaces a pool
  * needs `MergedCaInitContainer`.
  */
-export class CaConfigMapMount implements ICaPodWiring {
+export class CaConfigMapMount extends CaPodWiring {
   /** Wire `target` (a workload construct or an ApiObject). */
   public static addTo(target: IConstruct, bundle: OrgCaBundle, options: CaConfigMapMountOptions): CaConfigMapMount {
     const m = new CaConfigMapMount(bundle, options);
@@ -116,6 +113,7 @@ export class CaConfigMapMount implements ICaPodWiring {
   private readonly opts: CaConfigMapMountOptions;
 
   constructor(bundle: OrgCaBundle, options: CaConfigMapMountOptions) {
+    super('CaConfigMapMount', options.enabled ?? true, options.podTemplatePaths);
     this.bundle = bundle;
     this.opts = options;
     this.volumeName = checkDnsLabel('volumeName', options.volumeName ?? 'org-ca-truststore');
@@ -129,30 +127,14 @@ export class CaConfigMapMount implements ICaPodWiring {
         throw new Error(`${v} replaces its runtime's default trust pool; pointed at the org CA alone it would drop the public roots: wire it with MergedCaInitContainer instead`);
       }
     }
-    for (const p of options.podTemplatePaths ?? []) checkPointer(p, 'podTemplatePaths');
     this.filePath = path.posix.join(options.mountPath, file);
   }
 
-  /** Wire `target`. */
-  public applyTo(target: IConstruct): void {
-    if (this.opts.enabled === false) return;
-    const obj = ApiObject.of(target);
-    const paths = templatePathsFor(obj.apiVersion, obj.kind, obj.name, this.opts.podTemplatePaths);
+  /** @internal */
+  public _identity(): WiringIdentity {
     const { enabled: _e, ...options } = this.opts as CaConfigMapMountOptions & Record<string, unknown>;
     const reg = { ...options, bundle: this.bundle.node.path };
-    registerWiring(obj, `configmap-mount:${this.volumeName}`, { signature: optionsSignature(reg), source: 'CaConfigMapMount', explicit: true, options: reg }, json => {
-      wireObject(json, paths, this._describe(json.metadata?.namespace), envSourcesOf(obj));
-      return json;
-    });
-  }
-
-  /** Returns a wired copy of a manifest object. */
-  public wireManifest(manifest: any): any {
-    if (this.opts.enabled === false) return manifest;
-    const json = JSON.parse(JSON.stringify(manifest));
-    const paths = templatePathsFor(json.apiVersion, json.kind, json.metadata?.name, this.opts.podTemplatePaths);
-    wireObject(json, paths, this._describe(json.metadata?.namespace));
-    return json;
+    return { slot: `configmap-mount:${this.volumeName}`, options: reg, signature: optionsSignature(reg) };
   }
 
   /**

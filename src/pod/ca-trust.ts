@@ -1,109 +1,15 @@
 import { ApiObject, App, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { envSourcesOf } from './env-sources';
-import { MergedCaInitContainer, PodWiringOptions } from './merged-ca-init-container';
-import { BUILTIN_TEMPLATE_PATHS, KINDS_WITHOUT_POD_TEMPLATES, sniffPodTemplate } from './pod-templates';
-import { TemplateOutcome } from './pod-wiring';
+import { envSourcesOf, envSourcesOfManifests } from './env-sources';
+import { MergedCaInitContainer } from './merged-ca-init-container';
+import { clone, sameJson } from './pod-wiring';
 import { beforeChartSynth, registerWiring, registrationsOf } from './synth-hook';
+import { WireAllOptions } from './wiring-options';
+import { admitsNamespace, optedOut, selectByKind, selectByObject, Verdict, verdictOf, WiringPolicy, wiringPolicy } from './wiring-policy';
+import { WiringOutcome, WiringReportEntry } from './wiring-report';
 import { OrgCaBundle } from '../bundle/org-ca-bundle';
 import { METADATA } from '../util/metadata';
-import { checkPointer } from '../util/validate';
-import { warn, warnOnce } from '../util/warnings';
-
-/**
- * Where the pod templates of a kind live, for kinds the library does not know.
- */
-export interface PodTemplateLocation {
-  /** apiVersion of the kind, e.g. "argoproj.io/v1alpha1". */
-  readonly apiVersion: string;
-  /** The kind, e.g. "Rollout". */
-  readonly kind: string;
-  /**
-   * JSON pointers to the pod templates (objects with `metadata` and `spec`), `*` for every array
-   * element, e.g. `["/spec/template"]`.
-   */
-  readonly paths: string[];
-}
-
-/**
- * Options of `CaTrust.wireAll`.
- */
-export interface WireAllOptions extends PodWiringOptions {
-  /**
-   * Only wire objects in these namespaces (objects without a namespace never match).
-   *
-   * @default - every namespace
-   */
-  readonly namespaces?: string[];
-
-  /**
-   * Only wire objects of these kinds, e.g. `["Deployment", "CronJob"]`.
-   *
-   * @default - every kind with a pod template
-   */
-  readonly kinds?: string[];
-
-  /**
-   * Pod template locations of kinds the library does not know.
-   *
-   * @default - only the built-in kinds
-   */
-  readonly podTemplates?: PodTemplateLocation[];
-
-  /**
-   * Throw at synth time, instead of printing a warning, when an object of an unknown kind looks
-   * like it carries a pod template.
-   *
-   * @default false
-   */
-  readonly failOnUnknownKinds?: boolean;
-}
-
-/**
- * What happened to one object under a `wireAll` scope.
- */
-export enum WiringOutcome {
-  /** Its pod templates were wired. */
-  WIRED = 'WIRED',
-  /** Its pod templates have no containers: nothing to wire. */
-  NO_CONTAINERS = 'NO_CONTAINERS',
-  /** It carries the opt-out label or annotation. */
-  OPTED_OUT = 'OPTED_OUT',
-  /** Its namespace is not in `namespaces`. */
-  FILTERED_NAMESPACE = 'FILTERED_NAMESPACE',
-  /** Its kind is not in `kinds`. */
-  FILTERED_KIND = 'FILTERED_KIND',
-  /** An unknown kind that looks like it carries a pod template; not wired (see `podTemplates`). */
-  UNKNOWN_POD_TEMPLATE = 'UNKNOWN_POD_TEMPLATE',
-  /**
-   * Wired explicitly (`MergedCaInitContainer.addTo`, a component's `applyTo`): the explicit
-   * wiring's options take precedence over the chart-wide ones.
-   */
-  WIRED_EXPLICITLY = 'WIRED_EXPLICITLY',
-  /** A Windows pod (`nodeSelector kubernetes.io/os: windows`): the merge needs /bin/sh; not wired. */
-  WINDOWS = 'WINDOWS',
-}
-
-/**
- * One line of the wiring report.
- */
-export interface WiringReportEntry {
-  /** Construct path of the object. */
-  readonly path: string;
-  /** apiVersion/kind. */
-  readonly kind: string;
-  /** metadata.name */
-  readonly name: string;
-  /**
-   * metadata.namespace
-   * @default - none
-   */
-  readonly namespace?: string;
-  /** What happened. */
-  readonly outcome: WiringOutcome;
-  /** Details (the pointer of an unknown pod template, the filter that excluded it). */
-  readonly detail: string;
-}
+import { warnOnce } from '../util/warnings';
 
 /**
  * The result of `CaTrust.wireAll`: the report fills in when the charts are synthesized.
@@ -136,17 +42,33 @@ export class CaTrustWiring {
   }
 }
 
-const OPT_OUT = METADATA.OPT_OUT;
+/**
+ * The result of `CaTrust.wireManifests`.
+ */
+export interface ManifestWiring {
+  /**
+   * The manifests in input order: a wired copy of each object that was wired, every other object
+   * as it was passed in.
+   */
+  readonly manifests: any[];
 
-/** Whether rendered metadata opts its object out of whole-chart wiring (label or annotation). */
-const optedOut = (md: any): boolean => md.labels?.[OPT_OUT] === 'true' || md.annotations?.[OPT_OUT] === 'true';
+  /**
+   * Objects the wired pods depend on, to apply with them: the merge scripts' and the variables'
+   * ConfigMaps of each namespace with a wired object (with the default delivery), unless the
+   * input has them already.
+   */
+  readonly added: any[];
+
+  /** What happened to each object with a pod template, in input order. */
+  readonly report: WiringReportEntry[];
+}
 
 /**
- * Whole-chart wiring.
+ * Whole-chart wiring, and the same for plain manifests.
  */
 export class CaTrust {
-  /** Label or annotation, with value "true", that keeps `wireAll` off an object. */
-  public static readonly OPT_OUT_KEY = OPT_OUT;
+  /** Label or annotation, with value "true", that keeps `wireAll` and `wireManifests` off an object. */
+  public static readonly OPT_OUT_KEY = METADATA.OPT_OUT;
 
   /**
    * Wire every workload under `scope` (an App, a Chart or any construct in a chart): cdk8s-plus
@@ -159,106 +81,162 @@ export class CaTrust {
     const wiring = new MergedCaInitContainer(bundle, options);
     const result = CaTrustWiring._create(wiring);
     if (!wiring.enabled) return result;
-
-    const known = new Map<string, string[]>(Object.entries(BUILTIN_TEMPLATE_PATHS));
-    for (const loc of options.podTemplates ?? []) {
-      if (!loc.paths || loc.paths.length === 0) throw new Error(`podTemplates ${loc.apiVersion}/${loc.kind}: paths is empty`);
-      loc.paths.forEach(p => checkPointer(p, `podTemplates ${loc.apiVersion}/${loc.kind}`));
-      known.set(`${loc.apiVersion}/${loc.kind}`, loc.paths);
-    }
-    const knownKinds = new Set(Array.from(known.keys()).map(k => k.slice(k.lastIndexOf('/') + 1)));
-    for (const k of options.kinds ?? []) {
-      if (!knownKinds.has(k)) {
-        throw new Error(`wireAll: kinds lists "${k}", which is neither a built-in kind nor declared in podTemplates (known: ${Array.from(knownKinds).sort().join(', ')}); kinds are Kubernetes kind names, case-sensitive`);
-      }
-    }
-    const key = `wire-all:${wiring.initContainerName}`;
-    const seen = new Set<ApiObject>();
-    const namespacesSeen = new Set<string>();
-    const configMapsAdded = new Set<string | undefined>();
-
-    const discover = () => {
-      let workloads = 0;
-      for (const c of scope.node.findAll()) {
-        if (!ApiObject.isApiObject(c) || seen.has(c)) continue;
-        const obj = c as ApiObject;
-        seen.add(obj);
-        const paths = known.get(`${obj.apiVersion}/${obj.kind}`);
-        const base = { path: obj.node.path, kind: `${obj.apiVersion}/${obj.kind}`, name: obj.name };
-        if (!paths) {
-          if (KINDS_WITHOUT_POD_TEMPLATES.has(`${obj.apiVersion}/${obj.kind}`)) continue;
-          const guess = sniffPodTemplate(obj.toJson());
-          if (guess !== undefined) {
-            const msg = `${obj.kind} "${obj.name}" (${obj.apiVersion}, ${obj.node.path}) looks like it has a pod template at "${guess}" but its kind is unknown: not wired. Pass podTemplates: [{ apiVersion: "${obj.apiVersion}", kind: "${obj.kind}", paths: ["${guess}"] }] to wire it, or label it ${OPT_OUT}: "true"`;
-            if (options.failOnUnknownKinds) throw new Error(msg);
-            warn(msg);
-            result._record({ ...base, namespace: obj.metadata.namespace, outcome: WiringOutcome.UNKNOWN_POD_TEMPLATE, detail: guess });
-          }
-          continue;
-        }
-        if (options.kinds && !options.kinds.includes(obj.kind)) {
-          result._record({ ...base, namespace: obj.metadata.namespace, outcome: WiringOutcome.FILTERED_KIND, detail: `kinds: ${options.kinds.join(', ')}` });
-          continue;
-        }
-        workloads++;
-        namespacesSeen.add(obj.metadata.namespace ?? Chart.of(obj).namespace ?? '(none)');
-        const source = `CaTrust.wireAll(${scope.node.path ? `"${scope.node.path}"` : 'the App'})`;
-        registerWiring(obj, key, { signature: wiring._signature, source, explicit: false, options: wiring._options }, json => {
-          const ns: string | undefined = json.metadata?.namespace;
-          const entry = { ...base, namespace: ns };
-          for (const [slot, r] of registrationsOf(obj)) {
-            if (r.explicit && slot.startsWith('merged-ca:')) {
-              result._record({ ...entry, outcome: WiringOutcome.WIRED_EXPLICITLY, detail: `wired by ${r.source}, whose options take precedence` });
-              return json;
-            }
-          }
-          const md = json.metadata ?? {};
-          if (optedOut(md)) {
-            result._record({ ...entry, outcome: WiringOutcome.OPTED_OUT, detail: `${OPT_OUT}: "true"` });
-            return json;
-          }
-          if (options.namespaces && (ns === undefined || !options.namespaces.includes(ns))) {
-            result._record({ ...entry, outcome: WiringOutcome.FILTERED_NAMESPACE, detail: `namespaces: ${options.namespaces.join(', ')}` });
-            return json;
-          }
-          const outcomes = wiring._wireAt(json, paths, envSourcesOf(obj), obj);
-          if (outcomes.some(o => o.outcome === TemplateOutcome.WINDOWS) && !outcomes.some(o => o.outcome === TemplateOutcome.WIRED)) {
-            result._record({ ...entry, outcome: WiringOutcome.WINDOWS, detail: 'Windows pod (nodeSelector kubernetes.io/os: windows): the merge needs /bin/sh; not wired' });
-          } else if (!outcomes.some(o => o.outcome === TemplateOutcome.WIRED)) {
-            result._record({ ...entry, outcome: WiringOutcome.NO_CONTAINERS, detail: 'no containers' });
-          } else {
-            result._record({ ...entry, outcome: WiringOutcome.WIRED, detail: outcomes.map(t => t.pointer || '/').join(', ') });
-          }
-          return json;
-        });
-        // the ConfigMaps (scripts, variables) of the object's namespace, unless it is filtered out or
-        // opted out; once per namespace (rendering the metadata to see the opt-out costs)
-        const ns = obj.metadata.namespace;
-        if (!configMapsAdded.has(ns) && (!options.namespaces || (ns !== undefined && options.namespaces.includes(ns)))) {
-          if (!optedOut(obj.metadata.toJson())) {
-            wiring._addConfigMaps(obj, ns);
-            configMapsAdded.add(ns);
-          }
-        }
-      }
-      if (options.namespaces && workloads > 0 && !options.namespaces.some(n => namespacesSeen.has(n))) {
-        warnOnce(`wireAll: namespaces [${options.namespaces.join(', ')}] excludes every one of the ${workloads} workload(s) under "${scope.node.path || 'the App'}" (their namespaces: ${Array.from(namespacesSeen).sort().join(', ')}); nothing is wired`);
-      }
-    };
-
+    const policy = wiringPolicy(options);
     const charts = scope instanceof App
       ? scope.charts
       : scope.node.findAll().filter(c => c instanceof Chart).concat(scope.node.scopes.filter(c => c instanceof Chart).slice(-1)) as Chart[];
     if (charts.length === 0) {
       throw new Error(`wireAll: scope "${scope.node.path}" is not an App and not in a Chart; pass the App or a Chart`);
     }
+    const discover = discoverer(scope, wiring, policy, result);
     for (const chart of new Set(charts)) {
-      beforeChartSynth(chart, `${key}:${scope.node.path}`, discover);
+      beforeChartSynth(chart, `wire-all:${wiring.initContainerName}:${scope.node.path}`, discover);
     }
     return result;
+  }
+
+  /**
+   * Wire plain manifest objects (parsed YAML or JSON: a Helm render, vendor manifests) with the
+   * same policy as `wireAll`: the kind and namespace filters, the opt-out, unknown kinds reported.
+   * Pure: the input is not changed and no construct is created; `bundle` only says what pods
+   * mount. What the wired pods depend on is returned in `added`.
+   *
+   * @param manifests Kubernetes objects (each with apiVersion, kind and metadata)
+   * @param bundle the org CA
+   * @param options the wiring and which objects it applies to
+   */
+  public static wireManifests(manifests: any[], bundle: OrgCaBundle, options: WireAllOptions = {}): ManifestWiring {
+    return wireManifestList(manifests, bundle, options);
   }
 
   private constructor() {
   }
 }
 
+/**
+ * `wireAll`'s discovery, run before each chart renders: every ApiObject under `scope` not seen
+ * yet is sorted by kind and registered for wiring on its final JSON; the namespaces' ConfigMaps
+ * are added next to the first object of each namespace the filters admit.
+ */
+function discoverer(scope: IConstruct, wiring: MergedCaInitContainer, policy: WiringPolicy, result: CaTrustWiring): () => void {
+  const seen = new Set<ApiObject>();
+  const namespacesSeen = new Set<string>();
+  const dependenciesAdded = new Set<string | undefined>();
+  const slot = `wire-all:${wiring.initContainerName}`;
+  const source = `CaTrust.wireAll(${scope.node.path ? `"${scope.node.path}"` : 'the App'})`;
+  const id = wiring._identity();
+  return () => {
+    let workloads = 0;
+    for (const c of scope.node.findAll()) {
+      if (!ApiObject.isApiObject(c) || seen.has(c)) continue;
+      const obj = c as ApiObject;
+      seen.add(obj);
+      const base = { path: obj.node.path, kind: `${obj.apiVersion}/${obj.kind}`, name: obj.name };
+      const byKind = selectByKind(policy, obj.apiVersion, obj.kind, () => obj.toJson(), `${obj.kind} "${obj.name}" (${obj.apiVersion}, ${obj.node.path})`);
+      if (!byKind) continue;
+      if ('outcome' in byKind) {
+        result._record({ ...base, namespace: obj.metadata.namespace, ...byKind });
+        continue;
+      }
+      workloads++;
+      namespacesSeen.add(obj.metadata.namespace ?? Chart.of(obj).namespace ?? '(none)');
+      registerWiring(obj, slot, { signature: id.signature, source, explicit: false, options: id.options }, json => {
+        const record = (v: Verdict) => result._record({ ...base, namespace: json.metadata?.namespace, ...v });
+        for (const [other, r] of registrationsOf(obj)) {
+          if (r.explicit && other.startsWith('merged-ca:')) {
+            record({ outcome: WiringOutcome.WIRED_EXPLICITLY, detail: `wired by ${r.source}, whose options take precedence` });
+            return json;
+          }
+        }
+        const skip = selectByObject(policy, json);
+        record(skip ?? verdictOf(wiring._wireAt(json, byKind.paths, envSourcesOf(obj), obj)));
+        return json;
+      });
+      // the ConfigMaps (scripts, variables) of the object's namespace, unless it is filtered out or
+      // opted out; once per namespace (rendering the metadata to see the opt-out costs)
+      const ns = obj.metadata.namespace;
+      if (!dependenciesAdded.has(ns) && admitsNamespace(policy, ns) && !optedOut(obj.metadata.toJson())) {
+        wiring._addDependencies(obj, ns);
+        dependenciesAdded.add(ns);
+      }
+    }
+    if (policy.namespaces && workloads > 0 && !policy.namespaces.some(n => namespacesSeen.has(n))) {
+      warnOnce(`wireAll: namespaces [${policy.namespaces.join(', ')}] excludes every one of the ${workloads} workload(s) under "${scope.node.path || 'the App'}" (their namespaces: ${Array.from(namespacesSeen).sort().join(', ')}); nothing is wired`);
+    }
+  };
+}
+
+/** Whose words the messages of `wireManifestList` use. @internal */
+export interface ManifestVocabulary {
+  /** Names the i-th manifest: its place in the input (the report's `path`). */
+  readonly place: (i: number) => string;
+  /** Who adds the objects the wired pods depend on, e.g. "this wiring". */
+  readonly adder: string;
+  /** The fix named when the input holds such an object with other content. */
+  readonly clashFix: string;
+}
+
+const LIBRARY_WORDS: ManifestVocabulary = {
+  place: i => `manifests[${i}]`,
+  adder: 'this wiring',
+  clashFix: 'remove it, or give the wiring\'s ConfigMaps other names (scripts: MergeScripts.fromConfigMap(name), variableDelivery: VariableDelivery.fromConfigMap(name))',
+};
+
+/** `Kind namespace/name` of a manifest, for messages. */
+const nameOf = (m: any) => `${m.kind} ${m.metadata?.namespace ? `${m.metadata.namespace}/` : ''}${m.metadata?.name}`;
+
+/**
+ * `CaTrust.wireManifests`, in the words of its caller (the command names documents and List
+ * items, and its own flags).
+ * @internal
+ */
+export function wireManifestList(
+  manifests: any[], bundle: OrgCaBundle, options: WireAllOptions, words: ManifestVocabulary = LIBRARY_WORDS,
+): ManifestWiring {
+  const wiring = new MergedCaInitContainer(bundle, options);
+  if (!wiring.enabled) return { manifests, added: [], report: [] };
+  const policy = wiringPolicy(options);
+  const envSources = envSourcesOfManifests(manifests);
+  const report: WiringReportEntry[] = [];
+  const wiredIn = new Set<string | undefined>();
+  const out = manifests.map((m, i) => {
+    if (m === null || typeof m !== 'object' || Array.isArray(m)) return m;
+    const base = { path: words.place(i), kind: `${m.apiVersion}/${m.kind}`, name: m.metadata?.name, namespace: m.metadata?.namespace };
+    const byKind = selectByKind(policy, m.apiVersion, m.kind, () => m, `${m.kind} "${m.metadata?.name}" (${m.apiVersion}, ${words.place(i)})`);
+    const passedOver = (v: Verdict) => {
+      report.push({ ...base, ...v });
+      return m;
+    };
+    if (!byKind) return m;
+    if ('outcome' in byKind) return passedOver(byKind);
+    const skip = selectByObject(policy, m);
+    if (skip) return passedOver(skip);
+    // a wired object keeps its key order, without its null values (which Kubernetes reads as unset)
+    const json = clone(m);
+    let verdict: Verdict;
+    try {
+      verdict = verdictOf(wiring._wireAt(json, byKind.paths, envSources));
+    } catch (e) {
+      throw new Error(`${words.place(i)} (${nameOf(m)}): ${(e as Error).message}`);
+    }
+    report.push({ ...base, ...verdict });
+    if (verdict.outcome !== WiringOutcome.WIRED) return m;
+    wiredIn.add(m.metadata?.namespace);
+    return json;
+  });
+  // what the wired pods depend on, per namespace, unless the input has it (the output wired again);
+  // one of the same name with other content is a conflict, never silently kept or replaced
+  const inInput = new Map<string, number>();
+  manifests.forEach((m, i) => {
+    if (m && typeof m === 'object' && m.apiVersion && m.kind) inInput.set(`${m.apiVersion}/${m.kind}/${m.metadata?.namespace ?? ''}/${m.metadata?.name}`, i);
+  });
+  const added = Array.from(wiredIn).flatMap(ns => wiring._dependencies(ns)).filter(o => {
+    const i = inInput.get(`${o.apiVersion}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`);
+    if (i === undefined) return true;
+    if (!sameJson(manifests[i].data ?? {}, o.data)) {
+      throw new Error(`${words.place(i)} (${nameOf(manifests[i])}) has the name of the ${o.kind} ${words.adder} adds for the wired pods, with other data; ${words.clashFix}`);
+    }
+    return false;
+  });
+  return { manifests: out, added, report };
+}

@@ -1,267 +1,20 @@
 import * as path from 'node:path';
 import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
+import { CaPodWiring, WiringIdentity } from './ca-pod-wiring';
 import { CaVariables } from './ca-variables';
-import { envSourcesOf } from './env-sources';
 import { MERGE_DEFAULTS } from './init-scripts';
-import { JavaTrust, JavaTrustKind } from './java-trust';
+import { JavaTrust, JavaTrustKind, JavaTrustParts } from './java-trust';
 import { checkNamespacedConfigMap, ensureNamespacedConfigMap, ensureScriptsConfigMap } from './namespace-config-maps';
-import { templatePathsFor } from './pod-templates';
-import { describeObject, EnvJson, EnvSources, TemplateOutcome, wireObject, WiringDescription } from './pod-wiring';
+import { describeObject, EnvJson, WiringDescription } from './pod-wiring';
 import { MergeScripts, SCRIPT_KEYS, scriptCommand } from './script-delivery';
-import { optionsSignature, registerWiring } from './synth-hook';
+import { optionsSignature } from './synth-hook';
 import { VariableDelivery } from './variable-delivery';
+import { BundleSource, OnInvalidBundle, PodWiringOptions, WiringMode } from './wiring-options';
 import { CaConfigMapRef, OrgCaBundle } from '../bundle/org-ca-bundle';
 import * as k8s from '../imports/k8s';
 import { METADATA, rotationValue } from '../util/metadata';
-import { checkConfigMapRef, checkDnsLabel, checkFileName, checkImage, checkMountDir, checkPointer, derivedName } from '../util/validate';
-
-/**
- * Something that wires the org CA into the pods of cdk8s objects: every pod wiring and component
- * has `applyTo`.
- */
-export interface ICaPodWiring {
-  /**
-   * Wire `target`: a cdk8s-plus workload, or any construct whose default child is an ApiObject, or
-   * an ApiObject (including ones loaded with `Include`). Applied to the object's final JSON at
-   * synth time.
-   */
-  applyTo(target: IConstruct): void;
-}
-
-/**
- * What the merge init container does when the org CA it finds in the pod holds no valid
- * certificate (a damaged ConfigMap: a hand edit, a bad sync, a truncated write).
- */
-export enum OnInvalidBundle {
-  /**
-   * Start the pod with the image's system bundle only, and say so on stderr: public TLS keeps
-   * working, calls to org endpoints fail. Malformed blocks next to valid ones are always dropped
-   * with a warning.
-   */
-  DEGRADE = 'DEGRADE',
-  /** Fail the init container, so the pod does not start until the bundle is fixed. */
-  FAIL = 'FAIL',
-}
-
-/**
- * How pods get the org CA.
- */
-export enum WiringMode {
-  /**
-   * An init container merges the image's own system bundle with the org CA into an emptyDir; the
-   * variables point at the merged file. Works with any distribution; the bundle may be missing
-   * (`optional`).
-   */
-  MERGE = 'MERGE',
-  /**
-   * No init container: the distributed bundle is mounted read-only and the variables point at it.
-   * It must already hold the public roots (a trust-manager Bundle with `useDefaultCAs: true`:
-   * trust-manager's Debian CA package, not the image's own), and it is mounted non-optional: a pod
-   * whose bundle is missing waits in ContainerCreating rather than start with `SSL_CERT_FILE`
-   * pointing at nothing (OpenSSL and Go would then trust nothing). Pod-start cost 0, about a
-   * quarter of the YAML.
-   */
-  DIRECT = 'DIRECT',
-}
-
-/**
- * Which distributed object pods read the org CA from.
- */
-export enum BundleSource {
-  /** The bundle's ConfigMap in the pod's namespace (trust-manager projection or plain ConfigMap). */
-  CONFIG_MAP = 'CONFIG_MAP',
-  /** A `clusterTrustBundle` projected volume source (the bundle's `clusterTrustBundle` option). */
-  CLUSTER_TRUST_BUNDLE = 'CLUSTER_TRUST_BUNDLE',
-}
-
-/**
- * Options for wiring the org CA into pods, shared by one workload (`MergedCaInitContainer`) and
- * whole-chart wiring (`CaTrust.wireAll`).
- */
-export interface PodWiringOptions {
-  /**
-   * Wire at all. Disabled leaves the output byte-for-byte unchanged.
-   *
-   * @default true
-   */
-  readonly enabled?: boolean;
-
-  /**
-   * Merge with the image's system bundle in an init container, or mount the distributed bundle
-   * directly (it must hold the public roots).
-   *
-   * @default WiringMode.MERGE
-   */
-  readonly mode?: WiringMode;
-
-  /**
-   * Where pods read the org CA from.
-   *
-   * @default - BundleSource.CLUSTER_TRUST_BUNDLE when the bundle emits only ClusterTrustBundles, else BundleSource.CONFIG_MAP
-   */
-  readonly source?: BundleSource;
-
-  /**
-   * Where the init containers get their scripts: a ConfigMap the library adds once per namespace
-   * (mounted with the org CA; the pod spec carries a path), or inline in every pod spec.
-   *
-   * @default MergeScripts.fromConfigMap()
-   */
-  readonly scripts?: MergeScripts;
-
-  /**
-   * How wired containers get the variables: `envFrom` of a ConfigMap the library adds once per
-   * namespace, or `env` entries in every pod spec. `JAVA_TOOL_OPTIONS` is always an `env` entry
-   * (it extends the container's own value).
-   *
-   * @default VariableDelivery.fromConfigMap()
-   */
-  readonly variableDelivery?: VariableDelivery;
-
-  /**
-   * Name of the merge init container.
-   *
-   * @default "merge-ca-bundle"
-   */
-  readonly initContainerName?: string;
-
-  /**
-   * Image of the merge init container.
-   *
-   * @default - the image of the pod's first container, so the merge uses that image's own system
-   * bundle and pulls nothing new. Set it for images without `/bin/sh` (distroless).
-   */
-  readonly image?: string;
-
-  /**
-   * Directory of the merged bundle (an emptyDir mounted read-only into the wired containers).
-   *
-   * @default "/etc/org-ca"
-   */
-  readonly mergedDir?: string;
-
-  /**
-   * File name of the merged bundle in `mergedDir`.
-   *
-   * @default "bundle.pem"
-   */
-  readonly mergedFileName?: string;
-
-  /**
-   * Variables pointed at the merged file on every wired container.
-   *
-   * @default CaVariables.DEFAULTS (SSL_CERT_FILE, REQUESTS_CA_BUNDLE, GIT_SSL_CAINFO, NODE_EXTRA_CA_CERTS, NPM_CONFIG_CAFILE)
-   */
-  readonly variables?: string[];
-
-  /**
-   * Variables added to `variables`, e.g. `CaVariables.KNOWN_EXTRAS` (PIP_CERT, AWS_CA_BUNDLE, CARGO_HTTP_CAINFO).
-   *
-   * @default - none
-   */
-  readonly extraVariables?: string[];
-
-  /**
-   * Variables to leave alone where a container already sets them to another value (otherwise
-   * that is an error). Where a container does not set them they are still added.
-   *
-   * @default - none: any conflicting value is an error
-   */
-  readonly skipVariables?: string[];
-
-  /**
-   * Mount the bundle ConfigMap with `optional: true`, so a missing ConfigMap degrades to the
-   * system bundle instead of blocking the pod.
-   *
-   * @default true
-   */
-  readonly optional?: boolean;
-
-  /**
-   * ConfigMap to mount.
-   *
-   * @default - asked from the bundle for the pod's namespace (`bundle.configMapFor(namespace)`)
-   */
-  readonly configMap?: CaConfigMapRef;
-
-  /**
-   * Name of the volume carrying the bundle ConfigMap.
-   *
-   * @default "org-ca"
-   */
-  readonly sourceVolumeName?: string;
-
-  /**
-   * Name of the emptyDir volume holding the merged bundle.
-   *
-   * @default "org-ca-merged"
-   */
-  readonly mergedVolumeName?: string;
-
-  /**
-   * UID (and GID) the init containers run as. Must be non-zero (Pod Security "restricted"). A pod
-   * whose own securityContext sets `runAsUser` keeps it: the init containers then set none and
-   * inherit the pod's.
-   *
-   * @default 65534, unless the pod sets runAsUser or `openShift` is true
-   */
-  readonly runAsUser?: number;
-
-  /**
-   * Set no `runAsUser`/`runAsGroup` on the library's init containers, for OpenShift: its
-   * restricted-v2 SCC assigns every pod a UID from the namespace's range (and GID 0) and refuses a
-   * fixed UID outside it. `runAsNonRoot: true` and the rest of the restricted profile stay; what
-   * the merge writes is readable by any UID.
-   *
-   * @default false
-   */
-  readonly openShift?: boolean;
-
-  /**
-   * What the merge does when the org CA file in the pod holds no valid certificate.
-   *
-   * @default OnInvalidBundle.DEGRADE
-   */
-  readonly onInvalidBundle?: OnInvalidBundle;
-
-  /**
-   * Only these app containers get the variables and mount.
-   *
-   * @default - every app container (init containers after the merge are always wired)
-   */
-  readonly containers?: string[];
-
-  /**
-   * A JVM trust store, opt-in: `JavaTrust.keytoolImport({ storePassword })` or
-   * `JavaTrust.trustManagerPkcs12({ password })`. `JAVA_TOOL_OPTIONS` gets
-   * `-Djavax.net.ssl.trustStore*` appended to what the container already sets.
-   *
-   * @default - no JVM trust store
-   */
-  readonly java?: JavaTrust;
-
-  /**
-   * Annotate the pod template with the bundle's sha256 (its first 16 hex digits) so a CA change
-   * rolls the workload.
-   *
-   * @default true
-   */
-  readonly rotationAnnotation?: boolean;
-}
-
-/**
- * Options of `MergedCaInitContainer`.
- */
-export interface MergedCaOptions extends PodWiringOptions {
-  /**
-   * JSON pointers to the pod templates (objects with `metadata` and `spec`) of a kind the library
-   * does not know, e.g. `["/spec/template"]` for an Argo Rollout; `*` matches every array element.
-   *
-   * @default - the built-in paths of the object's kind
-   */
-  readonly podTemplatePaths?: string[];
-}
+import { checkConfigMapRef, checkDnsLabel, checkFileName, checkImage, checkMountDir, derivedName } from '../util/validate';
 
 
 const SOURCE_MOUNT = '/var/run/org-ca';
@@ -280,14 +33,14 @@ const DEFAULT_MERGED_FILE = MERGE_DEFAULTS.mergedFileName;
  * RayCluster, RayJob, RayService, and any kind given `podTemplatePaths`. The wiring is applied to
  * the object's final JSON at synth time, so containers added after the call are wired too.
  */
-export class MergedCaInitContainer implements ICaPodWiring {
+export class MergedCaInitContainer extends CaPodWiring {
   /** Pod-template annotation carrying the bundle's sha256 (its first 16 hex digits). */
   public static readonly ROTATION_ANNOTATION = METADATA.ROTATION_ANNOTATION;
 
   /**
    * Wire `target` (a workload construct or an ApiObject) with the org CA.
    */
-  public static addTo(target: IConstruct, bundle: OrgCaBundle, options?: MergedCaOptions): MergedCaInitContainer {
+  public static addTo(target: IConstruct, bundle: OrgCaBundle, options?: PodWiringOptions): MergedCaInitContainer {
     const w = new MergedCaInitContainer(bundle, options);
     w.applyTo(target);
     return w;
@@ -304,9 +57,6 @@ export class MergedCaInitContainer implements ICaPodWiring {
 
   /** Name of the merge init container. */
   public readonly initContainerName: string;
-
-  /** Whether this wiring does anything. */
-  public readonly enabled: boolean;
 
   /** Merge or direct. */
   public readonly mode: WiringMode;
@@ -327,7 +77,7 @@ export class MergedCaInitContainer implements ICaPodWiring {
   public readonly variablesConfigMapName?: string;
 
   private readonly bundle: OrgCaBundle;
-  private readonly opts: MergedCaOptions;
+  private readonly opts: PodWiringOptions;
   private readonly sourceVolumeName: string;
   private readonly mergedVolumeName: string;
   private readonly runAsUser: number;
@@ -335,25 +85,10 @@ export class MergedCaInitContainer implements ICaPodWiring {
   private readonly described = new Map<string, WiringDescription>();
   private readonly variableDelivery: VariableDelivery;
 
-  /**
-   * How this wiring names itself in conflict messages (components set their own name).
-   * @internal
-   */
-  public _label = 'MergedCaInitContainer';
-
-  /**
-   * The options that make two wirings the same (with the bundle), for conflict detection.
-   * @internal
-   */
-  public readonly _options: Record<string, unknown>;
-
-  /** @internal */
-  public readonly _signature: string;
-
-  constructor(bundle: OrgCaBundle, options: MergedCaOptions = {}) {
+  constructor(bundle: OrgCaBundle, options: PodWiringOptions = {}) {
+    super('MergedCaInitContainer', options.enabled ?? true, options.podTemplatePaths);
     this.bundle = bundle;
     this.opts = options;
-    this.enabled = options.enabled ?? true;
     this.initContainerName = checkDnsLabel('initContainerName', options.initContainerName ?? 'merge-ca-bundle');
     this.mergedDir = checkMountDir('mergedDir', options.mergedDir ?? DEFAULT_MERGED_DIR, DEFAULT_MERGED_DIR);
     const file = checkFileName('mergedFileName', options.mergedFileName ?? DEFAULT_MERGED_FILE, DEFAULT_MERGED_FILE);
@@ -372,20 +107,7 @@ export class MergedCaInitContainer implements ICaPodWiring {
     this.scripts = options.scripts ?? MergeScripts.fromConfigMap();
     this.source = options.source ?? (bundle._ctbOnly ? BundleSource.CLUSTER_TRUST_BUNDLE : BundleSource.CONFIG_MAP);
     if (this.source === BundleSource.CLUSTER_TRUST_BUNDLE) bundle.clusterTrustBundleProjection(SOURCE_FILE, true); // throws naming the fix
-    if (this.mode === WiringMode.DIRECT) {
-      if (options.optional) {
-        throw new Error('mode DIRECT with optional: true would start pods whose SSL_CERT_FILE points at nothing when the bundle is missing (OpenSSL and Go then trust nothing); drop optional, or use WiringMode.MERGE');
-      }
-      if (this.source === BundleSource.CLUSTER_TRUST_BUNDLE) {
-        throw new Error('mode DIRECT with a ClusterTrustBundle source: the projected bundle holds the org CA only, not the public roots, so every public TLS call would fail; use WiringMode.MERGE (the init container adds the image\'s system bundle)');
-      }
-      if (this.java._kind === JavaTrustKind.KEYTOOL_IMPORT) {
-        throw new Error('mode DIRECT has no init container, so JavaTrust.keytoolImport() cannot run; use JavaTrust.trustManagerPkcs12() (with useDefaultCAs on the Bundle) or WiringMode.MERGE');
-      }
-      if (!options.configMap && !bundle._configMapHasPublicRoots()) {
-        throw new Error('mode DIRECT points the variables at the distributed bundle alone, which must then hold the public roots: set trustManager.useDefaultCAs: true on the OrgCaBundle (trust-manager adds its Debian CA package), or use WiringMode.MERGE');
-      }
-    }
+    if (this.mode === WiringMode.DIRECT) this.checkDirect(options);
     if (this.sourceVolumeName === this.mergedVolumeName) {
       throw new Error(`sourceVolumeName and mergedVolumeName are both "${this.mergedVolumeName}"; use two names`);
     }
@@ -401,39 +123,44 @@ export class MergedCaInitContainer implements ICaPodWiring {
     if (this.variables.length === 0 && this.java._kind === JavaTrustKind.NONE) {
       throw new Error('variables is empty and java is not set: nothing would point at the merged bundle');
     }
-    for (const p of options.podTemplatePaths ?? []) checkPointer(p, 'podTemplatePaths');
     this.mergedFilePath = path.posix.join(this.mergedDir, file);
-    this.javaTrustStorePath = this.javaParts().trustStorePath;
+    this.javaTrustStorePath = this.resolve(undefined).java.trustStorePath;
     const delivery = options.variableDelivery ?? VariableDelivery.fromConfigMap();
     this.variableDelivery = delivery;
     this.variablesConfigMapName = this.variables.length > 0 ? delivery._nameFor(this.variablesData()) : undefined;
-    const { enabled: _e, java: _j, scripts: _s, variableDelivery: _v, ...rest } =
-      options as MergedCaOptions & Record<string, unknown>;
-    this._options = {
-      ...rest,
-      bundle: bundle.node.path,
-      java: this.java._kind,
-      scripts: this.scripts.configMapName ?? 'inline',
-      variableDelivery: delivery._inline ? 'inline' : delivery.configMapName ?? 'fromConfigMap',
-    };
-    this._signature = optionsSignature({ ...this._options, javaSecret: this.java._fingerprint() });
   }
 
-  /**
-   * Wire `target`: a cdk8s-plus workload or any construct whose default child is an ApiObject,
-   * or an ApiObject. Does nothing when disabled. Wiring the same object twice with the same
-   * init container name is the same as once.
-   */
-  public applyTo(target: IConstruct): void {
-    if (!this.enabled) return;
-    const obj = ApiObject.of(target);
-    const paths = templatePathsFor(obj.apiVersion, obj.kind, obj.name, this.opts.podTemplatePaths);
-    registerWiring(obj, `merged-ca:${this.initContainerName}`, { signature: this._signature, source: this._label, explicit: true, options: this._options },
-      json => {
-        this._wireAt(json, paths, envSourcesOf(obj), obj);
-        return json;
-      });
-    this._addConfigMaps(obj, obj.metadata.namespace);
+  /** What makes two wirings of an object the same: the options, the bundle, the Java secret's fingerprint. @internal */
+  public _identity(): WiringIdentity {
+    const { enabled: _e, java: _j, scripts: _s, variableDelivery: _v, ...rest } = this.opts as PodWiringOptions & Record<string, unknown>;
+    const options = {
+      ...rest,
+      bundle: this.bundle.node.path,
+      java: this.java._kind,
+      scripts: this.scripts.configMapName ?? 'inline',
+      variableDelivery: this.variableDelivery._inline ? 'inline' : this.variableDelivery.configMapName ?? 'fromConfigMap',
+    };
+    return {
+      slot: `merged-ca:${this.initContainerName}`,
+      options,
+      signature: optionsSignature({ ...options, javaSecret: this.java._fingerprint() }),
+    };
+  }
+
+  /** Direct mode mounts the distributed bundle alone: it must hold the public roots, and be there. */
+  private checkDirect(options: PodWiringOptions): void {
+    if (options.optional) {
+      throw new Error('mode DIRECT with optional: true would start pods whose SSL_CERT_FILE points at nothing when the bundle is missing (OpenSSL and Go then trust nothing); drop optional, or use WiringMode.MERGE');
+    }
+    if (this.source === BundleSource.CLUSTER_TRUST_BUNDLE) {
+      throw new Error('mode DIRECT with a ClusterTrustBundle source: the projected bundle holds the org CA only, not the public roots, so every public TLS call would fail; use WiringMode.MERGE (the init container adds the image\'s system bundle)');
+    }
+    if (this.java._kind === JavaTrustKind.KEYTOOL_IMPORT) {
+      throw new Error('mode DIRECT has no init container, so JavaTrust.keytoolImport() cannot run; use JavaTrust.trustManagerPkcs12() (with useDefaultCAs on the Bundle) or WiringMode.MERGE');
+    }
+    if (!options.configMap && !this.bundle._configMapHasPublicRoots()) {
+      throw new Error('mode DIRECT points the variables at the distributed bundle alone, which must then hold the public roots: set trustManager.useDefaultCAs: true on the OrgCaBundle (trust-manager adds its Debian CA package), or use WiringMode.MERGE');
+    }
   }
 
   /**
@@ -441,10 +168,32 @@ export class MergedCaInitContainer implements ICaPodWiring {
    * (merge mode) and the variables ConfigMap, once per App.
    * @internal
    */
-  public _addConfigMaps(scope: IConstruct, namespace: string | undefined): void {
+  public _addDependencies(scope: IConstruct, namespace: string | undefined): void {
     this.addScriptsConfigMap(scope, namespace);
     if (this.enabled && this.variablesConfigMapName !== undefined) {
       ensureNamespacedConfigMap(scope, namespace, this.variablesConfigMapName, () => this.variablesConfigMap(namespace));
+    }
+  }
+
+  /**
+   * The objects pods in `namespace` depend on, as manifests: the scripts ConfigMap (merge mode)
+   * and the variables ConfigMap, where they are delivered by ConfigMap.
+   * @internal
+   */
+  public _dependencies(namespace: string | undefined): any[] {
+    if (!this.enabled) return [];
+    return [this.scriptsConfigMapName !== undefined ? this.scripts.manifest(namespace) : undefined, this.variablesConfigMap(namespace)]
+      .filter(o => o !== undefined);
+  }
+
+  /** @internal */
+  protected _checkDependencies(near: IConstruct, json: any): void {
+    const ns: string | undefined = json.metadata?.namespace;
+    if (this.scriptsConfigMapName !== undefined) {
+      checkNamespacedConfigMap(near, ns, this.scriptsConfigMapName, 'the merge scripts', 'scripts: MergeScripts.inline()', describeObject(json));
+    }
+    if (this.variablesConfigMapName !== undefined) {
+      checkNamespacedConfigMap(near, ns, this.variablesConfigMapName, 'the CA variables', 'variableDelivery: VariableDelivery.inline()', describeObject(json));
     }
   }
 
@@ -482,49 +231,27 @@ export class MergedCaInitContainer implements ICaPodWiring {
    * `variablesConfigMap(namespace)` (variables in a ConfigMap); both are the defaults.
    */
   public wireManifest(manifest: any): any {
-    if (!this.enabled) return manifest;
-    const paths = templatePathsFor(manifest.apiVersion, manifest.kind, manifest.metadata?.name, this.opts.podTemplatePaths);
-    const json = JSON.parse(JSON.stringify(manifest));
-    this._wireAt(json, paths);
-    return json;
+    return super.wireManifest(manifest);
   }
 
   /**
-   * Wires `json` in place (the caller owns it: a fresh `toJson()` result or a copy), its pod
-   * templates at `paths`; returns the outcome per template. With `near` (the wired ApiObject), a
-   * wired pod must have had its scripts ConfigMap added for its final namespace.
-   * @internal
-   */
-  public _wireAt(json: any, paths: string[], envSources?: EnvSources, near?: IConstruct): Array<{ pointer: string; outcome: TemplateOutcome }> {
-    const ns: string | undefined = json.metadata?.namespace;
-    const outcomes = wireObject(json, paths, this._describe(ns), envSources);
-    if (near && outcomes.some(o => o.outcome === TemplateOutcome.WIRED)) {
-      if (this.scriptsConfigMapName !== undefined) {
-        checkNamespacedConfigMap(near, ns, this.scriptsConfigMapName, 'the merge scripts', 'scripts: MergeScripts.inline()', describeObject(json));
-      }
-      if (this.variablesConfigMapName !== undefined) {
-        checkNamespacedConfigMap(near, ns, this.variablesConfigMapName, 'the CA variables', 'variableDelivery: VariableDelivery.inline()', describeObject(json));
-      }
-    }
-    return outcomes;
-  }
-
-  /**
-   * The wiring description (data) for a pod in `namespace`, for the pod-wiring core.
+   * The wiring description (data) for a pod in `namespace` (whose init containers run `image`),
+   * computed once per namespace and image from one resolution of the bundle's ConfigMap.
    * @internal
    */
   public _describe(namespace: string | undefined, image?: string): WiringDescription {
     const key = `${namespace ?? ''}\u0000${image ?? ''}`;
     let d = this.described.get(key);
     if (!d) {
+      const r = this.resolve(namespace);
       d = {
-        volumes: this.volumes(namespace).map(v => k8s.toJson_Volume(v)),
-        initContainers: this.mode === WiringMode.DIRECT ? [] : this.buildInitContainers(image, namespace).map(c => k8s.toJson_Container(c)),
+        volumes: this.volumesFor(r).map(v => k8s.toJson_Volume(v)),
+        initContainers: this.mode === WiringMode.DIRECT ? [] : this.buildInitContainers(image, r).map(c => k8s.toJson_Container(c)),
         image: image ?? this.opts.image,
-        mounts: this.volumeMounts().map(m => k8s.toJson_VolumeMount(m)),
+        mounts: this.mountsFor(r).map(m => k8s.toJson_VolumeMount(m)),
         env: this.envJson(),
         envFromConfigMap: this.variablesConfigMapName,
-        javaToolOptions: this.javaParts(namespace).options,
+        javaToolOptions: r.java.options,
         annotations: (this.opts.rotationAnnotation ?? true) ? { [METADATA.ROTATION_ANNOTATION]: rotationValue(this.bundle.sha256) } : undefined,
         containers: this.opts.containers,
         skipVariables: this.opts.skipVariables,
@@ -548,7 +275,7 @@ export class MergedCaInitContainer implements ICaPodWiring {
    */
   public initContainers(image: string, namespace?: string): k8s.Container[] {
     if (this.mode === WiringMode.DIRECT) return [];
-    return this.buildInitContainers(checkImage('image', this.opts.image ?? image), namespace);
+    return this.buildInitContainers(checkImage('image', this.opts.image ?? image), this.resolve(namespace));
   }
 
   /**
@@ -561,17 +288,51 @@ export class MergedCaInitContainer implements ICaPodWiring {
    * @default - the bundle's namespace-independent ConfigMap
    */
   public volumes(namespace?: string): k8s.Volume[] {
+    return this.volumesFor(this.resolve(namespace));
+  }
+
+  /** Volume mounts for a wired container: the merged directory, read-only. */
+  public volumeMounts(): k8s.VolumeMount[] {
+    return this.mountsFor(this.resolve(undefined));
+  }
+
+  /**
+   * Environment variables for a wired container that sets none of them yet. With `java`,
+   * includes JAVA_TOOL_OPTIONS with only the trust store options.
+   */
+  public env(): k8s.EnvVar[] {
+    const java = this.resolve(undefined).java.options;
+    return [
+      ...this.envJson(),
+      ...(java.length > 0 ? [{ name: 'JAVA_TOOL_OPTIONS', value: java.join(' ') }] : []),
+    ];
+  }
+
+  /**
+   * What a pod in `namespace` reads, asked from the bundle once: its ConfigMap (none for a
+   * ClusterTrustBundle source), the org CA file the init containers read, and the Java parts.
+   */
+  private resolve(namespace: string | undefined): Resolved {
+    const ctb = this.source === BundleSource.CLUSTER_TRUST_BUNDLE;
+    const ref = ctb ? undefined : this.opts.configMap ?? this.bundle.configMapFor(namespace);
+    const orgFile = path.posix.join(SOURCE_MOUNT, ref ? ref.key : SOURCE_FILE);
+    const javaRef = this.java._kind === JavaTrustKind.NONE || !ref ? { name: '', key: '', projectedByTrustManager: false } : ref;
+    const java = this.java._parts(this.mergedDir, orgFile, javaRef, this.sourceVolumeName, this.opts.optional ?? true, this.scripts);
+    return { namespace, ref, orgFile, java };
+  }
+
+  private volumesFor(r: Resolved): k8s.Volume[] {
     const direct = this.mode === WiringMode.DIRECT;
     const optional = direct ? false : this.opts.optional ?? true;
     const file = direct ? path.posix.basename(this.mergedFilePath) : SOURCE_FILE;
     let source: k8s.Volume;
-    if (this.source === BundleSource.CLUSTER_TRUST_BUNDLE) {
+    if (!r.ref) {
       const clusterTrustBundle = this.bundle.clusterTrustBundleProjection(file, optional);
       source = { name: this.sourceVolumeName, projected: { sources: [{ clusterTrustBundle }, ...this.scriptsProjection()] } };
     } else {
-      const ref = this.configMapRef(namespace);
-      if (direct && !this.opts.configMap && !this.bundle._configMapHasPublicRoots(namespace)) {
-        throw new Error(`mode DIRECT: the ConfigMap "${ref.name}" that reaches namespace "${namespace}" holds the org CA only (a plain ConfigMap), not the public roots; wire that namespace with WiringMode.MERGE`);
+      const ref = r.ref;
+      if (direct && !this.opts.configMap && !this.bundle._configMapHasPublicRoots(r.namespace)) {
+        throw new Error(`mode DIRECT: the ConfigMap "${ref.name}" that reaches namespace "${r.namespace}" holds the org CA only (a plain ConfigMap), not the public roots; wire that namespace with WiringMode.MERGE`);
       }
       // direct: the one key, at the file name the variables point at; merge: the ConfigMap whole
       // (the PEM and, for keytoolImport, the JKS), read by the merge at the path its key names
@@ -591,7 +352,17 @@ export class MergedCaInitContainer implements ICaPodWiring {
     return [
       source,
       ...(direct ? [] : [{ name: this.mergedVolumeName, emptyDir: {} }]),
-      ...this.javaParts(namespace).volumes,
+      ...r.java.volumes,
+    ];
+  }
+
+  private mountsFor(r: Resolved): k8s.VolumeMount[] {
+    return [
+      // a ConfigMap volume is always read-only; the merged emptyDir is not, so only the merge writes it
+      this.mode === WiringMode.DIRECT
+        ? { mountPath: this.mergedDir, name: this.sourceVolumeName }
+        : { mountPath: this.mergedDir, name: this.mergedVolumeName, readOnly: true },
+      ...r.java.mounts,
     ];
   }
 
@@ -606,51 +377,11 @@ export class MergedCaInitContainer implements ICaPodWiring {
     return name !== undefined ? [{ configMap: { name } }] : [];
   }
 
-  /** Volume mounts for a wired container: the merged directory, read-only. */
-  public volumeMounts(): k8s.VolumeMount[] {
-    return [
-      // a ConfigMap volume is always read-only; the merged emptyDir is not, so only the merge writes it
-      this.mode === WiringMode.DIRECT
-        ? { mountPath: this.mergedDir, name: this.sourceVolumeName }
-        : { mountPath: this.mergedDir, name: this.mergedVolumeName, readOnly: true },
-      ...this.javaParts().mounts,
-    ];
-  }
-
-  /**
-   * Environment variables for a wired container that sets none of them yet. With `java`,
-   * includes JAVA_TOOL_OPTIONS with only the trust store options.
-   */
-  public env(): k8s.EnvVar[] {
-    const java = this.javaParts().options;
-    return [
-      ...this.envJson(),
-      ...(java.length > 0 ? [{ name: 'JAVA_TOOL_OPTIONS', value: java.join(' ') }] : []),
-    ];
-  }
-
   private envJson(): EnvJson[] {
     return this.variables.map(name => ({ name, value: this.mergedFilePath }));
   }
 
-  private configMapRef(namespace?: string): CaConfigMapRef {
-    return this.opts.configMap ?? this.bundle.configMapFor(namespace);
-  }
-
-  private javaParts(namespace?: string) {
-    const ref = this.java._kind === JavaTrustKind.NONE || this.source === BundleSource.CLUSTER_TRUST_BUNDLE
-      ? { name: '', key: '', projectedByTrustManager: false }
-      : this.configMapRef(namespace);
-    return this.java._parts(this.mergedDir, this.orgFile(namespace), ref, this.sourceVolumeName, this.opts.optional ?? true, this.scripts);
-  }
-
-  /** Where the init containers read the org CA: the projected CTB file, or the ConfigMap key's file. */
-  private orgFile(namespace?: string): string {
-    const name = this.source === BundleSource.CLUSTER_TRUST_BUNDLE ? SOURCE_FILE : this.configMapRef(namespace).key;
-    return path.posix.join(SOURCE_MOUNT, name);
-  }
-
-  private buildInitContainers(image: string | undefined, namespace: string | undefined): k8s.Container[] {
+  private buildInitContainers(image: string | undefined, r: Resolved): k8s.Container[] {
     // no runAsGroup: the merged file is world-readable (umask 022) and the emptyDir world-writable
     const user = this.opts.openShift ? {} : { runAsUser: this.runAsUser };
     const securityContext: k8s.SecurityContext = {
@@ -666,7 +397,7 @@ export class MergedCaInitContainer implements ICaPodWiring {
       { mountPath: SOURCE_MOUNT, name: this.sourceVolumeName }, // ConfigMap and projected volumes are read-only
       { mountPath: this.mergedDir, name: this.mergedVolumeName },
     ];
-    const orgFile = this.orgFile(namespace);
+    const orgFile = r.orgFile;
     const q = (v: string) => k8s.Quantity.fromString(v);
     const merge: k8s.Container = {
       name: this.initContainerName,
@@ -678,7 +409,7 @@ export class MergedCaInitContainer implements ICaPodWiring {
       securityContext,
       volumeMounts,
     };
-    const java = this.javaParts(namespace).initContainers.map((j): k8s.Container => ({
+    const java = r.java.initContainers.map((j): k8s.Container => ({
       name: `${this.initContainerName}${j.nameSuffix}`,
       image,
       command: [...j.command, ...fail],
@@ -688,4 +419,14 @@ export class MergedCaInitContainer implements ICaPodWiring {
     }));
     return [merge, ...java];
   }
+}
+
+/** What a pod in one namespace reads, resolved once. */
+interface Resolved {
+  readonly namespace: string | undefined;
+  /** The bundle's ConfigMap; undefined for a ClusterTrustBundle source. */
+  readonly ref?: CaConfigMapRef;
+  /** Where the init containers read the org CA. */
+  readonly orgFile: string;
+  readonly java: JavaTrustParts;
 }

@@ -56,8 +56,3 @@ export function checkNamespacedConfigMap(
     throw new Error(`${where} is in namespace "${namespace ?? '(none)'}" at synth, but was wired for another one (a patch changed metadata.namespace), so no ConfigMap "${name}" with ${what} is added there; set the namespace before wiring, or pass ${fix}`);
   }
 }
-
-/** The per-namespace ConfigMaps (scripts, variables) added in the App of `near`. @internal */
-export function namespacedConfigMapsOf(near: IConstruct): ApiObject[] {
-  return Array.from(addedIn(near).values());
-}

@@ -83,18 +83,6 @@ export function addSynthTransform(obj: ApiObject, key: string, fn: JsonTransform
 }
 
 /**
- * Runs the transforms registered on `obj` over `json`, the caller's own copy of the object's JSON,
- * without rendering the object. The command-line tool's objects are parsed YAML, with nothing for
- * cdk8s to resolve, so it skips the resolution and the key sorting of `toJson()`.
- * @internal
- */
-export function applySynthTransforms(obj: ApiObject, json: any): any {
-  const transforms: Map<string, JsonTransform> | undefined = (obj as any)[TRANSFORMS];
-  for (const t of transforms?.values() ?? []) json = t(json);
-  return json;
-}
-
-/**
  * Runs `fn` before the chart renders (Testing.synth, App.synth, synthYaml), so whole-chart
  * wiring also sees objects created after the call. App.synth validates the chart before its
  * children, so objects found here are validated too.
@@ -157,14 +145,4 @@ export function registerWiring(obj: ApiObject, slot: string, reg: WiringRegistra
   }
   all.set(slot, reg);
   addSynthTransform(obj, slot, fn);
-}
-
-/**
- * Runs the chart's before-synth hooks (whole-chart wiring discovers its objects there) without
- * rendering the chart: the command-line tool then renders each input object itself, in input order.
- * @internal
- */
-export function runBeforeChartSynth(chart: Chart): void {
-  const hooks: Map<string, () => void> | undefined = (chart as any)[CHART_HOOKS];
-  for (const h of hooks?.values() ?? []) h();
 }

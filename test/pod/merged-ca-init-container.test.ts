@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import { ApiObject, Chart, JsonPatch, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import * as YAML from 'yaml';
-import { BundleSource, CaVariables, JavaTrust, MergedCaInitContainer, MergedCaOptions, MergeScripts, OnInvalidBundle, OrgCaBundle, VariableDelivery, WiringMode } from '../../src';
+import { BundleSource, CaVariables, JavaTrust, MergedCaInitContainer, MergeScripts, OnInvalidBundle, OrgCaBundle, PodWiringOptions, VariableDelivery, WiringMode } from '../../src';
 import { MERGE_SCRIPT } from '../../src/pod/init-scripts';
 import { DEFAULT_SCRIPTS_CONFIG_MAP, SCRIPTS_SHA256 } from '../../src/pod/script-delivery';
 import { propsOf } from '../util/api';
@@ -203,7 +203,7 @@ describe('MergedCaInitContainer rules', () => {
   });
 
   test('all options', () => {
-    const options: Required<MergedCaOptions> = {
+    const options: Required<PodWiringOptions> = {
       enabled: true,
       initContainerName: 'ca-merge',
       image: 'busybox:1.36',
@@ -250,7 +250,7 @@ describe('MergedCaInitContainer rules', () => {
     expectAllValid(objs);
     // every option is exercised here: adding one without coverage breaks this test
     const declared = Object.keys(options).sort();
-    expect(declared).toEqual(propsOf('MergedCaOptions'));
+    expect(declared).toEqual(propsOf('PodWiringOptions'));
   });
 
   test.each([
@@ -266,7 +266,7 @@ describe('MergedCaInitContainer rules', () => {
     [{ podTemplatePaths: ['spec/template'] }, /"spec\/template" is not a JSON pointer/],
   ])('bad option %o', (opts, err) => {
     const { bundle } = setup();
-    expect(() => new MergedCaInitContainer(bundle, opts as MergedCaOptions)).toThrow(err);
+    expect(() => new MergedCaInitContainer(bundle, opts as PodWiringOptions)).toThrow(err);
   });
 
   test('unknown kind needs podTemplatePaths; with them it is wired', () => {
@@ -374,7 +374,7 @@ describe('strict names, paths and wiring conflicts', () => {
     [{ sourceVolumeName: 's'.repeat(60), java: JavaTrust.trustManagerPkcs12() }, /sourceVolumeName "s{60}" is too long: the library also derives "s{60}-java"/],
   ])('refused: %o', (opts, err) => {
     const { bundle } = setup(undefined, { trustManager: { pkcs12: { key: 'truststore.p12' } } });
-    expect(() => new MergedCaInitContainer(bundle, opts as MergedCaOptions)).toThrow(err);
+    expect(() => new MergedCaInitContainer(bundle, opts as PodWiringOptions)).toThrow(err);
   });
 
   test('the same workload wired twice with different options: an error naming both and what differs; the same options: once', () => {
