@@ -49,7 +49,8 @@ export function buildPlatform(app: App, caPath: string): Record<string, string> 
       },
     },
   });
-  const argo = new ArgoRepoServerCa(argocd, 'org-ca', { bundle: ca, namespace: 'argocd', repoServer, syncWave: -1 });
+  const argo = new ArgoRepoServerCa(argocd, 'org-ca', { bundle: ca, namespace: 'argocd', syncWave: -1 });
+  argo.applyTo(repoServer);
   //    Installed by argocd-operator instead: the same component fills the ArgoCD resource's
   //    spec.repo.systemCATrust with the install-time ConfigMap.
   argo.applyTo(new ApiObject(argocd, 'argocd-operated', { apiVersion: 'argoproj.io/v1beta1', kind: 'ArgoCD', metadata: { name: 'argocd-operated' }, spec: {} }));
@@ -60,7 +61,7 @@ export function buildPlatform(app: App, caPath: string): Record<string, string> 
     metadata: { name: 'keycloak' },
     containers: [{ name: 'keycloak', image: IMAGES.keycloak, args: ['start'], portNumber: 8080, securityContext: { ensureNonRoot: true, user: 1000 } }],
   });
-  const kc = new KeycloakTruststore(ca, { namespace: 'keycloak' });
+  const kc = new KeycloakTruststore(keycloakChart, 'org-ca', { bundle: ca, namespace: 'keycloak' });
   kc.applyTo(keycloak);
   //    Run by the Keycloak Operator instead: spec.truststores takes Secrets, so the component
   //    creates Secret org-ca-truststore in the namespace and adds it.
@@ -91,7 +92,7 @@ export function buildPlatform(app: App, caPath: string): Record<string, string> 
       ],
     },
   });
-  new RayClusterCa(ca).applyTo(rayCluster);
+  new RayClusterCa(ray, 'org-ca', { bundle: ca }).applyTo(rayCluster);
 
   // 5. Generic workloads, wired with one whole-chart call: a Deployment, a Job and a CronJob.
   const apps = new Chart(app, 'apps', { namespace: 'apps' });
@@ -127,7 +128,7 @@ export function buildPlatform(app: App, caPath: string): Record<string, string> 
   CaTrust.wireAll(ctb, withRoots, { source: BundleSource.CLUSTER_TRUST_BUNDLE });
 
   // 8. JupyterHub (z2jh) values: the merge before the package-pull init container.
-  const singleuser = new SingleuserCaMerge(ca, { namespace: 'jupyterhub', hubImage: IMAGES.hub });
+  const singleuser = new SingleuserCaMerge(trust, 'jupyterhub', { bundle: ca, namespace: 'jupyterhub', hubImage: IMAGES.hub });
   const z2jh = singleuser.helmValues({
     singleuser: {
       image: { name: IMAGES.singleuser.split(':')[0], tag: IMAGES.singleuser.split(':')[1] },

@@ -56,13 +56,6 @@ export interface ArgoRepoServerCaProps {
    */
   readonly syncWave?: number;
 
-  /**
-   * The `argocd-repo-server` Deployment to patch (e.g. from the upstream install manifest loaded
-   * with `Include`). More can be wired with `applyTo()`.
-   *
-   * @default - none: use `helmValues()` for Helm installs
-   */
-  readonly repoServer?: IConstruct;
 }
 
 /**
@@ -111,7 +104,6 @@ export class ArgoRepoServerCa extends Construct implements ICaPodWiring {
       onInvalidBundle: props.onInvalidBundle,
       configMap,
     });
-    if (props.repoServer) this.applyTo(props.repoServer);
   }
 
   /**

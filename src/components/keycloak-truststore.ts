@@ -19,6 +19,9 @@ export enum KeycloakHelmChart {
  * Properties of `KeycloakTruststore`.
  */
 export interface KeycloakTruststoreProps {
+  /** The org CA. */
+  readonly bundle: OrgCaBundle;
+
   /**
    * Namespace of Keycloak, to pick the bundle's ConfigMap there.
    *
@@ -71,7 +74,7 @@ export interface KeycloakTruststoreProps {
  * `X509_CA_BUNDLE` is not used: it is a feature of the old WildFly-based images, which Keycloak on
  * Quarkus ignores.
  */
-export class KeycloakTruststore implements ICaPodWiring {
+export class KeycloakTruststore extends Construct implements ICaPodWiring {
   /** apiVersion and kind of the Keycloak Operator's resource. */
   public static readonly OPERATOR_KIND = 'k8s.keycloak.org/v2alpha1/Keycloak';
 
@@ -82,7 +85,9 @@ export class KeycloakTruststore implements ICaPodWiring {
   private readonly bundle: OrgCaBundle;
   private readonly secretName: string;
 
-  constructor(bundle: OrgCaBundle, props: KeycloakTruststoreProps = {}) {
+  constructor(scope: Construct, id: string, props: KeycloakTruststoreProps) {
+    super(scope, id);
+    const bundle = props.bundle;
     this.namespace = props.namespace;
     this.bundle = bundle;
     this.secretName = props.secretName ?? 'org-ca-truststore';

@@ -1,4 +1,4 @@
-import { IConstruct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { CaConfigMapRef, OrgCaBundle } from '../bundle/org-ca-bundle';
 import { ICaPodWiring } from '../pod/ca-pod-wiring';
 import { CaVariables } from '../pod/ca-variables';
@@ -6,9 +6,12 @@ import { MergedCaInitContainer } from '../pod/merged-ca-init-container';
 import { OnInvalidBundle } from '../pod/wiring-options';
 
 /**
- * Options of `RayClusterCa`.
+ * Properties of `RayClusterCa`.
  */
-export interface RayClusterCaOptions {
+export interface RayClusterCaProps {
+  /** The org CA. */
+  readonly bundle: OrgCaBundle;
+
   /**
    * Set no runAsUser/runAsGroup on the merge init container (OpenShift assigns them).
    *
@@ -52,37 +55,34 @@ export interface RayClusterCaOptions {
  * (emptyDir), and the default variables (`CaVariables.DEFAULTS`) pointing
  * at it.
  */
-export class RayClusterCa implements ICaPodWiring {
+export class RayClusterCa extends Construct implements ICaPodWiring {
   /** Variables set on every Ray container. */
   public static readonly VARIABLES: string[] = CaVariables.DEFAULTS;
 
   /** The merged bundle inside Ray pods. */
   public static readonly MERGED_FILE = '/shared/combined-ca.crt';
 
-  /** Wire a RayCluster (an ApiObject, e.g. from `Include`); shorthand for `new RayClusterCa(bundle, options).applyTo(rayCluster)`. */
-  public static addTo(rayCluster: IConstruct, bundle: OrgCaBundle, options: RayClusterCaOptions = {}): RayClusterCa {
-    const r = new RayClusterCa(bundle, options);
-    r.applyTo(rayCluster);
-    return r;
-  }
-
   /** The pod wiring used for every Ray group. */
   public readonly wiring: MergedCaInitContainer;
 
-  constructor(bundle: OrgCaBundle, options: RayClusterCaOptions = {}) {
-    this.wiring = new MergedCaInitContainer(bundle, {
-      enabled: options.enabled,
-      image: options.image,
-      openShift: options.openShift,
-      onInvalidBundle: options.onInvalidBundle,
-      configMap: options.configMap,
+  constructor(scope: Construct, id: string, props: RayClusterCaProps) {
+    super(scope, id);
+    this.wiring = new MergedCaInitContainer(props.bundle, {
+      enabled: props.enabled,
+      image: props.image,
+      openShift: props.openShift,
+      onInvalidBundle: props.onInvalidBundle,
+      configMap: props.configMap,
       mergedDir: '/shared',
       mergedFileName: 'combined-ca.crt',
       variables: RayClusterCa.VARIABLES,
     });
   }
 
-  /** Wire a RayCluster, RayJob or RayService: the head group and every worker group. */
+  /**
+   * Wire a RayCluster, RayJob or RayService (an ApiObject, e.g. from `Include`): the head group
+   * and every worker group.
+   */
   public applyTo(rayCluster: IConstruct): void {
     this.wiring._applyTo(rayCluster, 'RayClusterCa');
   }

@@ -1,4 +1,6 @@
+import { Construct, IConstruct } from 'constructs';
 import { CaConfigMapRef, OrgCaBundle } from '../bundle/org-ca-bundle';
+import { ICaPodWiring } from '../pod/ca-pod-wiring';
 import { MergedCaInitContainer } from '../pod/merged-ca-init-container';
 import { MergeScripts } from '../pod/script-delivery';
 import { VariableDelivery } from '../pod/variable-delivery';
@@ -9,6 +11,9 @@ import { warn } from '../util/warnings';
  * Properties of `SingleuserCaMerge`.
  */
 export interface SingleuserCaMergeProps {
+  /** The org CA. */
+  readonly bundle: OrgCaBundle;
+
   /**
    * Set no runAsUser/runAsGroup on the merge init container (OpenShift assigns them).
    *
@@ -93,7 +98,7 @@ export interface SingleuserCaMergeProps {
  * degrades to the image's system bundle. The merge script is inline (`MergeScripts.inline()`): the
  * values carry everything the spawned pods need.
  */
-export class SingleuserCaMerge {
+export class SingleuserCaMerge extends Construct implements ICaPodWiring {
   /** The merged bundle inside singleuser pods. */
   public static readonly MERGED_FILE = '/etc/ssl/certs-extra/ca-bundle.crt';
 
@@ -105,9 +110,10 @@ export class SingleuserCaMerge {
 
   private readonly props: SingleuserCaMergeProps;
 
-  constructor(bundle: OrgCaBundle, props: SingleuserCaMergeProps = {}) {
+  constructor(scope: Construct, id: string, props: SingleuserCaMergeProps) {
+    super(scope, id);
     this.props = props;
-    this.wiring = new MergedCaInitContainer(bundle, {
+    this.wiring = new MergedCaInitContainer(props.bundle, {
       enabled: props.enabled,
       configMap: props.configMap,
       skipVariables: props.skipVariables,
@@ -119,6 +125,15 @@ export class SingleuserCaMerge {
       scripts: MergeScripts.inline(),
       variableDelivery: VariableDelivery.inline(),
     });
+  }
+
+  /**
+   * Wire a JupyterHub pod that is an object of the app, e.g. the z2jh hub Deployment of a
+   * `helm template` render loaded with `Include`. The singleuser pods are created by KubeSpawner,
+   * never by the app: wire them with `helmValues`.
+   */
+  public applyTo(target: IConstruct): void {
+    this.wiring._applyTo(target, 'SingleuserCaMerge');
   }
 
   /**

@@ -1,19 +1,23 @@
 import { ApiObject, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import * as YAML from 'yaml';
-import { KeycloakHelmChart, KeycloakTruststore } from '../../src';
+import { KeycloakHelmChart, KeycloakTruststore, KeycloakTruststoreProps } from '../../src';
 import { makeCa } from '../util/certs';
 import { chartWithBundle, envOf } from '../util/fixtures';
 import { expectAllValid, keycloakxProblems } from '../util/schema';
 
 const ca = makeCa('keycloak-ca');
 const setup = () => chartWithBundle(ca.certPem, 'keycloak', { trustManager: { name: 'nebari-trust-bundle' } });
+const keycloakCa = (props: Omit<KeycloakTruststoreProps, 'bundle'> = {}) => {
+  const { chart, bundle } = setup();
+  return new KeycloakTruststore(chart, 'kc-ca', { bundle, ...props });
+};
 
 describe('KeycloakTruststore', () => {
   test('GIVEN a Keycloak StatefulSet WHEN applyTo THEN the projected bundle at /etc/nebari/truststore and KC_TRUSTSTORE_PATHS', () => {
     const { chart, bundle } = setup();
     const kc = new kplus.StatefulSet(chart, 'kc', { containers: [{ name: 'keycloak', image: 'quay.io/keycloak/keycloak:26.0.7', portNumber: 8080 }] });
-    new KeycloakTruststore(bundle, { namespace: 'keycloak' }).applyTo(kc);
+    new KeycloakTruststore(chart, 'kc-ca', { bundle, namespace: 'keycloak' }).applyTo(kc);
     const objs = Testing.synth(chart);
     const pod = objs.find(o => o.kind === 'StatefulSet').spec.template.spec;
     expect(pod.volumes).toContainEqual({ name: 'org-ca-truststore', configMap: { name: 'nebari-trust-bundle', items: [{ key: 'ca-certificates.crt', path: 'org-ca.pem' }], optional: true } });
@@ -25,7 +29,7 @@ describe('KeycloakTruststore', () => {
   });
 
   test('helmValues(): keycloakx YAML strings valid for the chart schema; BITNAMI: lists', () => {
-    const k = new KeycloakTruststore(setup().bundle);
+    const k = keycloakCa();
     const v = k.helmValues();
     expect(keycloakxProblems(v)).toEqual([]);
     expect(YAML.parse(v.extraEnv)).toEqual([{ name: 'KC_TRUSTSTORE_PATHS', value: '/etc/nebari/truststore' }]);
@@ -36,7 +40,7 @@ describe('KeycloakTruststore', () => {
   });
 
   test('a mountPath that hides the system bundle is refused', () => {
-    expect(() => new KeycloakTruststore(setup().bundle, { mountPath: '/etc/ssl/certs' })).toThrow(/mountPath "\/etc\/ssl\/certs" would hide/);
+    expect(() => keycloakCa({ mountPath: '/etc/ssl/certs' })).toThrow(/mountPath "\/etc\/ssl\/certs" would hide/);
   });
 });
 
@@ -47,7 +51,7 @@ describe('KeycloakTruststore on a Keycloak Operator resource', () => {
 
   test('a Secret with the bundle in its namespace, added to spec.truststores; schema-valid against the operator CRD', () => {
     const { chart, bundle } = setup();
-    new KeycloakTruststore(bundle).applyTo(keycloakCr(chart, { truststores: { corp: { secret: { name: 'other' } } } }));
+    new KeycloakTruststore(chart, 'kc-ca', { bundle }).applyTo(keycloakCr(chart, { truststores: { corp: { secret: { name: 'other' } } } }));
     const objs = Testing.synth(chart);
     const kc = objs.find(o => o.kind === 'Keycloak');
     expect(kc.spec.truststores).toEqual({ 'corp': { secret: { name: 'other' } }, 'org-ca': { secret: { name: 'org-ca-truststore' } } });
@@ -59,7 +63,7 @@ describe('KeycloakTruststore on a Keycloak Operator resource', () => {
 
   test('an existing org-ca truststore entry of another Secret is an error', () => {
     const { chart, bundle } = setup();
-    new KeycloakTruststore(bundle).applyTo(keycloakCr(chart, { truststores: { 'org-ca': { secret: { name: 'mine' } } } }));
+    new KeycloakTruststore(chart, 'kc-ca', { bundle }).applyTo(keycloakCr(chart, { truststores: { 'org-ca': { secret: { name: 'mine' } } } }));
     expect(() => Testing.synth(chart)).toThrow(/already has spec.truststores\["org-ca"\]/);
   });
 });

@@ -19,17 +19,16 @@ function rayCluster(chart: any) {
 describe('RayClusterCa', () => {
   test('GIVEN the trust-manager projection WHEN applyTo THEN head and every worker group merge into /shared/combined-ca.crt with its key', () => {
     const { chart, bundle } = chartWithBundle(ca.certPem, 'ray');
-    new RayClusterCa(bundle).applyTo(rayCluster(chart));
+    new RayClusterCa(chart, 'ray-ca', { bundle }).applyTo(rayCluster(chart));
     const objs = Testing.synth(chart);
     const rc = objs.find(o => o.kind === 'RayCluster');
     expectRayGroupsWired(rc, 3, objs);
     expectAllValid(objs);
   });
 
-  test('plain ConfigMap in the Ray namespace: default name org-ca-bundle, key ca.crt (addTo shorthand)', () => {
+  test('plain ConfigMap in the Ray namespace: default name org-ca-bundle, key ca.crt', () => {
     const { chart, bundle } = chartWithBundle(ca.certPem, 'ray', { configMaps: [{ namespaces: ['ray'] }] });
-    const r = RayClusterCa.addTo(rayCluster(chart), bundle);
-    expect(r).toBeInstanceOf(RayClusterCa);
+    new RayClusterCa(chart, 'ray-ca', { bundle }).applyTo(rayCluster(chart));
     const objs = Testing.synth(chart);
     const out = objs.find(o => o.kind === 'RayCluster');
     expect(out.spec.workerGroupSpecs[0].template.spec.volumes[0].projected.sources[0].configMap).toEqual({ name: 'org-ca-bundle', optional: true });
@@ -42,7 +41,7 @@ describe('RayClusterCa', () => {
     const a = chartWithBundle(ca.certPem, 'ray');
     rayCluster(a.chart);
     const b = chartWithBundle(ca.certPem, 'ray');
-    new RayClusterCa(b.bundle, { enabled: false }).applyTo(rayCluster(b.chart));
+    new RayClusterCa(b.chart, 'ray-ca', { bundle: b.bundle, enabled: false }).applyTo(rayCluster(b.chart));
     expect(Testing.synth(b.chart)).toEqual(Testing.synth(a.chart));
   });
 });

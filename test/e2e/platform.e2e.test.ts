@@ -233,7 +233,7 @@ d('image layouts and failure modes', () => {
   test('Keycloak wiring with a missing projection still leaves an existing directory', async () => {
     const chart = new Chart(Testing.app(), 'e2e', { namespace: 'keycloak' });
     const bundle = new OrgCaBundle(chart, 'ca', { source: CaSource.fromPem(orgCa.certPem), printWarnings: false });
-    new KeycloakTruststore(bundle).applyTo(new ApiObject(chart, 'kc', manifest('StatefulSet', 'kc', podSpec(), 'keycloak')));
+    new KeycloakTruststore(chart, 'kc-ca', { bundle }).applyTo(new ApiObject(chart, 'kc', manifest('StatefulSet', 'kc', podSpec(), 'keycloak')));
     const pod = podsOf(Testing.synth(chart))[0];
     const r = await run(pod, 'debian', clusterState([], ['keycloak']));
     expect(r.error).toBeUndefined();
