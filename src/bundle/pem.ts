@@ -132,6 +132,8 @@ interface RawBlock {
 }
 
 const ARMOUR_RE = /^\s*-{3,}\s*(BEGIN|END)\s+([^-]*?)\s*-{3,}(.*)$/i;
+/** The headers of an encrypted PEM private key (RFC 1421): a key, whatever the label says. */
+const KEY_HEADER_RE = /^\s*(Proc-Type|DEK-Info)\s*:/i;
 const BASE64_LINE_RE = /^[A-Za-z0-9+/=]+$/;
 
 function privateKeyError(source: string, where: string, what: string): Error {
@@ -224,6 +226,7 @@ function pemBlocks(text: string, source: string, warnings: string[]): RawBlock[]
         endRun(i);
       }
       if (/PRIVATE KEY/i.test(line) && /BEGIN/i.test(line)) throw privateKeyError(source, `line ${i + 1}`, line.slice(0, 60));
+      if (KEY_HEADER_RE.test(line)) throw privateKeyError(source, `line ${i + 1}`, 'the "Proc-Type:"/"DEK-Info:" headers of an encrypted key');
       continue;
     }
     endRun(i);
@@ -244,6 +247,7 @@ function pemBlocks(text: string, source: string, warnings: string[]): RawBlock[]
         if (endLabel !== label) {
           throw new Error(`${source}: block #${position} starts with "BEGIN ${label}" but ends with "END ${endLabel}" (line ${j + 1})`);
         }
+        checkAfterEnd(e[3], source, position, j + 1);
         closed = true;
         break;
       }
@@ -252,6 +256,9 @@ function pemBlocks(text: string, source: string, warnings: string[]): RawBlock[]
     }
     if (!closed) {
       throw new Error(`${source}: block #${position} ("BEGIN ${label}", line ${i + 1}) has no "-----END ${label}-----" line`);
+    }
+    if (body.some(l => KEY_HEADER_RE.test(l))) {
+      throw privateKeyError(source, `block #${position}`, 'the "Proc-Type:"/"DEK-Info:" headers of an encrypted key');
     }
     if (body.some(l => l.includes(':'))) {
       throw new Error(`${source}: block #${position} (line ${i + 1}) has PEM headers (e.g. "Proc-Type:"); certificates in a CA bundle carry none: re-export it with "openssl x509"`);
@@ -278,6 +285,22 @@ function pemBlocks(text: string, source: string, warnings: string[]): RawBlock[]
   }
   endRun(lines.length);
   return blocks;
+}
+
+/**
+ * Text after a block's END marker on the same line is never passed over: a key glued after a
+ * certificate is a key error, a second armour line needs a line of its own, anything else is named.
+ */
+function checkAfterEnd(after: string, source: string, position: number, line: number): void {
+  const rest = after.trim();
+  if (!rest) return;
+  if (/PRIVATE\s*KEY/i.test(rest) || KEY_HEADER_RE.test(rest)) {
+    throw privateKeyError(source, `line ${line} (after the END of block #${position})`, rest.slice(0, 40));
+  }
+  if (/-{3,}\s*(BEGIN|END)\b/i.test(rest) || /^(BEGIN|END)\s/i.test(rest)) {
+    throw new Error(`${source}: line ${line} holds more than one PEM marker (the END of block #${position} and "${rest.slice(0, 40)}"); put every "-----BEGIN …-----" and "-----END …-----" marker on a line of its own`);
+  }
+  throw new Error(`${source}: line ${line} has text after the END of block #${position} ("${rest.slice(0, 40)}"); nothing may follow "-----END CERTIFICATE-----" on its line: remove it`);
 }
 
 /** A run of base64 lines outside any block: a key is an error; a certificate needs its armour. */

@@ -92,8 +92,28 @@ describe('parseCaBundle rejects with an error naming the block', () => {
     expect(() => parseCaBundle(params + rootA.certPem, 'x')).toThrow(/block #1 is a "EC PARAMETERS" block/);
   });
 
+  test.each(Object.entries(privateKeyFixtures()).filter(([k]) => !k.startsWith('OPENSSH')))('a %s glued after "-----END CERTIFICATE-----", with or without a space: refused as a key', (_n, key) => {
+    for (const glue of ['', ' ', '\t']) {
+      const text = rootA.certPem.replace(/-----END CERTIFICATE-----\n$/, `-----END CERTIFICATE-----${glue}`) + key;
+      expect(() => parseCaBundle(text, 'x')).toThrow(/x: line \d+ \(after the END of block #1\) is a private key/);
+    }
+  });
+
+  test('text after an END marker: named, with the fix; two certificates on one line: one marker per line', () => {
+    expect(() => parseCaBundle(rootA.certPem.replace(/-----END CERTIFICATE-----\n$/, '-----END CERTIFICATE-----garbage\n'), 'x'))
+      .toThrow(/x: line \d+ has text after the END of block #1 \("garbage"\); nothing may follow "-----END CERTIFICATE-----" on its line/);
+    const twoOnOneLine = rootA.certPem.replace(/\n$/, '') + rootB.certPem;
+    expect(() => parseCaBundle(twoOnOneLine, 'x')).toThrow(/x: line \d+ holds more than one PEM marker .*put every "-----BEGIN …-----" and "-----END …-----" marker on a line of its own/);
+  });
+
+  test('"Proc-Type:" or "DEK-Info:" (an encrypted key\'s headers) anywhere: a key error', () => {
+    const inBlock = rootA.certPem.replace('-----BEGIN CERTIFICATE-----\n', '-----BEGIN CERTIFICATE-----\nDEK-Info: AES-128-CBC,00\n\n');
+    expect(() => parseCaBundle(rootB.certPem + inBlock, 'x')).toThrow(/block #2 is a private key \(the "Proc-Type:"\/"DEK-Info:" headers/);
+    expect(() => parseCaBundle(`${rootA.certPem}Proc-Type: 4,ENCRYPTED\n`, 'x')).toThrow(/x: line \d+ is a private key \(the "Proc-Type:"/);
+  });
+
   test('PEM headers', () => {
-    const withHeaders = rootA.certPem.replace('-----BEGIN CERTIFICATE-----\n', '-----BEGIN CERTIFICATE-----\nProc-Type: 4,ENCRYPTED\n\n');
+    const withHeaders = rootA.certPem.replace('-----BEGIN CERTIFICATE-----\n', '-----BEGIN CERTIFICATE-----\nComment: exported\n\n');
     expect(() => parseCaBundle(rootB.certPem + withHeaders, 'x')).toThrow(/block #2 .*has PEM headers/);
   });
 
