@@ -55,26 +55,31 @@ export class CaSource {
 
 /**
  * Reads a CA file: a regular file only (a directory, FIFO, socket or device would hang or grow
- * without end), at most READ_LIMIT_BYTES, read in one bounded read.
+ * without end), at most READ_LIMIT_BYTES, read in one bounded read. The file is opened first
+ * (non-blocking, so a FIFO cannot hang the open) and what was opened is checked, so a path swapped
+ * between a check and the open cannot slip a FIFO or a device through.
  */
 function readCaFile(file: string): Buffer {
   const full = path.resolve(file);
   const cannot = (e: unknown) => new Error(`cannot read the org CA bundle at path "${file}" (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); check the path`);
+  let fd: number;
+  try {
+    // eslint-disable-next-line no-bitwise
+    fd = fs.openSync(full, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOCTTY);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENXIO') throw notAFile(file, 'a socket or a FIFO without a writer');
+    throw cannot(e);
+  }
   let st: fs.Stats;
   try {
-    st = fs.statSync(full); // before opening: opening a FIFO would block
+    st = fs.fstatSync(fd);
   } catch (e) {
+    fs.closeSync(fd);
     throw cannot(e);
   }
   if (!st.isFile()) {
-    const what = st.isDirectory() ? 'a directory' : st.isFIFO() ? 'a FIFO' : st.isSocket() ? 'a socket' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : 'not a regular file';
-    throw new Error(`the org CA bundle path "${file}" is ${what}; point it at a PEM or DER file`);
-  }
-  let fd: number;
-  try {
-    fd = fs.openSync(full, 'r');
-  } catch (e) {
-    throw cannot(e);
+    fs.closeSync(fd);
+    throw notAFile(file, st.isDirectory() ? 'a directory' : st.isFIFO() ? 'a FIFO' : st.isSocket() ? 'a socket' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : 'not a regular file');
   }
   try {
     if (st.size > READ_LIMIT_BYTES) {
@@ -91,4 +96,8 @@ function readCaFile(file: string): Buffer {
   } finally {
     fs.closeSync(fd);
   }
+}
+
+function notAFile(file: string, what: string): Error {
+  return new Error(`the org CA bundle path "${file}" is ${what}; point it at a PEM or DER file`);
 }

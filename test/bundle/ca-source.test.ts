@@ -35,6 +35,22 @@ describe('CaSource', () => {
     expect(() => new OrgCaBundle(chart(), 'x', { source: CaSource.fromFile(file()) })).toThrow(err);
   });
 
+  test('a path swapped for a FIFO after any check by name is still refused, never a hang: what was opened is checked', () => {
+    const fifo = path.join(tmp, 'swapped-fifo');
+    if (!fs.existsSync(fifo)) execFileSync('mkfifo', [fifo]);
+    // a check by name would see a regular file (the racer swaps the path right after it)
+    const regular = fs.statSync(__filename);
+    // the fs module itself (the import above is a read-only view of it)
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const nodeFs: typeof fs = require('node:fs');
+    const spy = jest.spyOn(nodeFs, 'statSync').mockReturnValue(regular);
+    try {
+      expect(() => CaSource.fromFile(fifo)._load()).toThrow(/is a FIFO; point it at a PEM or DER file/);
+    } finally {
+      spy.mockRestore();
+    }
+  }, 10_000);
+
   test('a file over the read limit is refused with its size, without being read whole', () => {
     const big = path.join(tmp, 'big.pem');
     const fd = fs.openSync(big, 'w');
