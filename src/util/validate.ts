@@ -60,28 +60,44 @@ export function checkImage(what: string, value: unknown): string {
 }
 
 /**
- * Directories a CA mount must never shadow: the image's own system bundles (the merge reads them),
- * the root and system directories, /tmp, and the service-account token.
+ * Directories a CA mount must never be: the root and system directories, /tmp, /run and its
+ * /var/run alias (Kubernetes and the runtime mount there).
  */
 const FORBIDDEN_DIRS = [
-  '/', '/bin', '/sbin', '/usr', '/lib', '/lib64', '/etc', '/var', '/tmp', '/dev', '/proc', '/sys', '/opt', '/home', '/root', '/run',
-  '/etc/ssl', '/etc/ssl/certs', '/etc/pki', '/etc/pki/tls', '/etc/pki/tls/certs', '/etc/pki/ca-trust',
-  '/etc/pki/ca-trust/extracted', '/etc/pki/ca-trust/extracted/pem', '/var/lib/ca-certificates',
-  '/var/run/secrets', '/var/run/secrets/kubernetes.io', '/var/run/secrets/kubernetes.io/serviceaccount',
-  '/run/secrets', '/run/secrets/kubernetes.io', '/run/secrets/kubernetes.io/serviceaccount',
+  '/', '/bin', '/sbin', '/etc', '/var', '/tmp', '/opt', '/home', '/root', '/run', '/var/run', '/var/lib', '/srv', '/mnt', '/media',
 ];
 
 /**
- * A directory a volume is mounted at: absolute, normalised, no `..`, and not one whose shadowing
- * breaks the pod. @internal
+ * Trees a CA mount must never be in: the service-account token, kernel and device file systems,
+ * the image's programs and libraries, and every system and JVM trust store (the merge and the
+ * keytool import read them; a mount there would hide the public roots).
+ */
+const FORBIDDEN_TREES = [
+  '/var/run/secrets', '/run/secrets', '/proc', '/sys', '/dev', '/usr', '/boot',
+  '/etc/ssl/certs', '/etc/pki/ca-trust', '/etc/pki/tls', '/etc/pki/java', '/etc/pki/ca-trust/extracted/java',
+  '/var/lib/ca-certificates', '/etc/ca-certificates', '/usr/local/share/ca-certificates', '/usr/lib/ssl',
+];
+
+/** Letters, digits and `.`, `_`, `-` between slashes: nothing a shell, a JVM option line or a list variable would split. */
+const MOUNT_DIR_RE = /^(\/[A-Za-z0-9._-]+)+$/;
+
+/**
+ * A directory a volume is mounted at: absolute, normalised, of a safe character set (it ends up in
+ * JAVA_TOOL_OPTIONS and in list variables such as KC_TRUSTSTORE_PATHS), and not one whose
+ * shadowing breaks the pod. @internal
  */
 export function checkMountDir(what: string, value: unknown, example: string): string {
   if (typeof value !== 'string' || !path.posix.isAbsolute(value) || value.split('/').includes('..')
     || path.posix.normalize(value) !== value || (value !== '/' && value.endsWith('/'))) {
     throw new Error(`${what} ${JSON.stringify(value)} must be a normalised absolute directory without ".." or a trailing "/", e.g. "${example}"`);
   }
-  if (FORBIDDEN_DIRS.includes(value)) {
-    throw new Error(`${what} "${value}" would hide what the image or Kubernetes keeps there (system bundle, binaries, service-account token); use a new directory such as "${example}"`);
+  if (value !== '/' && !MOUNT_DIR_RE.test(value)) {
+    throw new Error(`${what} ${JSON.stringify(value)} may hold only letters, digits, ".", "_", "-" and "/" (it is written into JAVA_TOOL_OPTIONS and list variables, where a space or a comma would split it), e.g. "${example}"`);
+  }
+  const inTree = FORBIDDEN_TREES.find(t => value === t || value.startsWith(`${t}/`));
+  const hides = FORBIDDEN_TREES.find(t => t.startsWith(`${value}/`));
+  if (FORBIDDEN_DIRS.includes(value) || inTree || hides || /^\/lib[^/]*(\/|$)/.test(value)) {
+    throw new Error(`${what} "${value}" would hide what the image or Kubernetes keeps there (system or JVM trust store, binaries, service-account token); use a new directory such as "${example}"`);
   }
   return value;
 }

@@ -20,6 +20,19 @@ describe('validators', () => {
   ])('mount directory %s would shadow what the pod needs: refused', (d) => {
     expect(() => checkMountDir('mergedDir', d, '/etc/ssl/certs-extra')).toThrow(/would hide what the image or Kubernetes keeps there|must be a normalised absolute directory/);
   });
+  test.each([
+    '/var/run', '/run', '/var/run/secrets/x', '/run/secrets/eks.amazonaws.com', '/proc/self', '/sys/x', '/dev/shm', '/usr/local/org-ca', '/lib64/x',
+    '/libx32', '/etc/ssl/certs/java', '/etc/pki/java', '/etc/pki/ca-trust/source/anchors', '/etc/pki/ca-trust/extracted/java', '/usr/lib/ssl',
+    '/etc/ssl', '/etc/pki',
+  ])('mount directory %s is, holds or hides a trust store or a kernel/runtime tree: refused', (d) => {
+    expect(() => checkMountDir('mergedDir', d, '/etc/org-ca')).toThrow(/would hide what the image or Kubernetes keeps there \(system or JVM trust store, binaries, service-account token\); use a new directory such as "\/etc\/org-ca"/);
+  });
+  test.each(['/etc/org ca', '/etc/org-ca -Duser.home=/x', '/etc/a,/etc/b', '/etc/"q"', '/etc/$HOME', '/etc/x\ty', '/etc/x=1'])('mount directory %p with a character a shell, a JVM option line or a list would split: refused', (d) => {
+    expect(() => checkMountDir('mergedDir', d, '/etc/org-ca')).toThrow(/may hold only letters, digits, ".", "_", "-" and "\/"/);
+  });
+  test.each(['/etc/org-ca', '/etc/ssl/certs-extra', '/shared', '/etc/nebari/truststore', '/opt/app/ca_1.2'])('mount directory %s is fine', (d) => {
+    expect(checkMountDir('mergedDir', d, '/etc/org-ca')).toBe(d);
+  });
   test.each(['rel', '/a/../b', '/a/./b', '/a//b', '/a/'])('mount directory %p is not normalised: refused', (d) => {
     expect(() => checkMountDir('mergedDir', d, '/x')).toThrow(/must be a normalised absolute directory without ".." or a trailing "\/"/);
   });
