@@ -64,6 +64,8 @@ interface ScriptRun {
   system?: string;
   mergedReadOnly?: boolean;
   timeoutMs?: number;
+  /** removed from the image (shell globs) */
+  removePaths?: string[];
 }
 
 /** Runs a script as the init container does: source and merged volumes mounted, read-only root, uid 65534. */
@@ -82,6 +84,7 @@ async function runScript(o: ScriptRun) {
     readOnlyRoot: true,
     argv: [...sh, o.script, ...o.args],
     timeoutMs: o.timeoutMs,
+    removePaths: o.removePaths,
   });
   return { r, out };
 }
@@ -202,6 +205,30 @@ const haveKeytool = enabled && requireTools('keytool trust store script', ['keyt
     const failed = await runScript({ shell: SHELLS[0], script: KEYTOOL_SCRIPT, args: [...args, '', '', 'fail'], org: ONLY_GARBAGE, timeoutMs: 120_000 });
     expect(failed.r.code).toBe(1);
     expect(fs.readdirSync(failed.out)).toEqual([]);
+  });
+});
+
+/** keytool wherever a Debian or RHEL JDK puts it; with the JVM itself, every trace of Java. */
+const KEYTOOL_PATHS = ['/usr/bin/keytool', '/etc/alternatives/keytool', '/usr/lib/jvm/*/bin/keytool', '/usr/lib/jvm/*/jre/bin/keytool'];
+const JVM_PATHS = [...KEYTOOL_PATHS, '/usr/bin/java', '/etc/alternatives/java', '/usr/lib/jvm', '/etc/ssl/certs/java', '/etc/pki/java', '/etc/pki/ca-trust/extracted/java'];
+
+(haveKeytool ? describe : describe.skip)('a chart-wide Java option on an image it does not fit: the pod still starts, loudly', () => {
+  (SHELLS.length ? test : test.skip)('no keytool and no JVM (not a Java image): exit 0, a warning, no store', async () => {
+    const { r, out } = await runScript({ shell: SHELLS[0], script: KEYTOOL_SCRIPT, args: KEYTOOL_ARGS, org: orgPem, removePaths: JVM_PATHS });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('merge-ca-truststore: warning: no keytool and no JVM in this image: no Java trust store written (JAVA_TOOL_OPTIONS has no effect without a JVM)\n');
+    expect(fs.readdirSync(out)).toEqual([]);
+  });
+
+  (SHELLS.length ? test : test.skip)('a JVM without keytool: its own cacerts at the store path, a warning that the org CA is not trusted', async () => {
+    const { r, out } = await runScript({
+      shell: SHELLS[0], script: KEYTOOL_SCRIPT, args: KEYTOOL_ARGS, org: orgPem, removePaths: KEYTOOL_PATHS, timeoutMs: 120_000,
+    });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^merge-ca-truststore: warning: no keytool in this image: \/etc\/ssl\/certs-extra\/java-cacerts is the JVM's own cacerts \(\S+\) WITHOUT the org CA, so Java does NOT trust it/);
+    const list = execFileSync('keytool', ['-list', '-keystore', path.join(out, 'java-cacerts'), '-storepass', 'changeit']).toString();
+    expect(Number(/contains (\d+) entr/.exec(list)![1])).toBeGreaterThan(50);
+    expect(list).not.toMatch(/^org-ca-1,/m);
   });
 });
 

@@ -76,6 +76,8 @@ export interface RunOptions {
   readonly gid?: number;
   readonly readOnlyRoot?: boolean;
   readonly env?: Record<string, string>;
+  /** Paths (shell globs) removed from the image, e.g. its JVM. @default none */
+  readonly removePaths?: string[];
   readonly argv: string[];
   readonly timeoutMs?: number;
 }
@@ -108,6 +110,7 @@ export function runInImage(o: RunOptions): Promise<RunResult> {
     ...SYSTEM_BUNDLE_CANDIDATES.map(p => `rm -f "$R"${q(p)}`),
     ...o.layout.systemBundlePaths.flatMap(p => [`mkdir -p "$R"${q(path.posix.dirname(p))}`, `cp "$W/system.pem" "$R"${q(p)}`, `chmod 0644 "$R"${q(p)}`]),
   ];
+  for (const p of o.removePaths ?? []) lines.push(`rm -rf "$R"${p.replace(/[^-A-Za-z0-9_./*]/g, '')}`);
   if (o.layout.shell === 'busybox') {
     lines.push('rm -f "$R/bin/sh"', 'cp "$(command -v busybox)" "$R/bin/busybox"', 'ln -s busybox "$R/bin/sh"');
   } else {
