@@ -71,13 +71,13 @@ function mergeFieldBytes(): string {
   const y = (v: unknown) => Buffer.byteLength(Yaml.stringify(v));
   const { command, securityContext, resources, ...restOfInit } = init;
   const fields: Array<[string, number]> = [
-    ['command (the script comes from the per-namespace ConfigMap)', y(command)],
+    ['command (the merge script, in the pod spec)', y(command)],
     ['securityContext', y(securityContext)],
     ['resources', y(resources)],
     ['init container name, image, mounts', y(restOfInit)],
     ['volumes', y(pod.volumes)],
     ['app container mounts', y(pod.containers[0].volumeMounts)],
-    ['the variables (envFrom of the per-namespace ConfigMap)', y(pod.containers[0].envFrom)],
+    ['the variables (env entries)', y(pod.containers[0].env)],
     ['rotation annotation', y(d.spec.template.metadata.annotations)],
   ];
   return fields.map(([k, b]) => `${k} ${b} B`).join(', ');

@@ -1,13 +1,12 @@
 export * from './bundle/ca-source';
 export * from './bundle/org-ca-bundle';
-export { ClusterTrustBundleOptions } from './bundle/cluster-trust-bundle';
+export type { ClusterTrustBundleOptions } from './bundle/cluster-trust-bundle';
 export * from './pod/ca-variables';
-export * from './pod/variable-delivery';
 export * from './pod/java-trust';
 export * from './pod/wiring-options';
-export { CaPodWiring, ICaPodWiring } from './pod/ca-pod-wiring';
+export { CaPodWiring } from './pod/ca-pod-wiring';
+export type { ICaPodWiring } from './pod/ca-pod-wiring';
 export * from './pod/merged-ca-init-container';
-export { MergeScripts } from './pod/script-delivery';
 export * from './pod/ca-trust';
 export * from './pod/wiring-report';
 export * from './pod/ca-configmap-mount';

@@ -15,8 +15,6 @@ import { CliError, Distribution, distributionProps, parsePodTemplates, wireResou
 import { CaSource } from '../bundle/ca-source';
 import { OrgCaBundle } from '../bundle/org-ca-bundle';
 import { JavaTrust } from '../pod/java-trust';
-import { MergeScripts } from '../pod/script-delivery';
-import { VariableDelivery } from '../pod/variable-delivery';
 import { BundleSource, OnInvalidBundle, WireAllOptions, WiringMode } from '../pod/wiring-options';
 
 const USAGE: Record<string, string> = {
@@ -58,14 +56,6 @@ wiring:
   --java keytool|pkcs12      a JVM trust store
   --java-password PW         its store password
   --openshift                no runAsUser (OpenShift assigns it)
-  --scripts-configmap NAME   name of the ConfigMap of merge scripts appended to the output, one per
-                             namespace with a wired object (default org-ca-scripts-<hash>); with
-                             Helm, give each release its own, e.g. org-ca-scripts-RELEASE
-  --inline-scripts           the merge scripts in every pod spec instead (no ConfigMap appended)
-  --variables-configmap NAME name of the ConfigMap of CA variables appended to the output, one per
-                             namespace with a wired object, that containers take with envFrom
-                             (default org-ca-env-<hash>); with Helm, one per release
-  --inline-variables         the variables as env entries in every container instead
   --fail-on-invalid-bundle   the merge fails the pod when the CA holds no valid certificate
   --fail-on-unknown-kinds    an unknown kind with a pod template is an error, not a warning
   --quiet                    no summary on stderr`,
@@ -80,9 +70,9 @@ Prints the distribution objects as YAML: a trust-manager Bundle (default), plain
 the given namespaces, and/or a ClusterTrustBundle.`,
 };
 
-const FLAGS = new Set(['--allow-beta', '--use-default-cas', '--openshift', '--inline-scripts', '--inline-variables', '--fail-on-invalid-bundle', '--fail-on-unknown-kinds', '--quiet', '--help', '-h']);
+const FLAGS = new Set(['--allow-beta', '--use-default-cas', '--openshift', '--fail-on-invalid-bundle', '--fail-on-unknown-kinds', '--quiet', '--help', '-h']);
 const VALUED = new Set(['--ca', '--bundle-name', '--configmap', '--ctb', '--ctb-name', '--mode', '--namespace', '--kind', '--pod-template', '--variables',
-  '--extra-variables', '--skip-variables', '--image', '--java', '--java-password', '--scripts-configmap', '--variables-configmap']);
+  '--extra-variables', '--skip-variables', '--image', '--java', '--java-password']);
 
 interface Parsed {
   readonly opts: Map<string, string[]>;
@@ -149,13 +139,7 @@ function wireOptionsOf(p: Parsed, command: string): WireAllOptions {
   if (java && java !== 'keytool' && java !== 'pkcs12') usageError(command, `cdk8s-org-ca ${command}: --java "${java}" is not keytool or pkcs12`);
   const pw = one(p, '--java-password');
   const variables = list(p, '--variables');
-  const scriptsName = one(p, '--scripts-configmap');
-  if (scriptsName !== undefined && p.opts.has('--inline-scripts')) usageError(command, `cdk8s-org-ca ${command}: --scripts-configmap and --inline-scripts contradict each other; pass one`);
-  const variablesName = one(p, '--variables-configmap');
-  if (variablesName !== undefined && p.opts.has('--inline-variables')) usageError(command, `cdk8s-org-ca ${command}: --variables-configmap and --inline-variables contradict each other; pass one`);
   return {
-    scripts: p.opts.has('--inline-scripts') ? MergeScripts.inline() : MergeScripts.fromConfigMap(scriptsName),
-    variableDelivery: p.opts.has('--inline-variables') ? VariableDelivery.inline() : VariableDelivery.fromConfigMap(variablesName),
     mode: mode === 'direct' ? WiringMode.DIRECT : WiringMode.MERGE,
     source: one(p, '--ctb') ? BundleSource.CLUSTER_TRUST_BUNDLE : undefined,
     namespaces: p.opts.has('--namespace') ? list(p, '--namespace') : undefined,
@@ -188,8 +172,7 @@ function argsOfFunctionConfig(fc: any): { argv: string[]; caPem?: string } {
 function summaryLine(s: WireSummary, quiet: boolean, err: (l: string) => void) {
   if (quiet) return;
   for (const r of s.reported) err(`cdk8s-org-ca: ${r}`);
-  const added = s.added.length > 0 ? `, ${s.added.length} added (${s.added.join(', ')})` : '';
-  err(`cdk8s-org-ca: ${s.documents} document(s): ${s.wired} object(s) wired, ${s.skipped} left alone, ${s.reported.length} reported${added}`);
+  err(`cdk8s-org-ca: ${s.documents} document(s): ${s.wired} object(s) wired, ${s.skipped} left alone, ${s.reported.length} reported`);
 }
 
 /** Runs the command; returns the exit code. stdout receives the whole output at once, or nothing. */

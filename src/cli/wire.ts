@@ -36,8 +36,6 @@ export interface WireSummary {
   readonly wired: number;
   readonly skipped: number;
   readonly reported: string[];
-  /** Objects appended to the output (the merge scripts' ConfigMaps), as Kind namespace/name. */
-  readonly added: string[];
 }
 
 /**
@@ -74,7 +72,7 @@ export function valuesOf(docs: YAML.Document.Parsed[], what: string): any[] {
  */
 export function wireItems(
   items: any[], ca: CaSource, d: Distribution, options: WireAllOptions,
-): { items: any[]; added: any[]; summary: WireSummary } {
+): { items: any[]; summary: WireSummary } {
   // every object, lists flattened, with where it came from
   const slots: Array<{ doc: number; inList?: number; value: any }> = [];
   items.forEach((value, doc) => {
@@ -106,9 +104,7 @@ export function wireItems(
   const docOf = (i: number) => `document #${slots[i].doc + 1}${slots[i].inList !== undefined ? ` (List item #${slots[i].inList! + 1})` : ''}`;
   let wired;
   try {
-    wired = wireManifestList(objects, bundle, options, {
-      place: docOf, adder: 'this command', clashFix: 'remove it, or name ours with --scripts-configmap / --variables-configmap',
-    });
+    wired = wireManifestList(objects, bundle, options, docOf);
   } catch (e) {
     throw new CliError((e as Error).message);
   }
@@ -128,25 +124,15 @@ export function wireItems(
   });
   const report = wired.report;
   const wiredCount = report.filter(e => e.outcome === WiringOutcome.WIRED).length;
-  // the added objects as cdk8s renders objects: keys sorted
-  const added = wired.added.map(sortKeys);
   return {
     items: out,
-    added,
     summary: {
-      added: added.map(o => `ConfigMap ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`),
       documents: items.length,
       wired: wiredCount,
       skipped: objects.filter(o => o !== null && o !== undefined).length - wiredCount,
       reported: report.filter(e => e.outcome !== WiringOutcome.WIRED).map(e => `${e.outcome} ${e.kind} ${e.namespace ? `${e.namespace}/` : ''}${e.name}: ${e.detail}`),
     },
   };
-}
-
-function sortKeys(v: any): any {
-  if (Array.isArray(v)) return v.map(sortKeys);
-  if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map(k => [k, sortKeys(v[k])]));
-  return v;
 }
 
 /**
@@ -156,7 +142,7 @@ function sortKeys(v: any): any {
 export function wireYaml(
   docs: YAML.Document.Parsed[], what: string, ca: CaSource, d: Distribution, options: WireAllOptions,
 ): { yaml: string; summary: WireSummary } {
-  const { items, added, summary } = wireItems(valuesOf(docs, what), ca, d, options);
+  const { items, summary } = wireItems(valuesOf(docs, what), ca, d, options);
   const yaml = docs.map((doc, i) => {
     // Helm's "# Source:" lines: on the document, or on its first node
     const contents = doc.contents as any;
@@ -164,14 +150,14 @@ export function wireYaml(
     const comment = c ? `${c.split('\n').map(l => `#${l}`).join('\n')}\n` : '';
     const body = items[i] === null || items[i] === undefined ? '' : YAML.stringify(items[i], { lineWidth: 0 });
     return `${comment}${body}`;
-  }).concat(added.map(o => YAML.stringify(o, { lineWidth: 0 }))).join('---\n');
+  }).join('---\n');
   return { yaml, summary };
 }
 
 /** A KRM function: a ResourceList in, the same list with its items wired out. */
 export function wireResourceList(list: any, ca: CaSource, d: Distribution, options: WireAllOptions): { list: any; summary: WireSummary } {
-  const { items, added, summary } = wireItems(list.items ?? [], ca, d, options);
-  return { list: { ...list, items: [...items, ...added] }, summary };
+  const { items, summary } = wireItems(list.items ?? [], ca, d, options);
+  return { list: { ...list, items }, summary };
 }
 
 /** The `podTemplates` option from "apiVersion/Kind=/path,/path" strings. */

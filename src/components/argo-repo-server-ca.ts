@@ -146,14 +146,14 @@ export class ArgoRepoServerCa extends Construct implements ICaPodWiring {
 
   /**
    * The argo-cd Helm chart values fragment (`repoServer.volumes`, `volumeMounts`, `initContainers`,
-   * `env`) for installs with Helm. Adds the merge scripts' ConfigMap to this chart, in `namespace`,
-   * next to the install-time ConfigMap: apply both with the chart.
+   * `env`) for installs with Helm. Apply the install-time ConfigMap (in this chart) with it: it is
+   * the only object the repo-server pods read; the merge script is in their init container's
+   * command, so Argo CD never has to deliver its own trust before it can sync.
    *
    * @param image image of the merge init container: the repo-server's own image (e.g. "quay.io/argoproj/argocd:v2.14.2")
    */
   public helmValues(image: string): any {
     if (!image) throw new Error('helmValues: pass the repo-server image (e.g. "quay.io/argoproj/argocd:v2.14.2") for the merge init container');
-    this.wiring.addScriptsConfigMap(this, this.namespace);
     return {
       repoServer: {
         volumes: this.wiring.volumes(this.namespace).map(v => k8s.toJson_Volume(v)),

@@ -2,8 +2,6 @@ import { Construct, IConstruct } from 'constructs';
 import { CaConfigMapRef, OrgCaBundle } from '../bundle/org-ca-bundle';
 import { ICaPodWiring } from '../pod/ca-pod-wiring';
 import { MergedCaInitContainer } from '../pod/merged-ca-init-container';
-import { MergeScripts } from '../pod/script-delivery';
-import { VariableDelivery } from '../pod/variable-delivery';
 import { OnInvalidBundle } from '../pod/wiring-options';
 import { warn } from '../util/warnings';
 
@@ -95,8 +93,8 @@ export interface SingleuserCaMergeProps {
  * `singleuser.extraEnv` (`CaVariables.DEFAULTS`:
  * → `/etc/ssl/certs-extra/ca-bundle.crt`), `singleuser.storage.extraVolumes` and
  * `extraVolumeMounts`. The ConfigMap mount is optional, so a cluster without the projection
- * degrades to the image's system bundle. The merge script is inline (`MergeScripts.inline()`): the
- * values carry everything the spawned pods need.
+ * degrades to the image's system bundle. The merge script is in the init container's command:
+ * the values carry everything the spawned pods need.
  */
 export class SingleuserCaMerge extends Construct implements ICaPodWiring {
   /** The merged bundle inside singleuser pods. */
@@ -121,9 +119,6 @@ export class SingleuserCaMerge extends Construct implements ICaPodWiring {
       onInvalidBundle: props.onInvalidBundle,
       mergedDir: '/etc/ssl/certs-extra',
       mergedFileName: 'ca-bundle.crt',
-      // values, not objects: the spawned pods' spec must be self-contained
-      scripts: MergeScripts.inline(),
-      variableDelivery: VariableDelivery.inline(),
     });
   }
 

@@ -72,10 +72,9 @@ export abstract class CaPodWiring implements ICaPodWiring {
     const paths = templatePathsFor(obj.apiVersion, obj.kind, obj.name, this.podTemplatePaths);
     const id = this._identity();
     registerWiring(obj, id.slot, { signature: id.signature, source: label, explicit: true, options: id.options }, json => {
-      this._wireAt(json, paths, envSourcesOf(obj), obj);
+      this._wireAt(json, paths, envSourcesOf(obj));
       return json;
     });
-    this._addDependencies(obj, obj.metadata.namespace);
   }
 
   /**
@@ -92,14 +91,11 @@ export abstract class CaPodWiring implements ICaPodWiring {
 
   /**
    * Wires `json` in place (the caller owns it), its pod templates at `paths`; returns the outcome
-   * per template. With `near` (the wired ApiObject), checks what a wired pod depends on was added
-   * for its final namespace.
+   * per template.
    * @internal
    */
-  public _wireAt(json: any, paths: string[], envSources?: EnvSources, near?: IConstruct): Array<{ pointer: string; outcome: TemplateOutcome }> {
-    const outcomes = wireObject(json, paths, this._describe(json.metadata?.namespace), envSources);
-    if (near && outcomes.some(o => o.outcome === TemplateOutcome.WIRED)) this._checkDependencies(near, json);
-    return outcomes;
+  public _wireAt(json: any, paths: string[], envSources?: EnvSources): Array<{ pointer: string; outcome: TemplateOutcome }> {
+    return wireObject(json, paths, this._describe(json.metadata?.namespace), envSources);
   }
 
   /**
@@ -121,21 +117,6 @@ export abstract class CaPodWiring implements ICaPodWiring {
 
   /** The slot and options of this wiring on an object. @internal */
   public abstract _identity(): WiringIdentity;
-
-  /**
-   * Adds what pods in `namespace` wired by this wiring depend on (none by default).
-   * @internal
-   */
-  public _addDependencies(_scope: IConstruct, _namespace: string | undefined): void {
-  }
-
-  /**
-   * Throws when a wired object (`json`, near `near`) lacks what it depends on in its final
-   * namespace (none by default).
-   * @internal
-   */
-  protected _checkDependencies(_near: IConstruct, _json: any): void {
-  }
 }
 
 /**

@@ -2,10 +2,10 @@ import { ApiObject, App, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { envSourcesOf, envSourcesOfManifests } from './env-sources';
 import { MergedCaInitContainer } from './merged-ca-init-container';
-import { clone, sameJson } from './pod-wiring';
+import { clone } from './pod-wiring';
 import { beforeChartSynth, registerWiring, registrationsOf } from './synth-hook';
 import { WireAllOptions } from './wiring-options';
-import { admitsNamespace, optedOut, selectByKind, selectByObject, Verdict, verdictOf, WiringPolicy, wiringPolicy } from './wiring-policy';
+import { selectByKind, selectByObject, Verdict, verdictOf, WiringPolicy, wiringPolicy } from './wiring-policy';
 import { WiringOutcome, WiringReportEntry } from './wiring-report';
 import { OrgCaBundle } from '../bundle/org-ca-bundle';
 import { METADATA } from '../util/metadata';
@@ -52,13 +52,6 @@ export interface ManifestWiring {
    */
   readonly manifests: any[];
 
-  /**
-   * Objects the wired pods depend on, to apply with them: the merge scripts' and the variables'
-   * ConfigMaps of each namespace with a wired object (with the default delivery), unless the
-   * input has them already.
-   */
-  readonly added: any[];
-
   /** What happened to each object with a pod template, in input order. */
   readonly report: WiringReportEntry[];
 }
@@ -99,7 +92,7 @@ export class CaTrust {
    * Wire plain manifest objects (parsed YAML or JSON: a Helm render, vendor manifests) with the
    * same policy as `wireAll`: the kind and namespace filters, the opt-out, unknown kinds reported.
    * Pure: the input is not changed and no construct is created; `bundle` only says what pods
-   * mount. What the wired pods depend on is returned in `added`.
+   * mount (its distribution objects are applied separately).
    *
    * @param manifests Kubernetes objects (each with apiVersion, kind and metadata)
    * @param bundle the org CA
@@ -115,13 +108,11 @@ export class CaTrust {
 
 /**
  * `wireAll`'s discovery, run before each chart renders: every ApiObject under `scope` not seen
- * yet is sorted by kind and registered for wiring on its final JSON; the namespaces' ConfigMaps
- * are added next to the first object of each namespace the filters admit.
+ * yet is sorted by kind and registered for wiring on its final JSON.
  */
 function discoverer(scope: IConstruct, wiring: MergedCaInitContainer, policy: WiringPolicy, result: CaTrustWiring): () => void {
   const seen = new Set<ApiObject>();
   const namespacesSeen = new Set<string>();
-  const dependenciesAdded = new Set<string | undefined>();
   const slot = `wire-all:${wiring.initContainerName}`;
   const source = `CaTrust.wireAll(${scope.node.path ? `"${scope.node.path}"` : 'the App'})`;
   const id = wiring._identity();
@@ -149,16 +140,9 @@ function discoverer(scope: IConstruct, wiring: MergedCaInitContainer, policy: Wi
           }
         }
         const skip = selectByObject(policy, json);
-        record(skip ?? verdictOf(wiring._wireAt(json, byKind.paths, envSourcesOf(obj), obj)));
+        record(skip ?? verdictOf(wiring._wireAt(json, byKind.paths, envSourcesOf(obj))));
         return json;
       });
-      // the ConfigMaps (scripts, variables) of the object's namespace, unless it is filtered out or
-      // opted out; once per namespace (rendering the metadata to see the opt-out costs)
-      const ns = obj.metadata.namespace;
-      if (!dependenciesAdded.has(ns) && admitsNamespace(policy, ns) && !optedOut(obj.metadata.toJson())) {
-        wiring._addDependencies(obj, ns);
-        dependenciesAdded.add(ns);
-      }
     }
     if (policy.namespaces && workloads > 0 && !policy.namespaces.some(n => namespacesSeen.has(n))) {
       warnOnce(`wireAll: namespaces [${policy.namespaces.join(', ')}] excludes every one of the ${workloads} workload(s) under "${scope.node.path || 'the App'}" (their namespaces: ${Array.from(namespacesSeen).sort().join(', ')}); nothing is wired`);
@@ -166,43 +150,26 @@ function discoverer(scope: IConstruct, wiring: MergedCaInitContainer, policy: Wi
   };
 }
 
-/** Whose words the messages of `wireManifestList` use. @internal */
-export interface ManifestVocabulary {
-  /** Names the i-th manifest: its place in the input (the report's `path`). */
-  readonly place: (i: number) => string;
-  /** Who adds the objects the wired pods depend on, e.g. "this wiring". */
-  readonly adder: string;
-  /** The fix named when the input holds such an object with other content. */
-  readonly clashFix: string;
-}
-
-const LIBRARY_WORDS: ManifestVocabulary = {
-  place: i => `manifests[${i}]`,
-  adder: 'this wiring',
-  clashFix: 'remove it, or give the wiring\'s ConfigMaps other names (scripts: MergeScripts.fromConfigMap(name), variableDelivery: VariableDelivery.fromConfigMap(name))',
-};
-
 /** `Kind namespace/name` of a manifest, for messages. */
 const nameOf = (m: any) => `${m.kind} ${m.metadata?.namespace ? `${m.metadata.namespace}/` : ''}${m.metadata?.name}`;
 
 /**
- * `CaTrust.wireManifests`, in the words of its caller (the command names documents and List
- * items, and its own flags).
+ * `CaTrust.wireManifests`, with `place(i)` naming the i-th manifest in messages and the report
+ * (the command names documents and List items).
  * @internal
  */
 export function wireManifestList(
-  manifests: any[], bundle: OrgCaBundle, options: WireAllOptions, words: ManifestVocabulary = LIBRARY_WORDS,
+  manifests: any[], bundle: OrgCaBundle, options: WireAllOptions, place: (i: number) => string = i => `manifests[${i}]`,
 ): ManifestWiring {
   const wiring = new MergedCaInitContainer(bundle, options);
-  if (!wiring.enabled) return { manifests, added: [], report: [] };
+  if (!wiring.enabled) return { manifests, report: [] };
   const policy = wiringPolicy(options);
   const envSources = envSourcesOfManifests(manifests);
   const report: WiringReportEntry[] = [];
-  const wiredIn = new Set<string | undefined>();
   const out = manifests.map((m, i) => {
     if (m === null || typeof m !== 'object' || Array.isArray(m)) return m;
-    const base = { path: words.place(i), kind: `${m.apiVersion}/${m.kind}`, name: m.metadata?.name, namespace: m.metadata?.namespace };
-    const byKind = selectByKind(policy, m.apiVersion, m.kind, () => m, `${m.kind} "${m.metadata?.name}" (${m.apiVersion}, ${words.place(i)})`);
+    const base = { path: place(i), kind: `${m.apiVersion}/${m.kind}`, name: m.metadata?.name, namespace: m.metadata?.namespace };
+    const byKind = selectByKind(policy, m.apiVersion, m.kind, () => m, `${m.kind} "${m.metadata?.name}" (${m.apiVersion}, ${place(i)})`);
     const passedOver = (v: Verdict) => {
       report.push({ ...base, ...v });
       return m;
@@ -217,26 +184,10 @@ export function wireManifestList(
     try {
       verdict = verdictOf(wiring._wireAt(json, byKind.paths, envSources));
     } catch (e) {
-      throw new Error(`${words.place(i)} (${nameOf(m)}): ${(e as Error).message}`);
+      throw new Error(`${place(i)} (${nameOf(m)}): ${(e as Error).message}`);
     }
     report.push({ ...base, ...verdict });
-    if (verdict.outcome !== WiringOutcome.WIRED) return m;
-    wiredIn.add(m.metadata?.namespace);
-    return json;
+    return verdict.outcome === WiringOutcome.WIRED ? json : m;
   });
-  // what the wired pods depend on, per namespace, unless the input has it (the output wired again);
-  // one of the same name with other content is a conflict, never silently kept or replaced
-  const inInput = new Map<string, number>();
-  manifests.forEach((m, i) => {
-    if (m && typeof m === 'object' && m.apiVersion && m.kind) inInput.set(`${m.apiVersion}/${m.kind}/${m.metadata?.namespace ?? ''}/${m.metadata?.name}`, i);
-  });
-  const added = Array.from(wiredIn).flatMap(ns => wiring._dependencies(ns)).filter(o => {
-    const i = inInput.get(`${o.apiVersion}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`);
-    if (i === undefined) return true;
-    if (!sameJson(manifests[i].data ?? {}, o.data)) {
-      throw new Error(`${words.place(i)} (${nameOf(manifests[i])}) has the name of the ${o.kind} ${words.adder} adds for the wired pods, with other data; ${words.clashFix}`);
-    }
-    return false;
-  });
-  return { manifests: out, added, report };
+  return { manifests: out, report };
 }

@@ -1,4 +1,3 @@
-import { OrgCaBundle } from '../bundle/org-ca-bundle';
 
 /**
  * The shell run by the merge init container. POSIX sh only (dash, busybox ash, bash): no arrays,
@@ -56,25 +55,24 @@ export const VALID_BLOCKS = [
   'done;unset IFS;set +f;[ "$b" ]&&d=$((d+1))',
 ].join('\n');
 
-/**
- * What the merge script assumes for arguments left out (run from a file: `sh DIR/merge-ca-bundle.sh`):
- * the org CA is `DIR/ca-certificates.crt` (the bundle's default key, in the ConfigMap mounted with
- * the script) and the merged file is the wiring's default. The library leaves out trailing
- * arguments equal to these, so a default pod spec carries only the script's path.
- * @internal
- */
-const MERGED_DIR = '/etc/org-ca';
-const MERGED_FILE_NAME = 'bundle.pem';
+/** The default merged directory and file name. @internal */
 export const MERGE_DEFAULTS = {
-  orgFileName: OrgCaBundle.TRUST_MANAGER_KEY,
-  mergedDir: MERGED_DIR,
-  mergedFileName: MERGED_FILE_NAME,
-  mergedFile: `${MERGED_DIR}/${MERGED_FILE_NAME}`,
+  mergedDir: '/etc/org-ca',
+  mergedFileName: 'bundle.pem',
 } as const;
 
 /**
- * The merge: `sh -c MERGE_SCRIPT merge-ca-bundle ORG_CA_FILE MERGED_FILE [fail]`, or from the
- * scripts ConfigMap `sh DIR/merge-ca-bundle.sh [ORG_CA_FILE [MERGED_FILE [fail]]]` (MERGE_DEFAULTS).
+ * The command of an init container that runs `script` from the pod spec itself: `sh -c SCRIPT
+ * NAME ARGS…` (NAME is `$0`, the name its messages start with). Nothing it runs comes from a
+ * namespace object: only the org CA file it reads does, and the script filters that.
+ * @internal
+ */
+export function scriptCommand(script: string, name: string, args: string[]): string[] {
+  return ['/bin/sh', '-c', script, name, ...args];
+}
+
+/**
+ * The merge: `sh -c MERGE_SCRIPT merge-ca-bundle ORG_CA_FILE MERGED_FILE [fail]`.
  *
  * The system bundle is copied as it is (the image's own, trusted); the org CA file is filtered by
  * VALID_BLOCKS. What it kept and dropped is printed; a dropped block is a warning on stderr. When
@@ -84,12 +82,12 @@ export const MERGE_DEFAULTS = {
  * @internal
  */
 export const MERGE_SCRIPT = [
-  `[ $# -gt 0 ]||set -- "\${0%/*}/${MERGE_DEFAULTS.orgFileName}";[ $# -gt 1 ]||set -- "$1" ${MERGE_DEFAULTS.mergedFile}`,
   'o=$2;s=;umask 022',
   `for f in ${SYSTEM_BUNDLE_CANDIDATES.join(' ')};do [ -r $f ]&&[ -s $f ]&&s=$f&&break;done`,
   'e(){ echo "merge-ca-bundle: cannot write $o${1-}">&2;rm -f "$o";exit 1;}',
   '{ true>"$o";} 2>/dev/null||e " (is the merged volume mounted and writable?)"',
-  'u="no system bundle found";if [ "$s" ];then { cat $s;echo;}>>"$o"||e;u="system bundle $s";fi',
+  'u="no system bundle found";if [ "$s" ];then { cat $s;echo;}>>"$o"||e;u="system bundle $s"',
+  'else echo "merge-ca-bundle: warning: this image has no system CA bundle: only the org CA is trusted, public TLS calls will fail; use an image with one (e.g. with ca-certificates)">&2;fi',
   'if [ -r "$1" ]&&[ -s "$1" ];then',
   'w(){ printf \'%s\\n%s\\n\' "$b" "$l">>"$o"||e;}',
   VALID_BLOCKS,
@@ -104,8 +102,7 @@ export const MERGE_SCRIPT = [
 /**
  * Builds a JVM trust store: a copy of the image's own `cacerts` with every well-formed org CA
  * certificate imported (`keytool`), written to `$2`.
- * `sh -c SCRIPT merge-ca-truststore ORG_CA_FILE OUT PASSWORD [JKS JKS_PASSWORD [fail]]`, or from the
- * scripts ConfigMap `sh DIR/merge-ca-truststore.sh ORG_CA_FILE OUT PASSWORD [JKS JKS_PASSWORD [fail]]`.
+ * `sh -c SCRIPT merge-ca-truststore ORG_CA_FILE OUT PASSWORD [JKS JKS_PASSWORD [fail]]`.
  * With a JKS of the org certificates (written by the library at synth time), one
  * `keytool -importkeystore` imports them all: one JVM start per pod. Without it (or if it does not
  * import), each PEM certificate is imported by its own keytool run. The org file is filtered by

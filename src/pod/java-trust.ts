@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
-import { MergeScripts, SCRIPT_KEYS, scriptCommand } from './script-delivery';
+import { KEYTOOL_SCRIPT, scriptCommand } from './init-scripts';
 import { CaConfigMapRef } from '../bundle/org-ca-bundle';
 
 /**
@@ -104,7 +104,6 @@ export class JavaTrust {
    */
   public _parts(
     mergedDir: string, orgFile: string, ref: CaConfigMapRef, sourceVolumeName: string, optional: boolean,
-    scripts: MergeScripts,
   ): JavaTrustParts {
     switch (this._kind) {
       case JavaTrustKind.NONE:
@@ -118,7 +117,7 @@ export class JavaTrust {
           trustStorePath: store,
           initContainers: [{
             nameSuffix: '-java',
-            command: scriptCommand(scripts, path.posix.dirname(orgFile), SCRIPT_KEYS.TRUSTSTORE, [orgFile, store, this.password!, jks, ref.jksPassword ?? '']),
+            command: scriptCommand(KEYTOOL_SCRIPT, 'merge-ca-truststore', [orgFile, store, this.password!, jks, ref.jksPassword ?? '']),
           }],
           volumes: [],
           mounts: [],

@@ -1,20 +1,17 @@
 import * as path from 'node:path';
-import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { CaPodWiring, WiringIdentity } from './ca-pod-wiring';
 import { CaVariables } from './ca-variables';
-import { MERGE_DEFAULTS } from './init-scripts';
+import { MERGE_DEFAULTS, MERGE_SCRIPT, scriptCommand } from './init-scripts';
 import { JavaTrust, JavaTrustKind, JavaTrustParts } from './java-trust';
-import { checkNamespacedConfigMap, ensureNamespacedConfigMap, ensureScriptsConfigMap } from './namespace-config-maps';
-import { describeObject, EnvJson, WiringDescription } from './pod-wiring';
-import { MergeScripts, SCRIPT_KEYS, scriptCommand } from './script-delivery';
+import { EnvJson, WiringDescription } from './pod-wiring';
 import { optionsSignature } from './synth-hook';
-import { VariableDelivery } from './variable-delivery';
 import { BundleSource, OnInvalidBundle, PodWiringOptions, WiringMode } from './wiring-options';
 import { CaConfigMapRef, OrgCaBundle } from '../bundle/org-ca-bundle';
 import * as k8s from '../imports/k8s';
 import { METADATA, rotationValue } from '../util/metadata';
 import { checkConfigMapRef, checkDnsLabel, checkFileName, checkImage, checkMountDir, derivedName } from '../util/validate';
+import { warnOnce } from '../util/warnings';
 
 
 const SOURCE_MOUNT = '/var/run/org-ca';
@@ -67,15 +64,6 @@ export class MergedCaInitContainer extends CaPodWiring {
   /** Path of the JVM trust store, when `java` is set. */
   public readonly javaTrustStorePath?: string;
 
-  /** Where the init containers get their scripts. */
-  public readonly scripts: MergeScripts;
-
-  /**
-   * Name of the ConfigMap wired containers take the variables from (`envFrom`); undefined when
-   * they are inline `env` entries, or when there are none (only `java`).
-   */
-  public readonly variablesConfigMapName?: string;
-
   private readonly bundle: OrgCaBundle;
   private readonly opts: PodWiringOptions;
   private readonly sourceVolumeName: string;
@@ -83,7 +71,6 @@ export class MergedCaInitContainer extends CaPodWiring {
   private readonly runAsUser: number;
   private readonly java: JavaTrust;
   private readonly described = new Map<string, WiringDescription>();
-  private readonly variableDelivery: VariableDelivery;
 
   constructor(bundle: OrgCaBundle, options: PodWiringOptions = {}) {
     super('MergedCaInitContainer', options.enabled ?? true, options.podTemplatePaths);
@@ -104,7 +91,6 @@ export class MergedCaInitContainer extends CaPodWiring {
     }
     if (options.configMap) checkConfigMapRef('configMap', options.configMap);
     this.mode = options.mode ?? WiringMode.MERGE;
-    this.scripts = options.scripts ?? MergeScripts.fromConfigMap();
     this.source = options.source ?? (bundle._ctbOnly ? BundleSource.CLUSTER_TRUST_BUNDLE : BundleSource.CONFIG_MAP);
     if (this.source === BundleSource.CLUSTER_TRUST_BUNDLE) bundle.clusterTrustBundleProjection(SOURCE_FILE, true); // throws naming the fix
     if (this.mode === WiringMode.DIRECT) this.checkDirect(options);
@@ -125,20 +111,15 @@ export class MergedCaInitContainer extends CaPodWiring {
     }
     this.mergedFilePath = path.posix.join(this.mergedDir, file);
     this.javaTrustStorePath = this.resolve(undefined).java.trustStorePath;
-    const delivery = options.variableDelivery ?? VariableDelivery.fromConfigMap();
-    this.variableDelivery = delivery;
-    this.variablesConfigMapName = this.variables.length > 0 ? delivery._nameFor(this.variablesData()) : undefined;
   }
 
   /** What makes two wirings of an object the same: the options, the bundle, the Java secret's fingerprint. @internal */
   public _identity(): WiringIdentity {
-    const { enabled: _e, java: _j, scripts: _s, variableDelivery: _v, ...rest } = this.opts as PodWiringOptions & Record<string, unknown>;
+    const { enabled: _e, java: _j, ...rest } = this.opts as PodWiringOptions & Record<string, unknown>;
     const options = {
       ...rest,
       bundle: this.bundle.node.path,
       java: this.java._kind,
-      scripts: this.scripts.configMapName ?? 'inline',
-      variableDelivery: this.variableDelivery._inline ? 'inline' : this.variableDelivery.configMapName ?? 'fromConfigMap',
     };
     return {
       slot: `merged-ca:${this.initContainerName}`,
@@ -161,77 +142,9 @@ export class MergedCaInitContainer extends CaPodWiring {
     if (!options.configMap && !this.bundle._configMapHasPublicRoots()) {
       throw new Error('mode DIRECT points the variables at the distributed bundle alone, which must then hold the public roots: set trustManager.useDefaultCAs: true on the OrgCaBundle (trust-manager adds its Debian CA package), or use WiringMode.MERGE');
     }
-  }
-
-  /**
-   * Adds what pods in `namespace` wired by `applyTo`/`wireAll` depend on: the scripts ConfigMap
-   * (merge mode) and the variables ConfigMap, once per App.
-   * @internal
-   */
-  public _addDependencies(scope: IConstruct, namespace: string | undefined): void {
-    this.addScriptsConfigMap(scope, namespace);
-    if (this.enabled && this.variablesConfigMapName !== undefined) {
-      ensureNamespacedConfigMap(scope, namespace, this.variablesConfigMapName, () => this.variablesConfigMap(namespace));
+    if (options.configMap) {
+      warnOnce(`mode DIRECT with configMap "${options.configMap.name}": pods trust that ConfigMap exactly as written, with no filter (a damaged block breaks every client of the pod, public endpoints too) and it must hold the public roots; the merge mode filters it and adds the image's own roots`);
     }
-  }
-
-  /**
-   * The objects pods in `namespace` depend on, as manifests: the scripts ConfigMap (merge mode)
-   * and the variables ConfigMap, where they are delivered by ConfigMap.
-   * @internal
-   */
-  public _dependencies(namespace: string | undefined): any[] {
-    if (!this.enabled) return [];
-    return [this.scriptsConfigMapName !== undefined ? this.scripts.manifest(namespace) : undefined, this.variablesConfigMap(namespace)]
-      .filter(o => o !== undefined);
-  }
-
-  /** @internal */
-  protected _checkDependencies(near: IConstruct, json: any): void {
-    const ns: string | undefined = json.metadata?.namespace;
-    if (this.scriptsConfigMapName !== undefined) {
-      checkNamespacedConfigMap(near, ns, this.scriptsConfigMapName, 'the merge scripts', 'scripts: MergeScripts.inline()', describeObject(json));
-    }
-    if (this.variablesConfigMapName !== undefined) {
-      checkNamespacedConfigMap(near, ns, this.variablesConfigMapName, 'the CA variables', 'variableDelivery: VariableDelivery.inline()', describeObject(json));
-    }
-  }
-
-  /**
-   * The ConfigMap wired containers take the variables from (`envFrom`), as a manifest for
-   * `namespace` (none: the namespace the objects are applied to); undefined when the variables are
-   * inline. `applyTo` and `CaTrust.wireAll` add it themselves; apply it with `wireManifest` output.
-   */
-  public variablesConfigMap(namespace?: string): any {
-    return this.variables.length > 0 ? this.variableDelivery._manifest(this.variablesData(), namespace) : undefined;
-  }
-
-  private variablesData(): Record<string, string> {
-    return Object.fromEntries(this.variables.map(v => [v, this.mergedFilePath]));
-  }
-
-  /**
-   * Adds the scripts ConfigMap for pods in `namespace` to the chart of `scope`, once per App, and
-   * returns it: for the pod fragments (`initContainers()`, `volumes()`) used outside `applyTo`,
-   * e.g. in Helm values. `applyTo` and `CaTrust.wireAll` add it themselves.
-   *
-   * @param namespace the pods' namespace
-   * @default - none: the namespace the objects are applied to
-   * @returns the ConfigMap, or undefined when nothing needs it (inline scripts, direct mode)
-   */
-  public addScriptsConfigMap(scope: IConstruct, namespace?: string): ApiObject | undefined {
-    if (!this.enabled || this.mode === WiringMode.DIRECT) return undefined;
-    return ensureScriptsConfigMap(scope, namespace, this.scripts);
-  }
-
-  /**
-   * Returns a wired copy of a manifest object (plain JSON, e.g. parsed YAML). Objects whose pod
-   * templates have no containers are returned unchanged. Apply in the object's namespace too what
-   * the pods then depend on: `scripts.manifest(namespace)` (merge mode, scripts in a ConfigMap) and
-   * `variablesConfigMap(namespace)` (variables in a ConfigMap); both are the defaults.
-   */
-  public wireManifest(manifest: any): any {
-    return super.wireManifest(manifest);
   }
 
   /**
@@ -250,7 +163,6 @@ export class MergedCaInitContainer extends CaPodWiring {
         image: image ?? this.opts.image,
         mounts: this.mountsFor(r).map(m => k8s.toJson_VolumeMount(m)),
         env: this.envJson(),
-        envFromConfigMap: this.variablesConfigMapName,
         javaToolOptions: r.java.options,
         annotations: (this.opts.rotationAnnotation ?? true) ? { [METADATA.ROTATION_ANNOTATION]: rotationValue(this.bundle.sha256) } : undefined,
         containers: this.opts.containers,
@@ -280,8 +192,7 @@ export class MergedCaInitContainer extends CaPodWiring {
 
   /**
    * The pod volumes. Merge: the bundle ConfigMap whole (or the ClusterTrustBundle projection as
-   * `org-ca.crt`), with the scripts ConfigMap projected into the same volume unless the scripts
-   * are inline, and the merged emptyDir. Direct: the bundle's key as `mergedFileName`. Plus the
+   * `org-ca.crt`) and the merged emptyDir. Direct: the bundle's key as `mergedFileName`. Plus the
    * PKCS#12 volume of `JavaTrust.trustManagerPkcs12()`.
    *
    * @param namespace the pod's namespace, to ask the bundle which ConfigMap reaches it
@@ -317,7 +228,7 @@ export class MergedCaInitContainer extends CaPodWiring {
     const ref = ctb ? undefined : this.opts.configMap ?? this.bundle.configMapFor(namespace);
     const orgFile = path.posix.join(SOURCE_MOUNT, ref ? ref.key : SOURCE_FILE);
     const javaRef = this.java._kind === JavaTrustKind.NONE || !ref ? { name: '', key: '', projectedByTrustManager: false } : ref;
-    const java = this.java._parts(this.mergedDir, orgFile, javaRef, this.sourceVolumeName, this.opts.optional ?? true, this.scripts);
+    const java = this.java._parts(this.mergedDir, orgFile, javaRef, this.sourceVolumeName, this.opts.optional ?? true);
     return { namespace, ref, orgFile, java };
   }
 
@@ -328,7 +239,7 @@ export class MergedCaInitContainer extends CaPodWiring {
     let source: k8s.Volume;
     if (!r.ref) {
       const clusterTrustBundle = this.bundle.clusterTrustBundleProjection(file, optional);
-      source = { name: this.sourceVolumeName, projected: { sources: [{ clusterTrustBundle }, ...this.scriptsProjection()] } };
+      source = { name: this.sourceVolumeName, projected: { sources: [{ clusterTrustBundle }] } };
     } else {
       const ref = r.ref;
       if (direct && !this.opts.configMap && !this.bundle._configMapHasPublicRoots(r.namespace)) {
@@ -337,17 +248,9 @@ export class MergedCaInitContainer extends CaPodWiring {
       // direct: the one key, at the file name the variables point at; merge: the ConfigMap whole
       // (the PEM and, for keytoolImport, the JKS), read by the merge at the path its key names
       const items = direct ? [{ key: ref.key, path: file }] : undefined;
-      const scriptKeys = Object.values(SCRIPT_KEYS) as string[];
-      if (this.scriptsConfigMapName !== undefined && (scriptKeys.includes(ref.key) || scriptKeys.includes(ref.jksKey ?? ''))) {
-        throw new Error(`ConfigMap "${ref.name}" has a key named like a merge script (${scriptKeys.join(', ')}), which would collide in the pod's org CA volume; use another key`);
-      }
       // optional: false is the Kubernetes default, so only true is written
       const configMap = { name: ref.name, ...(items ? { items } : {}), ...(optional ? { optional } : {}) };
-      const scripts = this.scriptsProjection();
-      // with the scripts ConfigMap, one projected volume carries both
-      source = scripts.length > 0
-        ? { name: this.sourceVolumeName, projected: { sources: [{ configMap }, ...scripts] } }
-        : { name: this.sourceVolumeName, configMap };
+      source = { name: this.sourceVolumeName, configMap };
     }
     return [
       source,
@@ -364,17 +267,6 @@ export class MergedCaInitContainer extends CaPodWiring {
         : { mountPath: this.mergedDir, name: this.mergedVolumeName, readOnly: true },
       ...r.java.mounts,
     ];
-  }
-
-  /** The scripts ConfigMap the pods mount: merge mode with the scripts in a ConfigMap. */
-  private get scriptsConfigMapName(): string | undefined {
-    return this.mode === WiringMode.MERGE ? this.scripts.configMapName : undefined;
-  }
-
-  /** The projected source of the scripts ConfigMap (mounted with the org CA), if any. */
-  private scriptsProjection(): k8s.VolumeProjection[] {
-    const name = this.scriptsConfigMapName;
-    return name !== undefined ? [{ configMap: { name } }] : [];
   }
 
   private envJson(): EnvJson[] {
@@ -402,7 +294,7 @@ export class MergedCaInitContainer extends CaPodWiring {
     const merge: k8s.Container = {
       name: this.initContainerName,
       image,
-      command: scriptCommand(this.scripts, SOURCE_MOUNT, SCRIPT_KEYS.MERGE, [orgFile, this.mergedFilePath, ...fail]),
+      command: scriptCommand(MERGE_SCRIPT, 'merge-ca-bundle', [orgFile, this.mergedFilePath, ...fail]),
       // limits only: Kubernetes sets the requests equal, which any LimitRange's maxLimitRequestRatio
       // accepts, and a pod's request is never below its largest init container's (100m, 64Mi)
       resources: { limits: { cpu: q('100m'), memory: q('64Mi') } },

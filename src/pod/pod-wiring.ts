@@ -50,11 +50,6 @@ export interface WiringDescription {
   readonly mounts: any[];
   /** Variables for every wired container. */
   readonly env: EnvJson[];
-  /**
-   * The ConfigMap holding `env`: containers get an `envFrom` reference to it (after their own
-   * sources) instead of `env` entries. @default - none: `env` entries
-   */
-  readonly envFromConfigMap?: string;
   /** Options appended to each wired container's JAVA_TOOL_OPTIONS. @default - none */
   readonly javaToolOptions?: string[];
   /** Pod-template annotations. @default - none */
@@ -171,32 +166,16 @@ export function wirePodTemplate(template: any, d: WiringDescription, where: stri
     const skip = new Set([...(d.skipVariables ?? []), ...(d.skipVariablesByContainer?.[c.name] ?? [])]);
     for (const m of d.mounts) ensureMount(c, m, cw, d.hints.mount);
     const fromEnvFrom = envFromVariables(c, d, cw);
-    const missing: EnvJson[] = [];
-    // a variable another envFrom source sets that the container keeps: our envFrom (last) would
-    // override it, so this container gets the others as env entries
-    let inline = d.envFromConfigMap === undefined;
     for (const e of d.env) {
       const inherited = fromEnvFrom.get(e.name);
       const explicit = (c.env ?? []).find((x: any) => x.name === e.name);
       if (inherited && !explicit && inherited.value !== e.value) {
-        if (skip.has(e.name)) { // theirs stays: adding ours would override it
-          inline = true;
-          continue;
-        }
-        throw new Error(`${cw} gets ${e.name}="${inherited.value}" from envFrom ${inherited.from}, which the variable this wiring adds would silently override; remove it there, or pass skipVariables: ["${e.name}"] to keep it`);
+        if (skip.has(e.name)) continue; // theirs stays: our env entry would override it
+        // a Secret's value is never shown, only where it comes from
+        const theirs = inherited.secret ? `${e.name} (value not shown)` : `${e.name}="${inherited.value}"`;
+        throw new Error(`${cw} gets ${theirs} from envFrom ${inherited.from}, which the variable this wiring adds would silently override; remove it there, or pass skipVariables: ["${e.name}"] to keep it`);
       }
-      if (explicit) {
-        ensureEnv(c, e, cw, skip); // the same value, a skipped one, or an error
-      } else {
-        missing.push(e);
-      }
-    }
-    if (inline) {
-      for (const e of missing) ensureEnv(c, e, cw, skip);
-    } else if (missing.length > 0) {
-      const ref = d.envFromConfigMap;
-      c.envFrom = c.envFrom ?? [];
-      if (!c.envFrom.some((x: any) => x.configMapRef?.name === ref && !x.prefix)) c.envFrom.push({ configMapRef: { name: ref } });
+      ensureEnv(c, e, cw, skip); // added, the same value already there, a skipped one, or an error
     }
     if (d.javaToolOptions && d.javaToolOptions.length > 0) appendJavaOptions(c, d.javaToolOptions, cw);
   }
@@ -217,12 +196,28 @@ export function wireObject(
   json: any, paths: string[], d: WiringDescription, envSources?: EnvSources,
 ): Array<{ pointer: string; outcome: TemplateOutcome }> {
   const where = describeObject(json);
-  const withObjectAnnotations = { ...objectOverrides(json, d, where), namespace: json.metadata?.namespace, envSources: envSources ?? d.envSources };
-  return findTemplates(json, paths).map(t => ({
+  // a Job's pod template cannot change once the Job exists: the rotation annotation, which changes
+  // with the CA, goes on the Job itself, so re-applying after a rotation is accepted
+  const onObject = IMMUTABLE_TEMPLATES.has(`${json.apiVersion}/${json.kind}`) ? d.annotations : undefined;
+  const perObject = {
+    ...objectOverrides(json, d, where),
+    namespace: json.metadata?.namespace,
+    envSources: envSources ?? d.envSources,
+    ...(onObject ? { annotations: undefined } : {}),
+  };
+  const outcomes = findTemplates(json, paths).map(t => ({
     pointer: t.pointer,
-    outcome: wirePodTemplate(t.template, withObjectAnnotations, `${where}${t.pointer ? ` at ${t.pointer}` : ''}`),
+    outcome: wirePodTemplate(t.template, perObject, `${where}${t.pointer ? ` at ${t.pointer}` : ''}`),
   }));
+  if (onObject && Object.keys(onObject).length > 0 && outcomes.some(o => o.outcome === TemplateOutcome.WIRED)) {
+    json.metadata = json.metadata ?? {};
+    json.metadata.annotations = { ...json.metadata.annotations, ...onObject };
+  }
+  return outcomes;
 }
+
+/** Kinds whose pod template is immutable once the object exists (`apiVersion/kind`). */
+const IMMUTABLE_TEMPLATES = new Set(['batch/v1/Job']);
 
 /**
  * Per-object overrides from the object's annotations, for YAML the user does not build in code:
@@ -273,20 +268,19 @@ export function chooseMergeImage(spec: any, where: string): string {
 }
 
 /** The variables a container gets through envFrom from sources the synth contains; warns about the others. */
-function envFromVariables(c: any, d: WiringDescription, where: string): Map<string, { value: string; from: string }> {
-  const out = new Map<string, { value: string; from: string }>();
+function envFromVariables(c: any, d: WiringDescription, where: string): Map<string, { value: string; from: string; secret: boolean }> {
+  const out = new Map<string, { value: string; from: string; secret: boolean }>();
   for (const ef of c.envFrom ?? []) {
     const kind = ef.configMapRef ? 'ConfigMap' : ef.secretRef ? 'Secret' : undefined;
     const name = (ef.configMapRef ?? ef.secretRef)?.name;
     if (!kind || !name) continue;
-    if (kind === 'ConfigMap' && name === d.envFromConfigMap && !ef.prefix) continue; // ours (wired before)
     const data = d.envSources?.get(kind, d.namespace, name);
     if (!data) {
       const ours = d.env.map(e => e.name).join(', ');
       warnOnce(`${where} takes envFrom ${kind} "${name}", which is not in this synth: if it sets one of ${ours}, the value this wiring sets overrides it; check it, or pass skipVariables`);
       continue;
     }
-    for (const [k, v] of Object.entries(data)) out.set(`${ef.prefix ?? ''}${k}`, { value: v, from: `${kind} "${name}"` });
+    for (const [k, v] of Object.entries(data)) out.set(`${ef.prefix ?? ''}${k}`, { value: v, from: `${kind} "${name}"`, secret: kind === 'Secret' });
   }
   return out;
 }

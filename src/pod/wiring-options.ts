@@ -1,6 +1,4 @@
 import { JavaTrust } from './java-trust';
-import { MergeScripts } from './script-delivery';
-import { VariableDelivery } from './variable-delivery';
 import { CaConfigMapRef } from '../bundle/org-ca-bundle';
 
 /**
@@ -75,23 +73,6 @@ export interface PodWiringOptions {
    * @default - BundleSource.CLUSTER_TRUST_BUNDLE when the bundle emits only ClusterTrustBundles, else BundleSource.CONFIG_MAP
    */
   readonly source?: BundleSource;
-
-  /**
-   * Where the init containers get their scripts: a ConfigMap the library adds once per namespace
-   * (mounted with the org CA; the pod spec carries a path), or inline in every pod spec.
-   *
-   * @default MergeScripts.fromConfigMap()
-   */
-  readonly scripts?: MergeScripts;
-
-  /**
-   * How wired containers get the variables: `envFrom` of a ConfigMap the library adds once per
-   * namespace, or `env` entries in every pod spec. `JAVA_TOOL_OPTIONS` is always an `env` entry
-   * (it extends the container's own value).
-   *
-   * @default VariableDelivery.fromConfigMap()
-   */
-  readonly variableDelivery?: VariableDelivery;
 
   /**
    * Name of the merge init container.

@@ -5,8 +5,6 @@
 export const METADATA = {
   /** Annotation carrying the bundle's sha256 on pod templates and distribution objects. */
   ROTATION_ANNOTATION: 'cdk8s-org-ca/bundle-sha256',
-  /** Annotation carrying the merge scripts' sha256 on their ConfigMap. */
-  SCRIPTS_ANNOTATION: 'cdk8s-org-ca/scripts-sha256',
   /** Label or annotation (value "true") that keeps whole-chart wiring off an object. */
   OPT_OUT: 'cdk8s-org-ca/skip',
   /** Annotation naming the merge image of an object (for Included YAML). */
@@ -36,34 +34,16 @@ export function rotationValue(sha256: string): string {
  * @internal
  */
 export function managedMetadata(
-  name: string, namespace?: string, bundleSha256?: string, labels?: Record<string, string>, syncWave?: number, annotations?: Record<string, string>,
+  name: string, namespace?: string, bundleSha256?: string, labels?: Record<string, string>, syncWave?: number,
 ): any {
   const notes = {
     ...(bundleSha256 !== undefined ? { [METADATA.ROTATION_ANNOTATION]: bundleSha256 } : {}),
     ...(syncWave !== undefined ? { [METADATA.SYNC_WAVE]: String(syncWave) } : {}),
-    ...annotations,
   };
   return {
     name,
     ...(namespace !== undefined ? { namespace } : {}),
     labels: { [METADATA.MANAGED_BY_LABEL]: METADATA.MANAGED_BY_VALUE, ...labels },
     ...(Object.keys(notes).length > 0 ? { annotations: notes } : {}),
-  };
-}
-
-/**
- * A ConfigMap the library adds next to wired pods, labelled as its own: in `namespace` (none: the
- * namespace it is applied to), `immutable` when its name is versioned by its content.
- * @internal
- */
-export function managedConfigMap(
-  name: string, namespace: string | undefined, immutable: boolean, data: Record<string, string>, annotations?: Record<string, string>,
-): any {
-  return {
-    apiVersion: 'v1',
-    kind: 'ConfigMap',
-    metadata: managedMetadata(name, namespace, undefined, undefined, undefined, annotations),
-    ...(immutable ? { immutable: true } : {}),
-    data,
   };
 }

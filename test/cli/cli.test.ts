@@ -5,7 +5,6 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as YAML from 'yaml';
-import { DEFAULT_SCRIPTS_CONFIG_MAP } from '../../src/pod/script-delivery';
 import { makeCa, privateKeyFixtures } from '../util/certs';
 import { envOf, podOf } from '../util/fixtures';
 import { expectAllValid } from '../util/schema';
@@ -36,16 +35,12 @@ describe('cdk8s-org-ca wire', () => {
     expect(r.code).toBe(0);
     const out = docs(r.stdout);
     const input = docs(fs.readFileSync(RENDER, 'utf8'));
-    // input order, then the merge scripts' and the variables' ConfigMaps of each namespace with a wired object
-    expect(out.map(o => o?.kind ?? null)).toEqual([...input.map(o => o?.kind ?? null), 'ConfigMap', 'ConfigMap', 'ConfigMap', 'ConfigMap']);
-    const added = out.slice(input.length);
-    const envName = added[1].metadata.name;
-    expect(envName).toMatch(/^org-ca-env-[0-9a-f]{10}$/);
-    expect(added.map(o => `${o.metadata.namespace}/${o.metadata.name}`)).toEqual([`apps/${DEFAULT_SCRIPTS_CONFIG_MAP}`, `apps/${envName}`, `monitoring/${DEFAULT_SCRIPTS_CONFIG_MAP}`, `monitoring/${envName}`]);
-    // every container of every wired pod runs with the variables (from the appended ConfigMap)
+    // input order, nothing appended: every wired pod is self-contained
+    expect(out.map(o => o?.kind ?? null)).toEqual(input.map(o => o?.kind ?? null));
+    // every container of every wired pod runs with the variables, env entries of its own
     const api = podOf(out.find(o => o?.kind === 'Deployment'));
-    for (const c of api.containers) expect(envOf(c, out, 'apps')).toMatchObject({ SSL_CERT_FILE: '/etc/org-ca/bundle.pem', NPM_CONFIG_CAFILE: '/etc/org-ca/bundle.pem' });
-    expect(podOf(out.find(o => o?.kind === 'Deployment')).volumes.find((v: any) => v.name === 'org-ca').projected.sources[1]).toEqual({ configMap: { name: DEFAULT_SCRIPTS_CONFIG_MAP } });
+    for (const c of api.containers) expect(envOf(c)).toMatchObject({ SSL_CERT_FILE: '/etc/org-ca/bundle.pem', NPM_CONFIG_CAFILE: '/etc/org-ca/bundle.pem' });
+    expect(api.volumes.find((v: any) => v.name === 'org-ca')).toEqual({ name: 'org-ca', configMap: { name: 'org-ca-bundle', optional: true } });
     for (const o of out.filter(x => x && ['Deployment', 'StatefulSet', 'Job', 'CronJob', 'DaemonSet'].includes(x.kind))) {
       expect(podOf(o).initContainers[0].name).toBe('merge-ca-bundle');
     }
@@ -60,7 +55,7 @@ describe('cdk8s-org-ca wire', () => {
     // Helm's Source comments and the empty document are kept
     expect(r.stdout).toMatch(/^# Source: platform\/templates\/api\.yaml$/m);
     expect(r.stdout).toMatch(/\n---\n---\n/);
-    expect(r.stderr).toMatch(new RegExp(`cdk8s-org-ca: 9 document\\(s\\): 7 object\\(s\\) wired, 2 left alone, 0 reported, 4 added \\(ConfigMap apps/${DEFAULT_SCRIPTS_CONFIG_MAP}, ConfigMap apps/${envName}, ConfigMap monitoring/${DEFAULT_SCRIPTS_CONFIG_MAP}, ConfigMap monitoring/${envName}\\)`));
+    expect(r.stderr).toMatch(/^cdk8s-org-ca: 9 document\(s\): 7 object\(s\) wired, 2 left alone, 0 reported$/m);
     expectAllValid(out.filter(o => o && !['Rollout', 'List'].includes(o.kind)));
   });
 
@@ -91,17 +86,11 @@ describe('cdk8s-org-ca wire', () => {
     const pod = podOf(d);
     expect(pod.initContainers.map((c: any) => c.name)).toEqual(['merge-ca-bundle']);
     expect(pod.containers[0].resources).toEqual({});
-    expect(envOf(pod.containers[0], docs(r.stdout), 'apps').SSL_CERT_FILE).toBe('/etc/org-ca/bundle.pem');
-    // the command's output through the command again: the same stream, the ConfigMaps not appended twice
+    expect(envOf(pod.containers[0]).SSL_CERT_FILE).toBe('/etc/org-ca/bundle.pem');
+    // the command's output through the command again: the same stream
     const again = cli(['wire', '--ca', CA, '-'], r.stdout);
     expect(again.code).toBe(0);
     expect(again.stdout).toBe(r.stdout);
-    // a ConfigMap of our name with other data in the input: an error naming it, nothing printed
-    const clash = r.stdout.replace(/SSL_CERT_FILE: \S+/, 'SSL_CERT_FILE: /tmp/other.pem');
-    const bad = cli(['wire', '--ca', CA, '-'], clash);
-    expect(bad.code).toBe(1);
-    expect(bad.stdout).toBe('');
-    expect(bad.stderr).toMatch(/^document #3 \(ConfigMap apps\/org-ca-env-[0-9a-f]{10}\) has the name of the ConfigMap this command adds .*--variables-configmap/);
   });
 
   test('stdin in, stdout out; options: namespaces, kinds, plain ConfigMap, direct mode, OpenShift', () => {
@@ -110,10 +99,8 @@ describe('cdk8s-org-ca wire', () => {
     expect(r.code).toBe(0);
     const out = docs(r.stdout);
     const ds = out.find(o => o?.kind === 'DaemonSet');
-    expect(podOf(ds).volumes[0].projected.sources[0].configMap).toEqual({ name: 'corp-ca', optional: true });
-    expect(podOf(ds).initContainers[0].command).toEqual(['/bin/sh', '/var/run/org-ca/merge-ca-bundle.sh', '/var/run/org-ca/ca.crt']);
-    // only the namespace with a wired object gets the scripts
-    expect(out.filter(o => o?.kind === 'ConfigMap' && o.metadata.name === DEFAULT_SCRIPTS_CONFIG_MAP).map(o => o.metadata.namespace)).toEqual(['monitoring']);
+    expect(podOf(ds).volumes[0].configMap).toEqual({ name: 'corp-ca', optional: true });
+    expect(podOf(ds).initContainers[0].command.slice(-2)).toEqual(['/var/run/org-ca/ca.crt', '/etc/org-ca/bundle.pem']);
     expect(podOf(ds).initContainers[0].securityContext.runAsUser).toBeUndefined();
     expect(podOf(out.find(o => o?.kind === 'Deployment')).initContainers).toBeUndefined();
     const direct = cli(['wire', '--ca', CA, '--mode', 'direct', '--use-default-cas', '--kind', 'Job', RENDER]);
@@ -121,45 +108,13 @@ describe('cdk8s-org-ca wire', () => {
     const job = docs(direct.stdout).find(o => o?.kind === 'Job');
     expect(podOf(job).initContainers).toBeUndefined();
     expect(podOf(job).volumes[0].configMap.optional).toBeUndefined(); // non-optional, the default
-    expect(docs(direct.stdout).filter(o => o?.metadata?.name === DEFAULT_SCRIPTS_CONFIG_MAP)).toEqual([]);
   });
 
-  test('the merge scripts: a ConfigMap name per Helm release, or inline; not both', () => {
-    const named = cli(['wire', '--ca', CA, '--kind', 'Job', '--scripts-configmap', 'org-ca-scripts-rel1', RENDER]);
-    expect(named.code).toBe(0);
-    const out = docs(named.stdout);
-    expect(podOf(out.find(o => o?.kind === 'Job')).volumes[0].projected.sources[1]).toEqual({ configMap: { name: 'org-ca-scripts-rel1' } });
-    expect(out.filter(o => o?.metadata?.name === 'org-ca-scripts-rel1').map(o => [o.metadata.namespace, o.immutable])).toEqual([['apps', undefined]]);
-    const inline = cli(['wire', '--ca', CA, '--kind', 'Job', '--inline-scripts', RENDER]);
-    expect(inline.code).toBe(0);
-    const out2 = docs(inline.stdout);
-    expect(podOf(out2.find(o => o?.kind === 'Job')).initContainers[0].command.slice(0, 2)).toEqual(['/bin/sh', '-c']);
-    expect(out2.filter(o => o?.metadata?.name?.startsWith('org-ca-scripts'))).toEqual([]);
-    const both = cli(['wire', '--ca', CA, '--inline-scripts', '--scripts-configmap', 'x', RENDER]);
-    expect(both.code).toBe(2);
-    expect(both.stdout).toBe('');
-    expect(both.stderr).toMatch(/--scripts-configmap and --inline-scripts contradict each other/);
-  });
-
-  test('the variables: a ConfigMap name per Helm release, or inline env entries; not both', () => {
-    const named = cli(['wire', '--ca', CA, '--kind', 'Job', '--variables-configmap', 'org-ca-env-rel1', RENDER]);
-    expect(named.code).toBe(0);
-    const out = docs(named.stdout);
-    const job = podOf(out.find(o => o?.kind === 'Job'));
-    expect(job.containers[0].envFrom).toEqual([{ configMapRef: { name: 'org-ca-env-rel1' } }]);
-    expect(out.filter(o => o?.metadata?.name === 'org-ca-env-rel1').map(o => [o.metadata.namespace, o.immutable])).toEqual([['apps', undefined]]);
-    expect(envOf(job.containers[0], out, 'apps')).toMatchObject({ SSL_CERT_FILE: '/etc/org-ca/bundle.pem' });
-    const inline = cli(['wire', '--ca', CA, '--kind', 'Job', '--inline-variables', RENDER]);
-    expect(inline.code).toBe(0);
-    const out2 = docs(inline.stdout);
-    const job2 = podOf(out2.find(o => o?.kind === 'Job'));
-    expect(job2.containers[0].envFrom).toBeUndefined();
-    expect(job2.containers[0].env).toContainEqual({ name: 'SSL_CERT_FILE', value: '/etc/org-ca/bundle.pem' });
-    expect(out2.filter(o => o?.metadata?.name?.startsWith('org-ca-env'))).toEqual([]);
-    const both = cli(['wire', '--ca', CA, '--inline-variables', '--variables-configmap', 'x', RENDER]);
-    expect(both.code).toBe(2);
-    expect(both.stdout).toBe('');
-    expect(both.stderr).toMatch(/--variables-configmap and --inline-variables contradict each other/);
+  test.each(['--scripts-configmap', '--variables-configmap', '--inline-scripts', '--inline-variables'])('%s is gone (the script and variables are always in the pod spec): a usage error', (flag) => {
+    const r = cli(['wire', '--ca', CA, flag, ...(flag.endsWith('configmap') ? ['x'] : []), RENDER]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(flag);
   });
 
   test.each([

@@ -1,6 +1,5 @@
 import { ApiObject, Testing } from 'cdk8s';
 import { ArgoRepoServerCa } from '../../src';
-import { DEFAULT_SCRIPTS_CONFIG_MAP } from '../../src/pod/script-delivery';
 import { makeCa } from '../util/certs';
 import { chartWithBundle, envOf, manifest, podSpec } from '../util/fixtures';
 import { expectAllValid } from '../util/schema';
@@ -25,8 +24,9 @@ describe('ArgoRepoServerCa', () => {
     expect(objs.find(o => o.metadata?.name === 'argocd-tls-certs-cm')).toBeUndefined();
     const pod = objs.find(o => o.kind === 'Deployment').spec.template.spec;
     expect(pod.initContainers[0].command.slice(-1)).toEqual([ArgoRepoServerCa.MERGED_FILE]);
-    expect(pod.volumes).toContainEqual({ name: 'org-ca', projected: { sources: [{ configMap: { name: 'argocd-org-ca', optional: true } }, { configMap: { name: DEFAULT_SCRIPTS_CONFIG_MAP } }] } });
-    expect(objs.filter(o => o.kind === 'ConfigMap').map(o => o.metadata.name).sort()).toEqual(['argocd-org-ca', expect.stringMatching(/^org-ca-env-/), DEFAULT_SCRIPTS_CONFIG_MAP]);
+    expect(pod.volumes).toContainEqual({ name: 'org-ca', configMap: { name: 'argocd-org-ca', optional: true } });
+    // the install-time ConfigMap is the only object the repo-server reads
+    expect(objs.filter(o => o.kind === 'ConfigMap').map(o => o.metadata.name)).toEqual(['argocd-org-ca']);
     const f = ArgoRepoServerCa.MERGED_FILE;
     expect(envOf(pod.containers[0], objs, 'argocd')).toEqual(Object.fromEntries(ArgoRepoServerCa.VARIABLES.map(v => [v, f])));
     expect(ArgoRepoServerCa.VARIABLES).toContain('REQUESTS_CA_BUNDLE'); // the AWS CLI in plugins reads it
@@ -47,9 +47,10 @@ describe('ArgoRepoServerCa', () => {
     expect(v.repoServer.initContainers[0].image).toBe('quay.io/argoproj/argocd:v2.14.2');
     expect(v.repoServer.initContainers[0].resources.limits).toEqual({ cpu: '100m', memory: '64Mi' });
     expect(v.repoServer.env.map((e: any) => e.name)).toEqual(ArgoRepoServerCa.VARIABLES);
-    // the values reference the scripts' ConfigMap, which the chart now holds in Argo CD's namespace
-    expect(v.repoServer.volumes[0].projected.sources[1]).toEqual({ configMap: { name: DEFAULT_SCRIPTS_CONFIG_MAP } });
-    expect(Testing.synth(chart).filter(o => o.metadata.name === DEFAULT_SCRIPTS_CONFIG_MAP).map(o => o.metadata.namespace)).toEqual(['argocd']);
+    // the values read the install-time ConfigMap only: Argo CD need not deliver anything else first
+    expect(v.repoServer.volumes[0]).toEqual({ name: 'org-ca', configMap: { name: 'argocd-org-ca', optional: true } });
+    expect(v.repoServer.initContainers[0].command.slice(0, 2)).toEqual(['/bin/sh', '-c']);
+    expect(Testing.synth(chart).filter(o => o.kind === 'ConfigMap').map(o => `${o.metadata.namespace}/${o.metadata.name}`)).toEqual(['argocd/argocd-org-ca']);
     expect(() => argo.helmValues('')).toThrow(/pass the repo-server image/);
   });
 });

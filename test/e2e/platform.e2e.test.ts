@@ -62,12 +62,6 @@ async function run(pod: any, layoutName: keyof typeof LAYOUTS, cluster: any, ass
   return r;
 }
 
-/** The merge scripts' ConfigMaps of a synth. */
-const scriptsOf = (objs: any[]) => objs.filter(o => o.kind === 'ConfigMap' && o.metadata.name.startsWith('org-ca-scripts-'));
-/** The variables' ConfigMaps of a synth. */
-const variablesOf = (objs: any[]) => objs.filter(o => o.kind === 'ConfigMap' && o.metadata.name.startsWith('org-ca-env-'));
-/** The per-namespace ConfigMaps the library adds next to wired pods (scripts, variables), without the bundle. */
-const supportOf = (objs: any[]) => [...scriptsOf(objs), ...variablesOf(objs)];
 
 d('example platform: every wired pod trusts the org CA and the public roots (Debian-style image)', () => {
   const { objs, values } = platformObjects();
@@ -184,22 +178,30 @@ d('image layouts and failure modes', () => {
     expect(refused.error).toMatch(/refused by the SCC: container merge-ca-bundle asks for runAsUser 65534/);
   }, 300_000);
 
-  test('the merge scripts\' ConfigMap missing: the pod does not start, and says which ConfigMap it waits for', async () => {
+  test('a namespace whose ConfigMaps an attacker edited: a default-wired pod runs and exports exactly what its spec says', async () => {
     const objs = wiredApi();
-    const r = await run(podsOf(objs)[0], 'debian', clusterState(objs.filter(o => !scriptsOf(objs).includes(o)), ['apps']));
-    expect(r.error).toMatch(/^ConfigMap apps\/org-ca-scripts-[0-9a-f]{10} is missing and the volume is not optional: the pod would not start$/);
-  });
-
-  test('the variables\' ConfigMap missing: the app container does not start (CreateContainerConfigError), never runs without its variables', async () => {
-    const objs = wiredApi();
-    const r = await run(podsOf(objs)[0], 'debian', clusterState(objs.filter(o => !variablesOf(objs).includes(o)), ['apps']));
-    expect(r.error).toMatch(/^container app: envFrom ConfigMap apps\/org-ca-env-[0-9a-f]{10} is missing: CreateContainerConfigError, the container would not start$/);
-    expect(r.results).toEqual([]);
+    const cluster = clusterState(objs, ['apps']);
+    const bundle = cluster.get('apps')!.get('org-ca-bundle')!;
+    // extra keys in the bundle ConfigMap (a script named like the library's old one, a second "CA"),
+    // and ConfigMaps named like the ones the library once delivered its script and variables in
+    bundle['merge-ca-bundle.sh'] = 'echo pwned > /etc/org-ca/bundle.pem';
+    bundle.NODE_OPTIONS = '--require /tmp/evil.js';
+    cluster.get('apps')!.set('org-ca-scripts-0123456789', { 'merge-ca-bundle.sh': 'echo pwned' });
+    cluster.get('apps')!.set('org-ca-env-0123456789', { NODE_TLS_REJECT_UNAUTHORIZED: '0', GIT_SSL_NO_VERIFY: '1', SSL_CERT_FILE: '/dev/null' });
+    const pod = podsOf(objs)[0];
+    const r = await run(pod, 'debian', cluster);
+    expect(problems(r)).toEqual([]);
+    expect(r.initLogs[0]).toMatch(/merge-ca-bundle: wrote \/etc\/org-ca\/bundle.pem from system bundle .* \+ org CA \/var\/run\/org-ca\/ca-certificates.crt \(1 certificate\(s\) kept, 0 malformed block\(s\) dropped\)/);
+    expect(r.initLogs.join('\n')).not.toContain('pwned');
+    // the org endpoint needs the org CA, the discriminator proves it came from the merged file
+    expect(r.results.filter(x => x.endpoint === 'org' && x.mode === 'wired').every(x => x.ok)).toBe(true);
+    expect(r.results.filter(x => x.mode === 'system-only' && x.endpoint === 'org').every(x => !x.ok)).toBe(true);
+    expect(pod.spec.containers.every((c: any) => c.envFrom === undefined)).toBe(true);
   });
 
   test('bundle ConfigMap missing: the pod still starts and the public endpoint is still trusted', async () => {
     const objs = wiredApi();
-    const r = await run(podsOf(objs)[0], 'debian', clusterState(supportOf(objs), ['apps']));
+    const r = await run(podsOf(objs)[0], 'debian', clusterState([], ['apps']));
     expect(r.error).toBeUndefined();
     expect(r.initLogs[0]).toContain('no org CA (optional ConfigMap missing');
     expect(r.results.filter(x => x.endpoint === 'public' && x.mode === 'wired').every(x => x.ok)).toBe(true);
@@ -222,8 +224,8 @@ d('image layouts and failure modes', () => {
   test('a deliberately broken wiring (wrong merged path) is caught', async () => {
     const objs = wiredApi();
     const pod = podsOf(objs)[0];
-    // the variables ConfigMap points SSL_CERT_FILE at a file that is not there
-    for (const cm of variablesOf(objs)) cm.data.SSL_CERT_FILE = '/etc/org-ca/wrong.crt';
+    // SSL_CERT_FILE points at a file that is not there
+    for (const c of pod.spec.containers) for (const e of c.env ?? []) if (e.name === 'SSL_CERT_FILE') e.value = '/etc/org-ca/wrong.crt';
     const r = await run(pod, 'debian', clusterState(objs, ['apps']));
     const p = problems(r);
     expect(p.length).toBeGreaterThan(0);
@@ -258,9 +260,9 @@ d('each distribution mode of the example, on every image layout, with its bundle
   });
 
   test('bundle missing: a direct pod does not start (never SSL_CERT_FILE pointing at nothing); a CTB pod starts with the system bundle', async () => {
-    const direct = await run(pod('direct'), 'debian', clusterState(supportOf(objs), ['direct']), undefined, []);
+    const direct = await run(pod('direct'), 'debian', clusterState([], ['direct']), undefined, []);
     expect(direct.error).toMatch(/is missing and the volume is not optional: the pod would not start/);
-    const viaCtb = await run(pod('ctb'), 'debian', clusterState(supportOf(objs), ['ctb']), undefined, []);
+    const viaCtb = await run(pod('ctb'), 'debian', clusterState([], ['ctb']), undefined, []);
     expect(viaCtb.error).toBeUndefined();
     expect(viaCtb.initLogs[0]).toContain('no org CA (optional ConfigMap missing');
     expect(viaCtb.results.filter(x => x.endpoint === 'public' && x.mode === 'wired').every(x => x.ok)).toBe(true);
@@ -283,9 +285,8 @@ d('the command-line tool: the pods of a wired Helm-style render trust the org CA
     const cms = ['apps', 'monitoring'].map(ns => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'org-ca-bundle', namespace: ns }, data: { 'ca.crt': orgCa.certPem } }));
     const pods = podsOf(objs);
     expect(pods.length).toBe(7);
-    expect(scriptsOf(objs).map((o: any) => o.metadata.namespace)).toEqual(['apps', 'monitoring']);
     for (const pod of pods) {
-      const r = await run(pod, 'debian', clusterState([...cms, ...supportOf(objs)], ['apps', 'monitoring']));
+      const r = await run(pod, 'debian', clusterState(cms, ['apps', 'monitoring']));
       expect(problems(r)).toEqual([]);
       expect(r.results.filter(x => x.mode === 'wired').length).toBeGreaterThanOrEqual(10);
     }
@@ -313,10 +314,9 @@ d('merge vs update-ca-certificates, same machine, same sandbox', () => {
     for (let i = 0; i < 5; i++) {
       const src = hostDir('src');
       const out = hostDir('merged');
-      // the pod's org CA volume: the bundle ConfigMap and the merge scripts' ConfigMap, projected
-      for (const s of pod.spec.volumes.find((v: any) => v.name === 'org-ca').projected.sources) {
-        for (const [k, v] of Object.entries(cluster.get('apps')!.get(s.configMap.name)!)) fs.writeFileSync(path.join(src, k), v, { mode: 0o644 });
-      }
+      // the pod's org CA volume: the bundle ConfigMap
+      const cm = pod.spec.volumes.find((v: any) => v.name === 'org-ca').configMap;
+      for (const [k, v] of Object.entries(cluster.get('apps')!.get(cm.name)!)) fs.writeFileSync(path.join(src, k), v, { mode: 0o644 });
       let start = process.hrtime.bigint();
       const m = await runInImage({
         layout: LAYOUTS.debian,

@@ -3,7 +3,6 @@ import { Testing } from 'cdk8s';
 import * as YAML from 'yaml';
 import { buildPlatform, IMAGES } from '../../examples/platform';
 import { ArgoRepoServerCa, CaVariables, RayClusterCa, SingleuserCaMerge } from '../../src';
-import { DEFAULT_SCRIPTS_CONFIG_MAP } from '../../src/pod/script-delivery';
 import { envOf, expectRayGroupsWired, restrictedViolations } from '../util/fixtures';
 import { expectAllValid, keycloakxProblems, z2jhProblems } from '../util/schema';
 
@@ -38,7 +37,7 @@ describe('example platform matches the per-application table', () => {
     const pod = objs.find(o => o.metadata.name === 'argocd-repo-server').spec.template.spec;
     expect(pod.initContainers.map((c: any) => c.name)).toEqual(['merge-ca-bundle', 'copyutil']);
     expect(pod.initContainers[0].command.slice(-1)).toEqual(['/etc/ssl/certs-combined/ca-bundle.crt']);
-    expect(pod.volumes).toContainEqual({ name: 'org-ca', projected: { sources: [{ configMap: { name: 'argocd-org-ca', optional: true } }, { configMap: { name: DEFAULT_SCRIPTS_CONFIG_MAP } }] } });
+    expect(pod.volumes).toContainEqual({ name: 'org-ca', configMap: { name: 'argocd-org-ca', optional: true } });
     const env = envOf(pod.containers[0], objs, 'argocd');
     const f = ArgoRepoServerCa.MERGED_FILE;
     expect(env).toEqual(Object.fromEntries(ArgoRepoServerCa.VARIABLES.map(v => [v, f])));

@@ -67,12 +67,10 @@ if (why) reportSkip(`the README quick-start test: ${why}`);
     execFileSync('npx', ['cdk8s', 'synth'], { cwd: dir, encoding: 'utf8', timeout: 300_000, stdio: 'pipe', env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' } });
     const files = fs.readdirSync(path.join(dir, 'dist')).filter(f => f.endsWith('.k8s.yaml'));
     const objs = files.flatMap(f => YAML.parseAllDocuments(fs.readFileSync(path.join(dir, 'dist', f), 'utf8')).map(d => d.toJSON()));
-    // the Bundle, the wired Deployment, and the merge scripts' and variables' ConfigMaps in the Deployment's namespace
-    expect(objs.map(o => o.kind).sort()).toEqual(['Bundle', 'ConfigMap', 'ConfigMap', 'Deployment']);
+    // the Bundle and the wired Deployment, self-contained (the script and variables in its pod spec)
+    expect(objs.map(o => o.kind).sort()).toEqual(['Bundle', 'Deployment']);
     const d = objs.find(o => o.kind === 'Deployment');
-    const scripts = objs.find(o => o.kind === 'ConfigMap' && o.metadata.name.startsWith('org-ca-scripts-'));
-    expect(scripts.metadata.namespace).toBe(d.metadata.namespace);
-    expect(d.spec.template.spec.volumes.find((v: any) => v.name === 'org-ca').projected.sources[1]).toEqual({ configMap: { name: scripts.metadata.name } });
+    expect(d.spec.template.spec.volumes.find((v: any) => v.name === 'org-ca')).toEqual({ name: 'org-ca', configMap: { name: 'org-ca-bundle', optional: true } });
     expect(d.spec.template.spec.initContainers[0].name).toBe('merge-ca-bundle');
     expect(envOf(d.spec.template.spec.containers[0], objs, d.metadata.namespace)).toMatchObject({ SSL_CERT_FILE: '/etc/org-ca/bundle.pem' });
     expectAllValid(objs);

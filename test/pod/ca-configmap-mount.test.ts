@@ -1,7 +1,7 @@
 import { ApiObject, Testing } from 'cdk8s';
-import { CaConfigMapMount, MergedCaInitContainer } from '../../src';
+import { CaConfigMapMount } from '../../src';
 import { makeCa } from '../util/certs';
-import { chartWithBundle, envOf, KIND_FORMS, makeWorkload, manifest, podOf, podSpec, templateMetaOf, workloadsOf } from '../util/fixtures';
+import { chartWithBundle, envOf, KIND_FORMS, makeWorkload, manifest, podOf, podSpec, rotationOf, workloadsOf } from '../util/fixtures';
 import { expectAllValid } from '../util/schema';
 
 const ca = makeCa('mount-ca');
@@ -19,7 +19,7 @@ describe.each(KIND_FORMS)('CaConfigMapMount on %s (%s)', (kind, form) => {
     expect(app.volumeMounts).toContainEqual({ name: 'org-ca-truststore', mountPath: '/etc/org-ca', readOnly: true });
     expect(envOf(app)).toMatchObject({ KC_TRUSTSTORE_PATHS: '/etc/org-ca', NODE_EXTRA_CA_CERTS: '/etc/org-ca/org-ca.pem' });
     expect(pod.initContainers ?? []).toEqual([]);
-    expect(templateMetaOf(obj).annotations[MergedCaInitContainer.ROTATION_ANNOTATION]).toBe(bundle.sha256.slice(0, 16));
+    expect(rotationOf(obj)).toBe(bundle.sha256.slice(0, 16));
     expectAllValid(objs);
   });
 });

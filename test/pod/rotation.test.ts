@@ -34,6 +34,24 @@ describe('rotation: the pod-template annotation changes exactly when the certifi
     expect(annotations(make())[0]).toBe(base);
   });
 
+  test('a Job carries it on its own metadata, not on its pod template (immutable once the Job exists), and the same value', () => {
+    const wired = (pem: string) => {
+      const chart = new Chart(Testing.app(), 'rot');
+      const bundle = new OrgCaBundle(chart, 'ca', { source: CaSource.fromPem(pem), printWarnings: false });
+      new kplus.Job(chart, 'j', { containers: [{ image: 'x' }] });
+      CaTrust.wireAll(chart, bundle);
+      return Testing.synth(chart).find(o => o.kind === 'Job');
+    };
+    const before = wired(a.certPem + b.certPem);
+    const after = wired(a.certPem + c.certPem);
+    expect(before.metadata.annotations[MergedCaInitContainer.ROTATION_ANNOTATION]).toBe(base);
+    expect(before.spec.template.metadata?.annotations?.[MergedCaInitContainer.ROTATION_ANNOTATION]).toBeUndefined();
+    // a rotation changes the Job's metadata only: the template, which the API server refuses to
+    // change on an existing Job, is the same
+    expect(after.metadata.annotations[MergedCaInitContainer.ROTATION_ANNOTATION]).not.toBe(base);
+    expect(after.spec.template).toEqual(before.spec.template);
+  });
+
   test.each([
     ['a certificate added', () => a.certPem + b.certPem + c.certPem],
     ['a certificate removed', () => a.certPem],

@@ -31,7 +31,7 @@ function inputs(): any[] {
 const options: WireAllOptions = { namespaces: ['apps'], kinds: ['Deployment', 'CronJob', 'Pod'] };
 
 describe('CaTrust.wireManifests', () => {
-  test('GIVEN the same objects WHEN wired by wireAll and by wireManifests THEN the same objects, the same outcomes, the same ConfigMaps', () => {
+  test('GIVEN the same objects WHEN wired by wireAll and by wireManifests THEN the same objects and the same outcomes', () => {
     const { chart, bundle } = chartWithBundle(ca.certPem);
     inputs().forEach((m, i) => new ApiObject(chart, `o${i}`, m));
     const all = CaTrust.wireAll(chart, bundle, options);
@@ -44,11 +44,11 @@ describe('CaTrust.wireManifests', () => {
 
     const key = (o: any) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`;
     const byKey = new Map(synthesized.map(o => [key(o), o]));
-    for (const m of [...r.manifests, ...r.added]) {
+    for (const m of r.manifests) {
       // cdk8s sorts keys when it renders; compare the values
       expect(JSON.parse(JSON.stringify(m))).toEqual(byKey.get(key(m)));
     }
-    expect(r.added.map(key).sort()).toEqual(synthesized.filter(o => o.kind === 'ConfigMap').map(key).sort());
+    expect(synthesized.filter(o => o.kind === 'ConfigMap')).toEqual([]);
     const outcomes = (entries: any[]) => entries.map(e => `${e.namespace}/${e.name} ${e.outcome}`).sort();
     expect(outcomes(r.report)).toEqual(outcomes(all.report()));
     expect(outcomes(r.report)).toEqual([
@@ -56,7 +56,7 @@ describe('CaTrust.wireManifests', () => {
       'apps/skipped OPTED_OUT', 'apps/web UNKNOWN_POD_TEMPLATE', 'ops/backup FILTERED_NAMESPACE',
     ]);
     expect(r.report[0]).toEqual({ path: 'manifests[0]', kind: 'apps/v1/Deployment', name: 'api', namespace: 'apps', outcome: WiringOutcome.WIRED, detail: '/spec/template' });
-    expectAllValid([...r.manifests, ...r.added].filter(o => o.kind !== 'Rollout')); // no Rollout schema here
+    expectAllValid(r.manifests.filter(o => o.kind !== 'Rollout')); // no Rollout schema here
   });
 
   test('pure: the input is not changed; objects it does not wire come back as they were passed in', () => {
@@ -70,16 +70,10 @@ describe('CaTrust.wireManifests', () => {
     expect(podOf(input[0]).initContainers).toBeUndefined();
   });
 
-  test('its own output wired again: the same objects, nothing added twice; a clashing ConfigMap is an error naming it and the fix', () => {
+  test('its own output wired again: the same objects', () => {
     const { bundle } = chartWithBundle(ca.certPem);
-    const once = CaTrust.wireManifests([manifest('Deployment', 'api', podSpec(), 'apps')], bundle);
-    expect(once.added.map(o => o.metadata.name)).toEqual([expect.stringMatching(/^org-ca-scripts-/), expect.stringMatching(/^org-ca-env-/)]);
-    const twice = CaTrust.wireManifests([...once.manifests, ...once.added], bundle);
-    expect(twice.manifests).toEqual([...once.manifests, ...once.added]);
-    expect(twice.added).toEqual([]);
-    const clash = { ...once.added[1], data: { SSL_CERT_FILE: '/elsewhere' } };
-    expect(() => CaTrust.wireManifests([...once.manifests, clash], bundle))
-      .toThrow(/^manifests\[1\] \(ConfigMap apps\/org-ca-env-[0-9a-f]{10}\) has the name of the ConfigMap this wiring adds for the wired pods, with other data; remove it, or give the wiring's ConfigMaps other names/);
+    const once = CaTrust.wireManifests([manifest('Deployment', 'api', podSpec(), 'apps'), manifest('Job', 'j', podSpec(), 'apps')], bundle);
+    expect(CaTrust.wireManifests(once.manifests, bundle).manifests).toEqual(once.manifests);
   });
 
   test('an error in one object names its place in the input, and nothing is returned', () => {
@@ -96,10 +90,10 @@ describe('CaTrust.wireManifests', () => {
     expect(() => CaTrust.wireManifests([cm, pod], bundle)).toThrow(/gets SSL_CERT_FILE="\/theirs" from envFrom ConfigMap "tls"/);
   });
 
-  test('disabled: the manifests come back as they are, nothing added', () => {
+  test('disabled: the manifests come back as they are', () => {
     const { bundle } = chartWithBundle(ca.certPem);
     const input = inputs();
-    expect(CaTrust.wireManifests(input, bundle, { enabled: false })).toEqual({ manifests: input, added: [], report: [] });
+    expect(CaTrust.wireManifests(input, bundle, { enabled: false })).toEqual({ manifests: input, report: [] });
   });
 
   test('podTemplatePaths is for one wiring: whole-chart wiring refuses it and names podTemplates', () => {
