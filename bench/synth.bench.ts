@@ -26,7 +26,7 @@ import * as YAML from 'yaml';
 import { CaSource, CaTrust, OrgCaBundle, WiringMode } from '../src';
 import { trustedCertificatesJks } from '../src/bundle/jks';
 import { run as runCli } from '../src/cli/main';
-import { KEYTOOL_SCRIPT } from '../src/pod/init-scripts';
+import { KEYTOOL_SCRIPT, MERGE_SCRIPT } from '../src/pod/init-scripts';
 import { makeCa } from '../test/util/certs';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -113,6 +113,44 @@ function keytoolFigures(): string {
   const each = time(false);
   fs.rmSync(dir, { recursive: true, force: true });
   return `5 org certificates: with the JKS 1 keytool run, ${one.toFixed(0)} ms; PEM one by one 5 runs, ${each.toFixed(0)} ms (median of 3)`;
+}
+
+/**
+ * CPU time of the merge script (user + system, its children included) on the largest org files a
+ * ConfigMap holds, under dash and busybox: one 1 MiB block (dropped: no certificate is that large)
+ * and 1 MiB of 64 KiB certificates (kept). Median and spread of 5 runs. Budget: ≤ 1 s under busybox.
+ */
+function mergeScriptCpu(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-merge-'));
+  const pem = (der: Buffer) => `-----BEGIN CERTIFICATE-----\n${der.toString('base64').replace(/(.{64})/g, '$1\n').trimEnd()}\n-----END CERTIFICATE-----\n`;
+  const block = (length: number) => Buffer.concat([Buffer.from([0x30, 0x82, Math.floor(length / 256), length % 256]), Buffer.alloc(length, 7)]);
+  const inputs: Record<string, string> = {
+    'one 1 MiB block': pem(Buffer.concat([Buffer.from([0x30, 0x83, 0x10, 0x00, 0x00]), Buffer.alloc(0x100000, 7)])),
+    '1 MiB of 64 KiB blocks': Array.from({ length: 12 }, () => pem(block(65_000))).join(''),
+  };
+  const shells: Array<[string, string[]]> = [['dash', ['dash']], ['busybox', ['busybox', 'sh']]];
+  const parts: string[] = [];
+  for (const [name, sh] of shells) {
+    try {
+      execFileSync('sh', ['-c', `command -v ${sh[0]}`], { stdio: 'pipe' });
+    } catch {
+      parts.push(`${name}: not measured (not installed)`);
+      continue;
+    }
+    for (const [label, text] of Object.entries(inputs)) {
+      fs.writeFileSync(path.join(dir, 'org.pem'), text);
+      const cpu: number[] = [];
+      for (let r = 0; r < 5; r++) {
+        // bash's `times`: the second line is the CPU time of the shell's children
+        const out = execFileSync('bash', ['-c', '"$@" >/dev/null 2>&1; times', 'bench', ...sh, '-c', MERGE_SCRIPT, 'merge-ca-bundle', path.join(dir, 'org.pem'), path.join(dir, 'out.pem')]).toString();
+        const [user, sys] = [...out.trim().split('\n')[1].matchAll(/(\d+)m([\d.]+)s/g)].map(m => Number(m[1]) * 60 + Number(m[2]));
+        cpu.push(user + sys);
+      }
+      parts.push(`${name}, ${label}: ${median(cpu).toFixed(2)} s (${Math.min(...cpu).toFixed(2)}–${Math.max(...cpu).toFixed(2)})`);
+    }
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+  return `${parts.join('; ')} (CPU, median and min–max of 5; budget ≤ 1 s under busybox). The script is ${Buffer.byteLength(MERGE_SCRIPT)} bytes`;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -272,6 +310,8 @@ function main() {
     `Growth from ${small.n} to ${large.n} workloads, per workload (1.00 = linear): unwired ${growth('plain').toFixed(2)}, merge ${growth('merge').toFixed(2)}, direct ${growth('direct').toFixed(2)}.`,
     '',
     `Where the merge mode's bytes go (one Deployment): ${mergeFieldBytes()}.`,
+    '',
+    `Merge script at pod start, largest org files: ${mergeScriptCpu()}.`,
     '',
     `Java trust store: ${keytoolFigures()}.`,
     '',

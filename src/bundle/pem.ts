@@ -330,6 +330,10 @@ function toCertificate(block: RawBlock, source: string, options: ParseOptions): 
   }
   // Re-encode so the output never carries anything but the DER the parser accepted.
   const raw = x509.raw;
+  if (raw[1] !== 0x81 && raw[1] !== 0x82) {
+    // the merge init container keeps DER SEQUENCEs with a one- or two-byte length only
+    throw new Error(`${source}: certificate "${subject}" (block #${block.position}) is ${raw.length} bytes of DER; pods keep certificates of 131 bytes to 64 KiB only (a larger one would be dropped at pod start): re-issue it smaller`);
+  }
   const b64 = raw.toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '');
   return {
     pem: `-----BEGIN CERTIFICATE-----\n${b64}\n-----END CERTIFICATE-----\n`,

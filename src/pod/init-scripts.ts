@@ -1,18 +1,12 @@
+/**
+ * The shell scripts of the init containers, run from the pod spec: `sh -c SCRIPT NAME ARGS…`.
+ * POSIX sh only (dash, busybox ash, bash): no arrays, `local`, `[[` or process substitution, and
+ * no awk, sed or grep, which minimal images may lack. Paths are arguments, so the script text
+ * never changes with them.
+ */
 
 /**
- * The shell run by the merge init container. POSIX sh only (dash, busybox ash, bash): no arrays,
- * no `local`, no `[[`, no process substitution; the candidate paths contain no spaces. Arguments are positional so the script text never
- * changes with paths: `sh -c SCRIPT merge-ca-bundle ORG_CA_FILE MERGED_FILE`.
- *
- * - finds the image's own system bundle among the standard locations;
- * - tolerates a missing org CA (optional ConfigMap) and a missing system bundle;
- * - separates files with a newline, so a file without a final newline cannot glue two PEM lines;
- * - writes the target in place: no container reads it until the init containers have finished, and a
- *   failed write removes it and fails the init container, so a half bundle is never used;
- * - forks only for `cat` (the system bundle, the org CA file): no `mv`, `chmod` (umask 022) or
- *   subshell, so it starts in a few milliseconds;
- * - prints one line saying what it used; fails only when it cannot write the result.
- *
+ * Where images keep their system CA bundle, most common first. No path holds a space.
  * @internal
  */
 export const SYSTEM_BUNDLE_CANDIDATES = [
@@ -25,35 +19,63 @@ export const SYSTEM_BUNDLE_CANDIDATES = [
 ];
 
 /**
- * Copies the well-formed certificate blocks of the org CA file `$1` to the end of `$o`, using only
- * shell built-ins (`case`, `printf`, parameter expansion, arithmetic; no awk, sed or grep, which
- * minimal images may lack) and one `cat`: the file is split into lines by the shell (`IFS` a
- * newline), not read a byte per system call, and nothing forks per certificate. A block is kept when it is a `-----BEGIN CERTIFICATE-----` line, base64 lines, and an
- * `-----END CERTIFICATE-----` line, and its base64 is a DER SEQUENCE with a two-byte length
- * (`MI[IJKL]…`, every certificate from 256 bytes to 16 KiB) exactly as long as its header states;
- * anything else (a stray line, a block cut short, a line lost in the middle, a BEGIN with no END)
- * is dropped and counted. Each kept block is handed to `w` (in $b: BEGIN and body, $l: END, $k: its
- * number). Sets k (kept) and d (dropped). CR line ends (any one trailing character outside the
- * base64 alphabet) are accepted; empty lines are ignored.
+ * The certificate filter, shared by both scripts: `scan FILE` reads FILE once (one `cat`, split into
+ * lines by the shell, which the prelude sets to split at newlines only) and finds its well-formed certificate blocks; `print_kept` then prints them,
+ * and only them, to stdout. Time is linear in the file's size: nothing is rebuilt per line.
+ *
+ * A block is kept when it is a `-----BEGIN CERTIFICATE-----` line, base64 lines and an
+ * `-----END CERTIFICATE-----` line, and its base64 is one DER SEQUENCE exactly as long as its
+ * header says (`whole`): one- or two-byte DER lengths, 128 bytes to 64 KiB, which synth-time
+ * validation enforces too. Anything else (a stray line, a block cut short, a line lost in the
+ * middle, a BEGIN with no END) is dropped and counted. A CR line end is accepted; empty lines are
+ * ignored. Sets `kept` and `dropped`.
  * @internal
  */
-export const VALID_BLOCKS = [
-  'k=0;d=0;b=;n=0;A=ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/',
-  'v(){ x=${A%%"$1"*};V=${#x};}',
-  'c(){ [ $((n%4)) = 0 ]||return 1;case $h in MI[IJKL]*);;*)return 1;;esac',
-  ' t=${h#??};p=${t%"${t#?}"};t=${t#?};q=${t%"${t#?}"};t=${t#?};y=${t%"${t#?}"};t=${t#?};z=${t%"${t#?}"}',
-  ' v $p;L=$((V%4*64));v $q;L=$(((L+V)*256));v $y;L=$((L+V*4));v $z;L=$((L+V/16+4));[ $(((L+2)/3*4)) = $n ];}',
-  'set -f;IFS=\'',
-  '\';for l in $(cat "$1");do',
-  ' case $l in *[!A-Za-z0-9+/=-])l=${l%?};;esac',
-  ' case $l in',
-  ' "-----BEGIN CERTIFICATE-----")[ "$b" ]&&d=$((d+1));b=$l;n=0;h=;;',
-  ' "-----END CERTIFICATE-----")if [ "$b" ]&&[ $n -gt 0 ]&&c;then k=$((k+1));w;elif [ "$b" ];then d=$((d+1));fi;b=;;',
-  ' *)if [ "$b" ];then case $l in *[!A-Za-z0-9+/=]*)d=$((d+1));b=;;*)b="$b',
-  '$l";[ "$h" ]||h=$l;n=$((n+${#l}));;esac;fi;;',
-  ' esac',
-  'done;unset IFS;set +f;[ "$b" ]&&d=$((d+1))',
-].join('\n');
+export const CERTIFICATE_FILTER = `digits=ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/
+whole() { # is the block (base64 of $size characters, first line $head) one whole DER SEQUENCE?
+  case $head in MI????*) ;; *) return 1 ;; esac
+  rest=\${head#MI} bits=0
+  for i in 1 2 3 4; do
+    digit=\${rest%"\${rest#?}"} rest=\${rest#?} before=\${digits%%"$digit"*}
+    bits=$((bits << 6 | \${#before}))
+  done
+  case $((bits >> 20)) in
+    1) length=$(((bits >> 12 & 255) + 3)) ;;
+    2) length=$(((bits >> 4 & 65535) + 4)) ;;
+    *) return 1 ;;
+  esac
+  [ $(((length + 2) / 3 * 4)) = $size ]
+}
+scan() { # the first and last line number of each whole block, in $blocks
+  text=$(cat "$1") line_no=0 begin=0 blocks= kept=0 dropped=0
+  for line in $text; do
+    line_no=$((line_no + 1))
+    line=\${line%[!A-Za-z0-9+/=-]}
+    case $line in
+      '-----BEGIN CERTIFICATE-----') [ $begin = 0 ] || dropped=$((dropped + 1)); begin=$line_no size=0 head= ;;
+      '-----END CERTIFICATE-----')
+        if [ $begin = 0 ]; then :
+        elif [ $size -gt 0 ] && whole; then kept=$((kept + 1)) blocks="$blocks$begin $line_no "
+        else dropped=$((dropped + 1)); fi
+        begin=0 ;;
+      *[!A-Za-z0-9+/=]*) [ $begin = 0 ] || dropped=$((dropped + 1)); begin=0 ;;
+      *) [ $begin = 0 ] || { size=$((size + \${#line})); [ "$head" ] || head=$line; } ;;
+    esac
+  done
+  [ $begin = 0 ] || dropped=$((dropped + 1))
+}
+print_kept() {
+  line_no=0 last=0 rest=$blocks
+  for line in $text; do
+    line_no=$((line_no + 1))
+    if [ $line_no -gt $last ]; then
+      [ "$rest" ] || break
+      first=\${rest%% *} rest=\${rest#* } last=\${rest%% *} rest=\${rest#* }
+    fi
+    [ $line_no -lt $first ] || printf '%s\\n' "\${line%[!A-Za-z0-9+/=-]}"
+  done
+}`;
+
 
 /** The default merged directory and file name. @internal */
 export const MERGE_DEFAULTS = {
@@ -71,90 +93,131 @@ export function scriptCommand(script: string, name: string, args: string[]): str
   return ['/bin/sh', '-c', script, name, ...args];
 }
 
+/** Word splitting at newlines only and no globbing; messages on stderr, prefixed with the script's name; `fail` removes the partial output. */
+const PRELUDE = `set -f; IFS='
+' # split at newlines only, never glob
+say() { echo "$0: $1" >&2; }
+fail() { say "$1"; rm -rf "$out" \${work-}; exit 1; }`;
+
 /**
  * The merge: `sh -c MERGE_SCRIPT merge-ca-bundle ORG_CA_FILE MERGED_FILE [fail]`.
  *
- * The system bundle is copied as it is (the image's own, trusted); the org CA file is filtered by
- * VALID_BLOCKS. What it kept and dropped is printed; a dropped block is a warning on stderr. When
- * the org file is there but holds no valid certificate, the pod still starts with the system
- * bundle and says so on stderr, or, with `fail` as the third argument, the init container exits 1.
- * `e` reports a failed write, removes the partial file and exits 1.
+ * Writes the image's own system bundle (found among SYSTEM_BUNDLE_CANDIDATES, copied as it is)
+ * followed by the certificates CERTIFICATE_FILTER keeps from the org CA file, in place: no
+ * container reads the file before the init containers have finished, and a failed write removes it
+ * and fails the init container, so a half bundle is never used. Forks only for `cat` (the system
+ * bundle, the org CA file). Prints one line saying what it used; a dropped block, a missing system
+ * bundle and an org file with no valid certificate are warnings on stderr. With `fail` as the third
+ * argument, an org file with no valid certificate fails the init container instead. (The first
+ * write is `true >"$out"`, not `: >"$out"`: a failed redirection on the special built-in `:` exits
+ * a POSIX shell before it can say why.)
  * @internal
  */
-export const MERGE_SCRIPT = [
-  'o=$2;s=;umask 022',
-  `for f in ${SYSTEM_BUNDLE_CANDIDATES.join(' ')};do [ -r $f ]&&[ -s $f ]&&s=$f&&break;done`,
-  'e(){ echo "merge-ca-bundle: cannot write $o${1-}">&2;rm -f "$o";exit 1;}',
-  '{ true>"$o";} 2>/dev/null||e " (is the merged volume mounted and writable?)"',
-  'u="no system bundle found";if [ "$s" ];then { cat $s;echo;}>>"$o"||e;u="system bundle $s"',
-  'else echo "merge-ca-bundle: warning: this image has no system CA bundle: only the org CA is trusted, public TLS calls will fail; use an image with one (e.g. with ca-certificates)">&2;fi',
-  'if [ -r "$1" ]&&[ -s "$1" ];then',
-  'w(){ printf \'%s\\n%s\\n\' "$b" "$l">>"$o"||e;}',
-  VALID_BLOCKS,
-  'u="$u + org CA $1 ($k certificate(s) kept, $d malformed block(s) dropped)"',
-  '[ $d = 0 ]||echo "merge-ca-bundle: warning: dropped $d malformed block(s) of $1">&2',
-  'if [ $k = 0 ];then [ "${3-}" = fail ]&&{ echo "merge-ca-bundle: $1 holds no valid certificate; failing (onInvalidBundle: FAIL)">&2;rm -f "$o";exit 1;}',
-  'echo "merge-ca-bundle: warning: $1 holds no valid certificate: the org CA is NOT trusted, using the system bundle only">&2;fi',
-  'else u="$u + no org CA (optional ConfigMap missing: $1)";fi',
-  'echo "merge-ca-bundle: wrote $2 from $u"',
-].join('\n');
+export const MERGE_SCRIPT = `org=$1 out=$2 on_invalid=$3 system=
+${PRELUDE}
+${CERTIFICATE_FILTER}
+umask 022
+for f in ${SYSTEM_BUNDLE_CANDIDATES.join(' ')}; do
+  [ -r $f ] && [ -s $f ] && system=$f && break
+done
+{ true >"$out"; } 2>/dev/null || fail "cannot write $out (is the merged volume mounted and writable?)"
+if [ "$system" ]; then
+  { cat $system; echo; } >>"$out" || fail "cannot write $out"
+  used="system bundle $system"
+else
+  used="no system bundle found"
+  say "warning: no system CA bundle in this image: only the org CA is trusted, public TLS calls will fail; use an image with one (e.g. ca-certificates)"
+fi
+if [ -r "$org" ] && [ -s "$org" ]; then
+  scan "$org"
+  print_kept >>"$out" || fail "cannot write $out"
+  used="$used + org CA $org ($kept certificate(s) kept, $dropped malformed block(s) dropped)"
+  [ $dropped = 0 ] || say "warning: dropped $dropped malformed block(s) of $org"
+  if [ $kept = 0 ]; then
+    [ "$on_invalid" = fail ] && fail "$org holds no valid certificate; failing (onInvalidBundle: FAIL)"
+    say "warning: $org holds no valid certificate: the org CA is NOT trusted, using the system bundle only"
+  fi
+else
+  used="$used + no org CA (optional ConfigMap missing: $org)"
+fi
+echo "$0: wrote $out from $used"`;
 
 /**
- * Builds a JVM trust store: a copy of the image's own `cacerts` with every well-formed org CA
- * certificate imported (`keytool`), written to `$2`.
+ * Builds a JVM trust store: a copy of the image's own `cacerts` with every certificate
+ * CERTIFICATE_FILTER keeps from the org CA file imported (`keytool`), written to OUT.
  * `sh -c SCRIPT merge-ca-truststore ORG_CA_FILE OUT PASSWORD [JKS JKS_PASSWORD [fail]]`.
  * With a JKS of the org certificates (written by the library at synth time), one
  * `keytool -importkeystore` imports them all: one JVM start per pod. Without it (or if it does not
- * import), each PEM certificate is imported by its own keytool run. The org file is filtered by
- * VALID_BLOCKS as in the merge: malformed blocks are dropped with a warning; no valid certificate
- * keeps the JVM's own roots (with a warning), or fails with `fail`.
- *
+ * import), each certificate is imported by its own keytool run. No valid certificate keeps the
+ * JVM's own roots (with a warning), or fails with `fail`. A chart-wide Java option must not stop a
+ * pod that is not Java: with no keytool and no JVM it writes nothing and exits 0 with a warning;
+ * with a JVM but no keytool it writes the JVM's own cacerts, loudly.
  * @internal
  */
-export const KEYTOOL_SCRIPT = [
-  'set -u',
-  'org="$1"; out="$2"; pass="$3"; jks="${4-}"; jp="${5-}"; fl="${6-}"; tmp="$out.tmp.$$"; work="$out.d.$$"',
-  'e(){ echo "merge-ca-truststore: cannot write $work" >&2; rm -rf "$tmp" "$work"; exit 1; }',
-  '# the JVM: JAVA_HOME, else where keytool or java lives; its cacerts, else the distribution\'s',
-  'jh="${JAVA_HOME:-}"',
-  'bin=$(command -v keytool 2>/dev/null || command -v java 2>/dev/null || true)',
-  'if [ -z "$jh" ] && [ -n "$bin" ]; then bin=$(readlink -f "$bin" 2>/dev/null || echo "$bin"); jh="${bin%/bin/*}"; fi',
-  'src=""',
-  'for f in "$jh/lib/security/cacerts" "$jh/jre/lib/security/cacerts" /etc/ssl/certs/java/cacerts /etc/pki/ca-trust/extracted/java/cacerts /etc/pki/java/cacerts; do',
-  '  if [ -r "$f" ] && [ -s "$f" ]; then src="$f"; break; fi',
-  'done',
-  '# a chart-wide Java option must not stop a pod that is not Java, nor a JVM image without keytool',
-  'if ! command -v keytool >/dev/null 2>&1; then',
-  '  if [ -z "$src" ]; then echo "merge-ca-truststore: warning: no keytool and no JVM in this image: no Java trust store written (JAVA_TOOL_OPTIONS has no effect without a JVM)" >&2; exit 0; fi',
-  '  cp "$src" "$tmp" && chmod 0644 "$tmp" && mv -f "$tmp" "$out" || { rm -f "$tmp"; echo "merge-ca-truststore: cannot write $out" >&2; exit 1; }',
-  '  echo "merge-ca-truststore: warning: no keytool in this image: $out is the JVM\'s own cacerts ($src) WITHOUT the org CA, so Java does NOT trust it; use a JDK image for the import, or JavaTrust.trustManagerPkcs12()" >&2',
-  '  exit 0',
-  'fi',
-  'rm -rf "$tmp" "$work"; mkdir -p "$work" || e',
-  'if [ -n "$src" ]; then cp "$src" "$tmp" || e; used="JVM cacerts $src"; else used="no JVM cacerts found (new store)"; fi',
-  'k=0; d=0',
-  'if [ -r "$org" ] && [ -s "$org" ]; then',
-  'w(){ printf \'%s\\n%s\\n\' "$b" "$l" > "$work/$k.pem" || e; }',
-  'set -- "$org"',
-  'set +u',
-  VALID_BLOCKS,
-  'set -u',
-  '[ "$d" = 0 ] || echo "merge-ca-truststore: warning: dropped $d malformed block(s) of $org" >&2',
-  'if [ "$k" = 0 ]; then',
-  '  if [ "$fl" = fail ]; then echo "merge-ca-truststore: $org holds no valid certificate; failing (onInvalidBundle: FAIL)" >&2; rm -rf "$tmp" "$work"; exit 1; fi',
-  '  echo "merge-ca-truststore: warning: $org holds no valid certificate: the org CA is NOT trusted, keeping the JVM roots only" >&2',
-  'fi',
-  'fi',
-  'runs=0; i=1',
-  'if [ "$k" -gt 0 ] && [ -n "$jks" ] && [ -r "$jks" ] && [ -s "$jks" ]; then',
-  '  if keytool -importkeystore -noprompt -srckeystore "$jks" -srcstoretype JKS -srcstorepass "$jp" -destkeystore "$tmp" -deststorepass "$pass" >/dev/null 2>"$work/err"; then runs=1; i=$((k+1))',
-  '  else echo "merge-ca-truststore: warning: could not import $jks ($(tail -n 1 "$work/err")); importing the PEM certificates one by one" >&2; fi',
-  'fi',
-  'while [ "$i" -le "$k" ]; do',
-  '  if ! keytool -importcert -noprompt -alias "org-ca-$i" -file "$work/$i.pem" -keystore "$tmp" -storepass "$pass" >/dev/null 2>"$work/err"; then cat "$work/err" >&2; rm -rf "$tmp" "$work"; echo "merge-ca-truststore: keytool could not import certificate $i of $org" >&2; exit 1; fi',
-  '  i=$((i+1)); runs=$((runs+1))',
-  'done',
-  'rm -rf "$work"; chmod 0644 "$tmp" 2>/dev/null',
-  'if ! mv -f "$tmp" "$out"; then rm -f "$tmp"; echo "merge-ca-truststore: cannot write $out" >&2; exit 1; fi',
-  'echo "merge-ca-truststore: wrote $out from $used + $k org CA certificate(s) ($d malformed block(s) dropped, $runs keytool run(s))"',
-].join('\n');
+export const KEYTOOL_SCRIPT = `set -u
+org=$1 out=$2 pass=$3 jks=\${4-} jks_pass=\${5-} on_invalid=\${6-}
+tmp="$out.tmp.$$" work="$out.d.$$"
+${PRELUDE}
+${CERTIFICATE_FILTER}
+# the JVM: JAVA_HOME, else where keytool or java lives; its cacerts, else the distribution's
+java_home=\${JAVA_HOME:-}
+bin=$(command -v keytool 2>/dev/null || command -v java 2>/dev/null || true)
+if [ -z "$java_home" ] && [ -n "$bin" ]; then
+  bin=$(readlink -f "$bin" 2>/dev/null || echo "$bin")
+  java_home=\${bin%/bin/*}
+fi
+cacerts=
+for f in "$java_home/lib/security/cacerts" "$java_home/jre/lib/security/cacerts" /etc/ssl/certs/java/cacerts /etc/pki/ca-trust/extracted/java/cacerts /etc/pki/java/cacerts; do
+  if [ -r "$f" ] && [ -s "$f" ]; then cacerts=$f; break; fi
+done
+if ! command -v keytool >/dev/null 2>&1; then
+  if [ -z "$cacerts" ]; then
+    say "warning: no keytool and no JVM in this image: no Java trust store written (JAVA_TOOL_OPTIONS has no effect without a JVM)"
+    exit 0
+  fi
+  { cp "$cacerts" "$tmp" && chmod 0644 "$tmp" && mv -f "$tmp" "$out"; } || { rm -f "$tmp"; fail "cannot write $out"; }
+  say "warning: no keytool in this image: $out is the JVM's own cacerts ($cacerts) WITHOUT the org CA, so Java does NOT trust it; use a JDK image for the import, or JavaTrust.trustManagerPkcs12()"
+  exit 0
+fi
+out_final=$out out=$tmp
+rm -rf "$tmp" "$work"; mkdir -p "$work" || fail "cannot write $work"
+if [ -n "$cacerts" ]; then
+  cp "$cacerts" "$tmp" || fail "cannot write $tmp"
+  used="JVM cacerts $cacerts"
+else
+  used="no JVM cacerts found (new store)"
+fi
+kept=0 dropped=0
+if [ -r "$org" ] && [ -s "$org" ]; then
+  scan "$org"
+  # one file per certificate, for the one-by-one import
+  count=0
+  for line in $(print_kept); do
+    case $line in '-----BEGIN CERTIFICATE-----') count=$((count + 1)) ;; esac
+    printf '%s\n' "$line" >>"$work/$count.pem" || fail "cannot write $work"
+  done
+  [ "$dropped" = 0 ] || say "warning: dropped $dropped malformed block(s) of $org"
+  if [ "$kept" = 0 ]; then
+    [ "$on_invalid" = fail ] && fail "$org holds no valid certificate; failing (onInvalidBundle: FAIL)"
+    say "warning: $org holds no valid certificate: the org CA is NOT trusted, keeping the JVM roots only"
+  fi
+fi
+runs=0 next=1
+if [ "$kept" -gt 0 ] && [ -n "$jks" ] && [ -r "$jks" ] && [ -s "$jks" ]; then
+  if keytool -importkeystore -noprompt -srckeystore "$jks" -srcstoretype JKS -srcstorepass "$jks_pass" -destkeystore "$tmp" -deststorepass "$pass" >/dev/null 2>"$work/err"; then
+    runs=1 next=$((kept + 1))
+  else
+    say "warning: could not import $jks ($(tail -n 1 "$work/err")); importing the PEM certificates one by one"
+  fi
+fi
+while [ "$next" -le "$kept" ]; do
+  if ! keytool -importcert -noprompt -alias "org-ca-$next" -file "$work/$next.pem" -keystore "$tmp" -storepass "$pass" >/dev/null 2>"$work/err"; then
+    cat "$work/err" >&2
+    fail "keytool could not import certificate $next of $org"
+  fi
+  next=$((next + 1)) runs=$((runs + 1))
+done
+rm -rf "$work"; work=
+chmod 0644 "$tmp" 2>/dev/null
+mv -f "$tmp" "$out_final" || fail "cannot write $out_final"
+echo "$0: wrote $out_final from $used + $kept org CA certificate(s) ($dropped malformed block(s) dropped, $runs keytool run(s))"`;

@@ -143,7 +143,7 @@ export class MergedCaInitContainer extends CaPodWiring {
       throw new Error('mode DIRECT points the variables at the distributed bundle alone, which must then hold the public roots: set trustManager.useDefaultCAs: true on the OrgCaBundle (trust-manager adds its Debian CA package), or use WiringMode.MERGE');
     }
     if (options.configMap) {
-      warnOnce(`mode DIRECT with configMap "${options.configMap.name}": pods trust that ConfigMap exactly as written, with no filter (a damaged block breaks every client of the pod, public endpoints too) and it must hold the public roots; the merge mode filters it and adds the image's own roots`);
+      warnOnce(`mode DIRECT with configMap "${options.configMap.name}": pods trust that ConfigMap exactly as written, with no filter (a damaged block breaks every OpenSSL-based client of the pod, Python, curl, git, Ruby, public endpoints too) and it must hold the public roots; the merge mode filters it and adds the image's own roots`);
     }
   }
 

@@ -135,6 +135,16 @@ describe('parseCaBundle rejects with an error naming the block', () => {
     expect(() => parseCaBundle('-----END CERTIFICATE-----\n' + rootA.certPem, 'x')).toThrow(/without a matching BEGIN/);
   });
 
+  test('a certificate over 64 KiB of DER, which the pods\' filter would drop, is refused at synth time', () => {
+    const huge = makeCa('huge-64k', { padding: 66_000 });
+    expect(derOf(huge).length).toBeGreaterThan(65_539);
+    expect(() => parseCaBundle(rootA.certPem + huge.certPem, 'big.pem')).toThrow(/big\.pem: certificate "O=Test Org, CN=huge-64k" \(block #2\) is \d+ bytes of DER; pods keep certificates of 131 bytes to 64 KiB only/);
+    // the largest the pods keep, and the smallest real CA (Ed25519, under 256 bytes: a one-byte DER length), pass
+    const small = makeCa('ed-ca', { alg: 'ed25519', minimal: true });
+    expect(derOf(small).length).toBeLessThan(256);
+    expect(parseCaBundle(makeCa('big-64k', { padding: 65_000 }).certPem + small.certPem, 'ok.pem').certificates).toHaveLength(2);
+  });
+
   test('over the 1 MiB ConfigMap limit, with the size in the error', () => {
     // many distinct certificates: the limit is about the normalised output, not the input
     const many: string[] = [];

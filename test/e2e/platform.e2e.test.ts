@@ -259,6 +259,28 @@ d('each distribution mode of the example, on every image layout, with its bundle
     expect(viaCtb.results.filter(x => x.mode === 'wired' && x.endpoint === 'org').every(x => x.ok)).toBe(true);
   });
 
+  test('a damaged hand-written bundle ConfigMap: direct pods trust it as written and every OpenSSL client fails; merge pods drop the damage (README mode table)', async () => {
+    // a garbage line and a malformed block around the valid org CA and public roots
+    const damage = (pem: string) => `not a certificate\n${pem}-----BEGIN CERTIFICATE-----\nMIIBkTCB+w==\n-----END CERTIFICATE-----\n`;
+    const damaged = (names: string[]) => {
+      const state = clusterState(objs, names, publicRoot.certPem);
+      for (const ns of names) for (const data of state.get(ns)!.values()) for (const key of Object.keys(data)) data[key] = damage(data[key]);
+      return state;
+    };
+    const direct = await run(pod('direct'), 'debian', damaged(['direct']), undefined, clusterTrustBundles(objs));
+    const wired = direct.results.filter(x => x.mode === 'wired');
+    // the OpenSSL-based clients (python, curl, git, openssl, ruby…) refuse the whole file, org and
+    // public endpoints alike; Go and Node skip the block they cannot parse
+    const skipsBadBlocks = /^(go |node |npm )/;
+    const openssl = wired.filter(x => !skipsBadBlocks.test(x.client));
+    expect(new Set(openssl.map(x => x.client)).size).toBeGreaterThanOrEqual(4);
+    expect(openssl.filter(x => x.ok).map(x => `${x.client} → ${x.endpoint}`)).toEqual([]);
+    expect(wired.filter(x => skipsBadBlocks.test(x.client)).every(x => x.ok)).toBe(true);
+    const merged = await run(pod('apps'), 'debian', damaged(['apps']));
+    expect(problems(merged)).toEqual([]);
+    expect(merged.initLogs[0]).toContain('(1 certificate(s) kept, 1 malformed block(s) dropped)');
+  });
+
   test('bundle missing: a direct pod does not start (never SSL_CERT_FILE pointing at nothing); a CTB pod starts with the system bundle', async () => {
     const direct = await run(pod('direct'), 'debian', clusterState([], ['direct']), undefined, []);
     expect(direct.error).toMatch(/is missing and the volume is not optional: the pod would not start/);

@@ -89,7 +89,7 @@ async function runScript(o: ScriptRun) {
   return { r, out };
 }
 
-const NO_SYSTEM_BUNDLE = 'merge-ca-bundle: warning: this image has no system CA bundle: only the org CA is trusted, public TLS calls will fail; use an image with one (e.g. with ca-certificates)';
+const NO_SYSTEM_BUNDLE = 'merge-ca-bundle: warning: no system CA bundle in this image: only the org CA is trusted, public TLS calls will fail; use an image with one (e.g. ca-certificates)';
 const MERGE_ARGS = ['merge-ca-bundle', '/var/run/org-ca/source/org-ca.crt', '/etc/ssl/certs-extra/ca-bundle.crt'];
 const KEYTOOL_ARGS = ['merge-ca-truststore', '/var/run/org-ca/source/org-ca.crt', '/etc/ssl/certs-extra/java-cacerts', 'changeit'];
 
@@ -150,6 +150,22 @@ d('merge script under dash and busybox, per image family', () => {
     expect(failed.r.code).toBe(1);
     expect(failed.r.stderr).toMatch(/holds no valid certificate; failing \(onInvalidBundle: FAIL\)/);
     expect(fs.readdirSync(failed.out)).toEqual([]);
+  });
+
+  eachOrSkip(SHELLS, 'shells')('%s: every size the synth-time check accepts is kept: an Ed25519 CA under 256 bytes of DER and 64 KiB ones', async (shell) => {
+    const small = makeCa('ed-ca', { alg: 'ed25519', minimal: true });
+    expect(derOf(small).length).toBeLessThan(256); // a one-byte DER length (0x81), "MI[GH]…"
+    const large = [1, 2].map(i => makeCa(`script-64k-${i}`, { padding: 65_000 }));
+    // and one 1 MiB block (a three-byte DER length: more than any certificate the synth-time check accepts)
+    const hugeDer = Buffer.concat([Buffer.from([0x30, 0x83, 0x10, 0x00, 0x00]), Buffer.alloc(0x100000, 7)]);
+    const huge = `-----BEGIN CERTIFICATE-----\n${hugeDer.toString('base64').replace(/(.{64})/g, '$1\n').trimEnd()}\n-----END CERTIFICATE-----\n`;
+    const org = small.certPem + large[0].certPem + huge + large[1].certPem;
+    const { r, out } = await runScript({ shell, script: MERGE_SCRIPT, args: MERGE_ARGS, org });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('(3 certificate(s) kept, 1 malformed block(s) dropped)');
+    const merged = fs.readFileSync(path.join(out, 'ca-bundle.crt'), 'utf8');
+    expect(fingerprintsIn(merged)).toEqual([pub1, pub2, small, ...large].map(x => fingerprintOf(x.certPem)));
+    expect(merged.endsWith(small.certPem + large[0].certPem + large[1].certPem)).toBe(true);
   });
 
   eachOrSkip(SHELLS, 'shells')('fails, saying why, only when it cannot write (%s)', async (shell) => {

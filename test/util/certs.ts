@@ -25,8 +25,8 @@ export interface CaOptions {
   /** validity bounds as YYYYMMDDHHMMSSZ, for expired / not-yet-valid certificates */
   readonly notBefore?: string;
   readonly notAfter?: string;
-  /** key algorithm: 'ec' (P-256, fast, default) or 'rsa' (2048) */
-  readonly alg?: 'ec' | 'rsa';
+  /** key algorithm: 'ec' (P-256, fast, default), 'rsa' (2048) or 'ed25519' (the smallest certificates) */
+  readonly alg?: 'ec' | 'rsa' | 'ed25519';
   /** bytes of nsComment padding, to make large certificates cheaply */
   readonly padding?: number;
   /** RSA modulus size (with alg 'rsa') */
@@ -35,6 +35,8 @@ export interface CaOptions {
   readonly keyUsage?: number | 'none';
   /** sign with this CA instead of self-signing (an intermediate) */
   readonly issuer?: TestCa;
+  /** the smallest CA: a CN-only name and basicConstraints alone (an Ed25519 one is under 256 bytes of DER) */
+  readonly minimal?: boolean;
 }
 
 // --- a minimal DER encoder -------------------------------------------------------------------
@@ -107,8 +109,8 @@ interface Issue {
 }
 
 function issue(o: Issue): string {
-  const rsa = o.signer.asymmetricKeyType === 'rsa';
-  const alg = rsa ? seq(oid('1.2.840.113549.1.1.11'), NULL) : seq(oid('1.2.840.10045.4.3.2'));
+  const type = o.signer.asymmetricKeyType;
+  const alg = type === 'rsa' ? seq(oid('1.2.840.113549.1.1.11'), NULL) : type === 'ed25519' ? seq(oid('1.3.101.112')) : seq(oid('1.2.840.10045.4.3.2'));
   const serial = randomBytes(16);
   serial[0] = serial[0] % 0x80;
   const tbs = seq(
@@ -121,7 +123,7 @@ function issue(o: Issue): string {
     o.publicKey.export({ type: 'spki', format: 'der' }),
     explicit(3, seq(...o.extensions)),
   );
-  const der = seq(tbs, alg, bits(sign('sha256', tbs, o.signer)));
+  const der = seq(tbs, alg, bits(sign(type === 'ed25519' ? null : 'sha256', tbs, o.signer)));
   return `-----BEGIN CERTIFICATE-----\n${der.toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '')}\n-----END CERTIFICATE-----\n`;
 }
 
@@ -134,7 +136,8 @@ const trailingZeroBits = (b: number) => {
 
 const keyId = (k: KeyObject) => createHash('sha1').update(k.export({ type: 'spki', format: 'der' })).digest();
 
-function newKey(alg: 'ec' | 'rsa', modulusLength = 2048): { privateKey: KeyObject; publicKey: KeyObject } {
+function newKey(alg: 'ec' | 'rsa' | 'ed25519', modulusLength = 2048): { privateKey: KeyObject; publicKey: KeyObject } {
+  if (alg === 'ed25519') return generateKeyPairSync('ed25519');
   return alg === 'rsa' ? generateKeyPairSync('rsa', { modulusLength }) : generateKeyPairSync('ec', { namedCurve: 'P-256' });
 }
 
@@ -149,11 +152,11 @@ export function makeCa(cn: string, opts: CaOptions = {}): TestCa {
   const { privateKey, publicKey } = newKey(opts.alg ?? 'ec', opts.bits);
   const now = Date.now();
   const ku = opts.keyUsage ?? 0x06;
-  const extensions = opts.type === 'leaf'
+  const extensions = opts.minimal ? [ext('2.5.29.19', true, seq(TRUE))] : opts.type === 'leaf'
     ? [ext('2.5.29.19', true, seq())]
     : [ext('2.5.29.19', true, seq(TRUE)), ...(ku === 'none' ? [] : [ext('2.5.29.15', true, bits(Buffer.from([ku]), trailingZeroBits(ku)))]), ext('2.5.29.14', false, octets(keyId(publicKey)))];
   if (opts.padding) extensions.push(ext('2.16.840.1.113730.1.13', false, tlv(0x16, Buffer.from('p'.repeat(opts.padding)))));
-  const subject = name(cn, 'Test Org');
+  const subject = name(cn, opts.minimal ? undefined : 'Test Org');
   const certPem = issue({
     subject,
     issuer: opts.issuer ? name(opts.issuer.name, 'Test Org') : subject,
