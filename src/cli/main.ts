@@ -10,8 +10,8 @@
  */
 import * as fs from 'node:fs';
 import { App, Chart, Yaml } from 'cdk8s';
-import * as YAML from 'yaml';
 import { CliError, Distribution, distributionProps, parsePodTemplates, wireResourceList, wireYaml, WireSummary } from './wire';
+import { parseStream, valueOfDocument } from './yaml-stream';
 import { CaSource } from '../bundle/ca-source';
 import { OrgCaBundle } from '../bundle/org-ca-bundle';
 import { JavaTrust } from '../pod/java-trust';
@@ -220,18 +220,18 @@ export function run(argv: string[], stdin: () => string, out: (s: string) => voi
           throw new CliError(`cannot read ${f} (${(e as NodeJS.ErrnoException).code}); check the path`);
         }
       }).join('\n---\n');
-    const docs = YAML.parseAllDocuments(text);
-    const first = docs.length === 1 && !docs[0].errors.length ? docs[0].toJS() : undefined;
+    const docs = parseStream(text);
+    const first = docs.length === 1 && !docs[0].errors.length ? valueOfDocument(docs[0]) : undefined;
     if (first && first.kind === 'ResourceList' && /^config\.kubernetes\.io\//.test(first.apiVersion ?? '')) {
       const fc = argsOfFunctionConfig(first.functionConfig);
       const q = parseArgs(command, [...fc.argv, ...rest]);
       const ca = fc.caPem !== undefined ? CaSource.fromPem(fc.caPem) : caOf(q, command);
-      const r = wireResourceList(first, ca, distributionOf(q, command), wireOptionsOf(q, command));
+      const r = wireResourceList(docs[0], ca, distributionOf(q, command), wireOptionsOf(q, command));
       summaryLine(r.summary, q.opts.has('--quiet'), err);
-      out(YAML.stringify(r.list, { lineWidth: 0 }));
+      out(r.yaml);
       return 0;
     }
-    const r = wireYaml(docs, p.files.length ? p.files.map(f => (f === '-' ? 'stdin' : f)).join(', ') : 'stdin', caOf(p, command), distributionOf(p, command), wireOptionsOf(p, command));
+    const r = wireYaml(text, docs, p.files.length ? p.files.map(f => (f === '-' ? 'stdin' : f)).join(', ') : 'stdin', caOf(p, command), distributionOf(p, command), wireOptionsOf(p, command));
     summaryLine(r.summary, p.opts.has('--quiet'), err);
     out(r.yaml);
     return 0;

@@ -7,6 +7,7 @@
  */
 import { App, Chart } from 'cdk8s';
 import * as YAML from 'yaml';
+import { patchDocument, sameValue, valueOfDocument, writeStream } from './yaml-stream';
 import { CaSource } from '../bundle/ca-source';
 import { OrgCaBundle, OrgCaBundleProps } from '../bundle/org-ca-bundle';
 import { wireManifestList } from '../pod/ca-trust';
@@ -62,7 +63,7 @@ export function valuesOf(docs: YAML.Document.Parsed[], what: string): any[] {
     if (doc.errors.length > 0) {
       throw new CliError(`${what}: document #${i + 1} is not valid YAML (${doc.errors[0].message.split('\n')[0]}); fix or remove it`);
     }
-    return doc.toJS();
+    return valueOfDocument(doc);
   });
 }
 
@@ -136,28 +137,39 @@ export function wireItems(
 }
 
 /**
- * Wires a parsed YAML stream (the caller parses it once); returns the wired stream (input order,
- * `# Source:` comments and empty documents kept).
+ * Wires a parsed YAML stream (the caller parses `text` once, with `parseStream`); returns the
+ * wired stream: documents the wiring leaves alone exactly as they came in, wired ones with only
+ * what the wiring changed rewritten (see yaml-stream.ts).
  */
 export function wireYaml(
-  docs: YAML.Document.Parsed[], what: string, ca: CaSource, d: Distribution, options: WireAllOptions,
+  text: string, docs: YAML.Document.Parsed[], what: string, ca: CaSource, d: Distribution, options: WireAllOptions,
 ): { yaml: string; summary: WireSummary } {
-  const { items, summary } = wireItems(valuesOf(docs, what), ca, d, options);
-  const yaml = docs.map((doc, i) => {
-    // Helm's "# Source:" lines: on the document, or on its first node
-    const contents = doc.contents as any;
-    const c = [doc.commentBefore, contents?.commentBefore, contents?.items?.[0]?.key?.commentBefore].filter(Boolean).join('\n');
-    const comment = c ? `${c.split('\n').map(l => `#${l}`).join('\n')}\n` : '';
-    const body = items[i] === null || items[i] === undefined ? '' : YAML.stringify(items[i], { lineWidth: 0 });
-    return `${comment}${body}`;
-  }).join('---\n');
-  return { yaml, summary };
+  const values = valuesOf(docs, what);
+  const { items, summary } = wireItems(values, ca, d, options);
+  const changed = values.map((v, i) => !sameValue(v, items[i]));
+  docs.forEach((doc, i) => {
+    if (changed[i]) patchOrFail(doc, values[i], items[i], `${what}: document #${i + 1}`, text.slice(doc.range[0], doc.range[2]));
+  });
+  return { yaml: writeStream(text, docs, changed), summary };
 }
 
-/** A KRM function: a ResourceList in, the same list with its items wired out. */
-export function wireResourceList(list: any, ca: CaSource, d: Distribution, options: WireAllOptions): { list: any; summary: WireSummary } {
+function patchOrFail(doc: YAML.Document, before: any, after: any, what: string, source?: string) {
+  try {
+    patchDocument(doc, before, after, what, source);
+  } catch (e) {
+    throw new CliError((e as Error).message);
+  }
+}
+
+/** A KRM function: a ResourceList in, the same list with its items wired out (only what changed rewritten). */
+export function wireResourceList(
+  doc: YAML.Document.Parsed, ca: CaSource, d: Distribution, options: WireAllOptions,
+): { yaml: string; summary: WireSummary } {
+  const list = valueOfDocument(doc);
   const { items, summary } = wireItems(list.items ?? [], ca, d, options);
-  return { list: { ...list, items }, summary };
+  const after = { ...list, items };
+  if (!sameValue(list, after)) patchOrFail(doc, list, after, 'the ResourceList');
+  return { yaml: doc.toString({ lineWidth: 0 }), summary };
 }
 
 /** The `podTemplates` option from "apiVersion/Kind=/path,/path" strings. */
