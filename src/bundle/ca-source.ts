@@ -1,6 +1,5 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { CONFIGMAP_LIMIT_BYTES, parseCaBundle, ParsedBundle, ParseOptions } from './pem';
+import { readRegularFile } from '../util/read-file';
 
 /** Largest input read: the ConfigMap limit plus room for comments and `openssl x509 -text` output. */
 const READ_LIMIT_BYTES = 8 * CONFIGMAP_LIMIT_BYTES;
@@ -53,51 +52,7 @@ export class CaSource {
   }
 }
 
-/**
- * Reads a CA file: a regular file only (a directory, FIFO, socket or device would hang or grow
- * without end), at most READ_LIMIT_BYTES, read in one bounded read. The file is opened first
- * (non-blocking, so a FIFO cannot hang the open) and what was opened is checked, so a path swapped
- * between a check and the open cannot slip a FIFO or a device through.
- */
+/** Reads a CA file: a regular file of at most READ_LIMIT_BYTES (see readRegularFile). */
 function readCaFile(file: string): Buffer {
-  const full = path.resolve(file);
-  const cannot = (e: unknown) => new Error(`cannot read the org CA bundle at path "${file}" (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); check the path`);
-  let fd: number;
-  try {
-    // eslint-disable-next-line no-bitwise
-    fd = fs.openSync(full, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOCTTY);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENXIO') throw notAFile(file, 'a socket or a FIFO without a writer');
-    throw cannot(e);
-  }
-  let st: fs.Stats;
-  try {
-    st = fs.fstatSync(fd);
-  } catch (e) {
-    fs.closeSync(fd);
-    throw cannot(e);
-  }
-  if (!st.isFile()) {
-    fs.closeSync(fd);
-    throw notAFile(file, st.isDirectory() ? 'a directory' : st.isFIFO() ? 'a FIFO' : st.isSocket() ? 'a socket' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : 'not a regular file');
-  }
-  try {
-    if (st.size > READ_LIMIT_BYTES) {
-      throw new Error(`the org CA bundle at "${file}" is ${st.size} bytes, over the ${READ_LIMIT_BYTES}-byte read limit; a CA bundle is a few KiB: check the file`);
-    }
-    const buf = Buffer.alloc(st.size);
-    let off = 0;
-    while (off < st.size) {
-      const n = fs.readSync(fd, buf, off, st.size - off, off);
-      if (n === 0) break;
-      off += n;
-    }
-    return buf.subarray(0, off);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-function notAFile(file: string, what: string): Error {
-  return new Error(`the org CA bundle path "${file}" is ${what}; point it at a PEM or DER file`);
+  return readRegularFile(file, READ_LIMIT_BYTES, { what: 'the org CA bundle', expected: 'a PEM or DER file', tooLarge: 'a CA bundle is a few KiB: check the file' });
 }

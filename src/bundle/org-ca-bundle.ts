@@ -211,6 +211,14 @@ export interface OrgCaBundleProps {
   readonly allowWeakKeys?: boolean;
 
   /**
+   * Warn, at synth time, about a certificate that expires within this many days, so its
+   * successor is distributed next to it in time. 0 warns only about expired certificates.
+   *
+   * @default 30
+   */
+  readonly expiryWarningDays?: number;
+
+  /**
    * Print the bundle's warnings (expired, not a CA, duplicates) to stderr at synth time.
    * They are always available in `warnings`.
    *
@@ -296,7 +304,11 @@ export class OrgCaBundle extends Construct {
     if (!source) {
       throw new Error('set source for the org CA bundle: CaSource.fromFile(path) (a PEM or DER file) or CaSource.fromPem(text)');
     }
-    return source._load({ allowWeakKeys: props.allowWeakKeys });
+    const days = props.expiryWarningDays;
+    if (days !== undefined && (!Number.isInteger(days) || days < 0)) {
+      throw new Error(`expiryWarningDays ${days} is not a whole number of days (0 or more)`);
+    }
+    return source._load({ allowWeakKeys: props.allowWeakKeys, expiryWarningDays: days });
   }
 
   /** Normalised PEM: unique certificates in input order, LF line ends, one final newline. */

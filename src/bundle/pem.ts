@@ -41,6 +41,9 @@ export interface ParsedBundle {
   readonly warnings: string[];
 }
 
+/** Days before expiry from which a certificate is warned about, by default. @internal */
+export const DEFAULT_EXPIRY_WARNING_DAYS = 30;
+
 /**
  * Options of `parseCaBundle`.
  * @internal
@@ -48,6 +51,8 @@ export interface ParsedBundle {
 export interface ParseOptions {
   /** Accept RSA keys under 2048 bits (clients at OpenSSL security level 2 refuse them). */
   readonly allowWeakKeys?: boolean;
+  /** Warn about a certificate that expires within this many days (0: only expired ones). Default 30. */
+  readonly expiryWarningDays?: number;
 }
 
 /**
@@ -81,8 +86,11 @@ export function parseCaBundle(input: string | Buffer, source: string, now: Date 
     }
     seen.set(cert.fingerprint256, block.position);
     certificates.push(cert);
-    if (cert.notAfter.getTime() < now.getTime()) {
+    const daysLeft = (cert.notAfter.getTime() - now.getTime()) / 86_400_000;
+    if (daysLeft < 0) {
       warnings.push(`${source}: certificate "${cert.subject}" (block #${block.position}) expired on ${cert.notAfter.toISOString()}; clients will reject chains that rely on it`);
+    } else if (daysLeft < (options.expiryWarningDays ?? DEFAULT_EXPIRY_WARNING_DAYS)) {
+      warnings.push(`${source}: certificate "${cert.subject}" (block #${block.position}) expires on ${cert.notAfter.toISOString()}, in ${Math.floor(daysLeft)} day(s); distribute its successor now, next to it, so pods trust both before it expires`);
     }
     if (cert.notBefore.getTime() > now.getTime()) {
       warnings.push(`${source}: certificate "${cert.subject}" (block #${block.position}) is not valid before ${cert.notBefore.toISOString()}`);

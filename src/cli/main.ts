@@ -8,17 +8,22 @@
  * 2 bad usage.
  * @internal
  */
-import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { App, Chart, Yaml } from 'cdk8s';
+import * as YAML from 'yaml';
+import { helmPluginFiles, packageVersion, writeHelmPlugin } from './helm-plugin';
 import { CliError, Distribution, distributionProps, parsePodTemplates, wireResourceList, wireYaml, WireSummary } from './wire';
+import { inCommandWords } from './words';
 import { parseStream, valueOfDocument } from './yaml-stream';
 import { CaSource } from '../bundle/ca-source';
 import { OrgCaBundle } from '../bundle/org-ca-bundle';
 import { JavaTrust } from '../pod/java-trust';
 import { BundleSource, OnInvalidBundle, WireAllOptions, WiringMode } from '../pod/wiring-options';
+import { readBoundedFd, readRegularFile } from '../util/read-file';
+import { setWarningSink } from '../util/warnings';
 
 const USAGE: Record<string, string> = {
-  main: `usage: cdk8s-org-ca <command> [options]
+  'main': `usage: cdk8s-org-ca <command> [options]
 
 Trust an organisation CA in every pod of YAML that cdk8s did not build.
 
@@ -26,9 +31,11 @@ commands:
   wire     wire every workload of a YAML stream (files or stdin) or a KRM ResourceList
   check    validate a CA file: subjects, expiry, warnings
   bundle   print the distribution objects (trust-manager Bundle, ConfigMaps, ClusterTrustBundle)
+  helm-plugin  write a Helm post-renderer (a Helm 4 plugin, and the script Helm 3 runs) that
+           runs this command's wire with the given options
 
-Run 'cdk8s-org-ca <command> --help' for a command's options.`,
-  wire: `usage: cdk8s-org-ca wire --ca FILE [options] [FILE...|-]
+Run 'cdk8s-org-ca <command> --help' for a command's options; --version prints the version.`,
+  'wire': `usage: cdk8s-org-ca wire --ca FILE [options] [FILE...|-]
 
 Reads a multi-document YAML stream (files in order, or stdin with - or no file), wires every
 workload (Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, Pod, RayCluster...,
@@ -58,21 +65,40 @@ wiring:
   --openshift                no runAsUser (OpenShift assigns it)
   --fail-on-invalid-bundle   the merge fails the pod when the CA holds no valid certificate
   --fail-on-unknown-kinds    an unknown kind with a pod template is an error, not a warning
+  --allow-weak-keys          accept RSA keys under 2048 bits (clients at OpenSSL level 2 refuse them)
   --quiet                    no summary on stderr`,
-  check: `usage: cdk8s-org-ca check --ca FILE
+  'check': `usage: cdk8s-org-ca check --ca FILE [--json] [--expiry-days N] [--allow-weak-keys]
 
-Validates the CA as OrgCaBundle does and prints each certificate's subject, issuer, validity and
-SHA-256 fingerprint, then the warnings. Exit 1 on an invalid CA (a private key, no certificate...).`,
-  bundle: `usage: cdk8s-org-ca bundle --ca FILE [--bundle-name NAME] [--use-default-cas]
+Validates the CA as OrgCaBundle does and prints, on stdout, each certificate's subject, issuer,
+validity and SHA-256 fingerprint, then the warnings (on stdout too: this is the report). Exit 1 on
+an invalid CA (a private key, no certificate...).
+
+  --json                     the report as one JSON object: certificates, warnings, sha256
+  --expiry-days N            warn about certificates that expire within N days (default 30; 0: expired only)
+  --allow-weak-keys          accept RSA keys under 2048 bits (clients at OpenSSL level 2 refuse them)`,
+  'helm-plugin': `usage: cdk8s-org-ca helm-plugin DIR --ca FILE [--plugin-name NAME] [wire options]
+
+Writes DIR/plugin.yaml (a Helm 4 plugin of type postrenderer/v1) and DIR/post-render (the
+executable it runs; Helm 3 runs it by path). The script runs this installed command, with the
+absolute paths of its Node and of the command, and the wire options given here (checked now; the
+CA by its absolute path). Then:
+  Helm 4:  helm plugin install DIR   (or put DIR in $HELM_PLUGINS)
+           helm upgrade --install REL CHART --post-renderer NAME [--post-renderer-args ARG]...
+  Helm 3:  helm upgrade --install REL CHART --post-renderer DIR/post-render
+
+  --plugin-name NAME         the plugin's name (default org-ca)
+  wire options               as 'cdk8s-org-ca wire --help' lists them`,
+  'bundle': `usage: cdk8s-org-ca bundle --ca FILE [--bundle-name NAME] [--use-default-cas]
                           [--configmap NAME:KEY --namespace NS...] [--ctb VERSION [--ctb-name NAME] [--allow-beta]]
 
 Prints the distribution objects as YAML: a trust-manager Bundle (default), plain ConfigMaps in
 the given namespaces, and/or a ClusterTrustBundle.`,
 };
 
-const FLAGS = new Set(['--allow-beta', '--use-default-cas', '--openshift', '--fail-on-invalid-bundle', '--fail-on-unknown-kinds', '--quiet', '--help', '-h']);
+const FLAGS = new Set(['--allow-beta', '--use-default-cas', '--openshift', '--fail-on-invalid-bundle', '--fail-on-unknown-kinds', '--quiet', '--json',
+  '--allow-weak-keys', '--help', '-h']);
 const VALUED = new Set(['--ca', '--bundle-name', '--configmap', '--ctb', '--ctb-name', '--mode', '--namespace', '--kind', '--pod-template', '--variables',
-  '--extra-variables', '--skip-variables', '--image', '--java', '--java-password']);
+  '--extra-variables', '--skip-variables', '--image', '--java', '--java-password', '--plugin-name', '--expiry-days']);
 
 interface Parsed {
   readonly opts: Map<string, string[]>;
@@ -94,6 +120,13 @@ function parseArgs(command: string, argv: string[]): Parsed {
       opts.set(a, ['true']);
     } else {
       const [name, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+      if (FLAGS.has(name) && inline !== undefined) {
+        // --flag=true / --flag=false, nothing else
+        if (inline !== 'true' && inline !== 'false') usageError(command, `cdk8s-org-ca ${command}: ${name}=${inline}: a switch takes true or false`);
+        if (inline === 'true') opts.set(name, ['true']);
+        else opts.delete(name);
+        continue;
+      }
       if (!VALUED.has(name)) usageError(command, `cdk8s-org-ca ${command}: unknown option ${name}`);
       const value = inline ?? argv[++i];
       if (value === undefined) usageError(command, `cdk8s-org-ca ${command}: ${name} needs a value`);
@@ -129,6 +162,7 @@ function distributionOf(p: Parsed, command: string): Distribution {
     ctbName: one(p, '--ctb-name'),
     ctbAllowBeta: p.opts.has('--allow-beta'),
     useDefaultCAs: p.opts.has('--use-default-cas'),
+    allowWeakKeys: p.opts.has('--allow-weak-keys'),
   };
 }
 
@@ -156,29 +190,119 @@ function wireOptionsOf(p: Parsed, command: string): WireAllOptions {
   };
 }
 
-/** functionConfig.data of a KRM ResourceList as command-line arguments. */
+/**
+ * functionConfig.data of a KRM ResourceList as command-line arguments: a mapping of option names
+ * (the flags without "--") to strings; a switch is true or false (a string or a YAML boolean).
+ */
 function argsOfFunctionConfig(fc: any): { argv: string[]; caPem?: string } {
-  const data: Record<string, string> = fc?.data ?? fc?.spec ?? {};
+  const data = fc?.data ?? fc?.spec ?? {};
+  if (typeof data !== 'object' || Array.isArray(data)) {
+    throw new CliError(`the ResourceList's functionConfig.data is ${Array.isArray(data) ? 'a list' : `a ${typeof data}`}; it must be a mapping of option names to values, e.g. caFile: /path/to/org-ca.pem`);
+  }
   const argv: string[] = [];
   let caPem: string | undefined;
   for (const [k, v] of Object.entries(data)) {
-    if (k === 'ca') {caPem = String(v);} else if (k === 'caFile') {argv.push('--ca', String(v));} else if (FLAGS.has(`--${k}`)) {
+    if (v !== null && typeof v === 'object') throw new CliError(`functionConfig.data.${k} is not a string; give it as text`);
+    if (k === 'ca') {
+      caPem = String(v);
+    } else if (k === 'caFile') {
+      argv.push('--ca', String(v));
+    } else if (FLAGS.has(`--${k}`)) {
+      if (String(v) !== 'true' && String(v) !== 'false') {
+        throw new CliError(`functionConfig.data.${k} is "${String(v)}": a switch is "true" or "false"`);
+      }
       if (String(v) === 'true') argv.push(`--${k}`);
-    } else {argv.push(`--${k}`, String(v));}
+    } else {
+      argv.push(`--${k}`, String(v));
+    }
   }
   return { argv, caPem };
 }
 
 function summaryLine(s: WireSummary, quiet: boolean, err: (l: string) => void) {
   if (quiet) return;
-  for (const r of s.reported) err(`cdk8s-org-ca: ${r}`);
+  for (const r of s.reported) err(`cdk8s-org-ca: ${inCommandWords(r)}`);
   err(`cdk8s-org-ca: ${s.documents} document(s): ${s.wired} object(s) wired, ${s.skipped} left alone, ${s.reported.length} reported`);
+}
+
+/** The largest render read (a file or stdin): 256 MiB. */
+const INPUT_LIMIT_BYTES = 256 * 1024 * 1024;
+const INPUT_WORDS = { what: 'the input', expected: 'a file of rendered YAML (or - for stdin)', tooLarge: 'split the render and wire it in parts' };
+
+/** Reads stdin as the command does: bounded, and never a device. */
+export function readStdin(): string {
+  try {
+    return readBoundedFd(0, INPUT_LIMIT_BYTES, { ...INPUT_WORDS, what: 'stdin' }).toString('utf8');
+  } catch (e) {
+    throw new CliError((e as Error).message);
+  }
+}
+
+/** `check`: the report on stdout, as text or JSON. */
+function check(p: Parsed, out: (s: string) => void): number {
+  const days = one(p, '--expiry-days');
+  if (days !== undefined && !/^\d+$/.test(days)) usageError('check', `cdk8s-org-ca check: --expiry-days "${days}" is not a whole number of days`);
+  const bundle = new OrgCaBundle(new Chart(new App({ outdir: '/tmp' }), 'c'), 'ca', {
+    source: caOf(p, 'check'),
+    printWarnings: false,
+    allowWeakKeys: p.opts.has('--allow-weak-keys'),
+    expiryWarningDays: days === undefined ? undefined : Number(days),
+    trustManager: { enabled: false },
+    configMaps: [{ namespaces: ['default'] }],
+  });
+  const warnings = bundle.warnings.map(inCommandWords);
+  if (p.opts.has('--json')) {
+    out(`${JSON.stringify({
+      certificates: bundle.certificates.map(c => ({
+        subject: c.subject, issuer: c.issuer, notBefore: c.notBefore, notAfter: c.notAfter, isCa: c.isCa, sha256: c.fingerprint256,
+      })),
+      warnings,
+      sha256: bundle.sha256,
+    }, null, 2)}\n`);
+    return 0;
+  }
+  const lines = bundle.certificates.map(c => `${c.subject}\n  issuer ${c.issuer}\n  valid ${c.notBefore} to ${c.notAfter}${c.isCa ? '' : ' (not a CA)'}\n  sha256 ${c.fingerprint256}`);
+  out([...lines, ...warnings.map(w => `warning: ${w}`), `${bundle.certificates.length} certificate(s), ${warnings.length} warning(s), bundle sha256 ${bundle.sha256}`].join('\n') + '\n');
+  return 0;
+}
+
+/** `helm-plugin DIR`: the wire options are checked as `wire` checks them, then written into the script. */
+function helmPlugin(p: Parsed, err: (l: string) => void): number {
+  const command = 'helm-plugin';
+  if (p.files.length !== 1 || p.files[0] === '-') usageError(command, 'cdk8s-org-ca helm-plugin: give one directory to write the plugin into');
+  const ca = path.resolve(one(p, '--ca') ?? usageError(command, 'cdk8s-org-ca helm-plugin: --ca FILE is required (the org CA, PEM or DER)'));
+  // what wire would refuse is refused now, not at helm install time
+  const d = distributionOf(p, command);
+  wireOptionsOf(p, command);
+  new OrgCaBundle(new Chart(new App({ outdir: '/tmp' }), 'c'), 'ca', { ...distributionProps(CaSource.fromFile(ca), d, ['default']), printWarnings: false });
+  const args: string[] = [];
+  for (const [flag, values] of p.opts) {
+    if (flag === '--plugin-name') continue;
+    for (const v of values) args.push(...(FLAGS.has(flag) ? [flag] : [flag, flag === '--ca' ? ca : v]));
+  }
+  const files = helmPluginFiles(one(p, '--plugin-name') ?? 'org-ca', args, path.resolve(__filename), process.execPath);
+  for (const f of writeHelmPlugin(p.files[0], files)) err(`cdk8s-org-ca: wrote ${f}`);
+  return 0;
 }
 
 /** Runs the command; returns the exit code. stdout receives the whole output at once, or nothing. */
 export function run(argv: string[], stdin: () => string, out: (s: string) => void, err: (l: string) => void): number {
+  // the library's warnings, in the command's words, on the command's stderr
+  const previous = setWarningSink(w => err(`cdk8s-org-ca: warning: ${inCommandWords(w)}`));
+  try {
+    return runCommand(argv, stdin, out, err);
+  } finally {
+    setWarningSink(previous);
+  }
+}
+
+function runCommand(argv: string[], stdin: () => string, out: (s: string) => void, err: (l: string) => void): number {
   const [command = '', ...rest] = argv;
   try {
+    if (command === '--version') {
+      out(`${packageVersion()}\n`);
+      return 0;
+    }
     if (command === '' || command === '--help' || command === '-h') {
       out(`${USAGE.main}\n`);
       return command === '' ? 2 : 0;
@@ -189,17 +313,7 @@ export function run(argv: string[], stdin: () => string, out: (s: string) => voi
       return 0;
     }
     const p = parseArgs(command, rest);
-    if (command === 'check') {
-      const bundle = new OrgCaBundle(new Chart(new App({ outdir: '/tmp' }), 'c'), 'ca', {
-        source: caOf(p, command), printWarnings: false, trustManager: { enabled: false }, configMaps: [{ namespaces: ['default'] }],
-      });
-      for (const c of bundle.certificates) {
-        err(`${c.subject}\n  issuer ${c.issuer}\n  valid ${c.notBefore} to ${c.notAfter}${c.isCa ? '' : ' (not a CA)'}\n  sha256 ${c.fingerprint256}`);
-      }
-      for (const w of bundle.warnings) err(`warning: ${w}`);
-      err(`cdk8s-org-ca: ${bundle.certificates.length} certificate(s), ${bundle.warnings.length} warning(s), bundle sha256 ${bundle.sha256}`);
-      return 0;
-    }
+    if (command === 'check') return check(p, out);
     if (command === 'bundle') {
       const d = distributionOf(p, command);
       const app = new App({ outdir: '/tmp' });
@@ -210,34 +324,46 @@ export function run(argv: string[], stdin: () => string, out: (s: string) => voi
       out(Yaml.stringify(...chart.toJson()));
       return 0;
     }
+    if (command === 'helm-plugin') return helmPlugin(p, err);
     // wire
+    const readInput = (f: string) => {
+      try {
+        return readRegularFile(f, INPUT_LIMIT_BYTES, INPUT_WORDS).toString('utf8');
+      } catch (e) {
+        throw new CliError((e as Error).message);
+      }
+    };
     const text = p.files.length === 0 || p.files.includes('-')
-      ? [stdin(), ...p.files.filter(f => f !== '-').map(f => fs.readFileSync(f, 'utf8'))].join('\n---\n')
-      : p.files.map(f => {
-        try {
-          return fs.readFileSync(f, 'utf8');
-        } catch (e) {
-          throw new CliError(`cannot read ${f} (${(e as NodeJS.ErrnoException).code}); check the path`);
-        }
-      }).join('\n---\n');
+      ? [stdin(), ...p.files.filter(f => f !== '-').map(readInput)].join('\n---\n')
+      : p.files.map(readInput).join('\n---\n');
     const docs = parseStream(text);
     const first = docs.length === 1 && !docs[0].errors.length ? valueOfDocument(docs[0]) : undefined;
     if (first && first.kind === 'ResourceList' && /^config\.kubernetes\.io\//.test(first.apiVersion ?? '')) {
-      const fc = argsOfFunctionConfig(first.functionConfig);
-      const q = parseArgs(command, [...fc.argv, ...rest]);
-      const ca = fc.caPem !== undefined ? CaSource.fromPem(fc.caPem) : caOf(q, command);
-      const r = wireResourceList(docs[0], ca, distributionOf(q, command), wireOptionsOf(q, command));
-      summaryLine(r.summary, q.opts.has('--quiet'), err);
-      out(r.yaml);
-      return 0;
+      try {
+        if (first.items !== undefined && first.items !== null && !Array.isArray(first.items)) {
+          throw new CliError(`the ResourceList's items is ${typeof first.items === 'object' ? 'a mapping' : `a ${typeof first.items}`}, not a list of objects`);
+        }
+        const fc = argsOfFunctionConfig(first.functionConfig);
+        const q = parseArgs(command, [...fc.argv, ...rest]);
+        const ca = fc.caPem !== undefined ? CaSource.fromPem(fc.caPem) : caOf(q, command);
+        const r = wireResourceList(docs[0], ca, distributionOf(q, command), wireOptionsOf(q, command));
+        summaryLine(r.summary, q.opts.has('--quiet'), err);
+        out(r.yaml);
+        return 0;
+      } catch (e) {
+        // a KRM function reports in the ResourceList's results (kpt prints them), the items unchanged
+        out(YAML.stringify({ ...first, results: [...(Array.isArray(first.results) ? first.results : []), { message: inCommandWords((e as Error).message), severity: 'error' }] }, { lineWidth: 0 }));
+        throw e;
+      }
     }
     const r = wireYaml(text, docs, p.files.length ? p.files.map(f => (f === '-' ? 'stdin' : f)).join(', ') : 'stdin', caOf(p, command), distributionOf(p, command), wireOptionsOf(p, command));
     summaryLine(r.summary, p.opts.has('--quiet'), err);
-    out(r.yaml);
+    // never empty output: Helm 4 takes an empty (whitespace-only) stream from a post-renderer as an error
+    out(r.yaml.trim() === '' ? `${r.yaml}# cdk8s-org-ca wire: no manifests in the input\n` : r.yaml);
     return 0;
   } catch (e) {
     const usage = (e as any).usage === true;
-    err((e as Error).message.split('\n').join(' '));
+    err(inCommandWords((e as Error).message.split('\n').join(' ')));
     return usage ? 2 : 1;
   }
 }
@@ -245,10 +371,9 @@ export function run(argv: string[], stdin: () => string, out: (s: string) => voi
 if (require.main === module) {
   const chunks: string[] = [];
   let stdout = '';
-  const code = run(process.argv.slice(2), () => fs.readFileSync(0, 'utf8'), s => {
+  const code = run(process.argv.slice(2), readStdin, s => {
     stdout += s;
   }, l => chunks.push(l));
-  // a synth-time warning of the library goes to stderr on its own; ours follow
   if (chunks.length) process.stderr.write(`${chunks.join('\n')}\n`);
   process.stdout.write(stdout);
   process.exitCode = code;

@@ -26,6 +26,8 @@ export interface Distribution {
   readonly ctbAllowBeta?: boolean;
   /** trust-manager Bundle with useDefaultCAs (direct mode needs it) */
   readonly useDefaultCAs?: boolean;
+  /** accept RSA keys under 2048 bits */
+  readonly allowWeakKeys?: boolean;
 }
 
 /** An error that names the document; the command prints it as one line and exits 1. @internal */
@@ -51,6 +53,7 @@ export function distributionProps(ca: CaSource, d: Distribution, namespaces: str
   return {
     source: ca,
     printWarnings: false,
+    allowWeakKeys: d.allowWeakKeys,
     trustManager: noBundle ? { enabled: false } : { name: d.configMapName, useDefaultCAs: d.useDefaultCAs },
     configMaps: d.configMapKey !== undefined && namespaces.length > 0 ? [{ namespaces, name: d.configMapName, key: d.configMapKey }] : undefined,
     clusterTrustBundle: ctb,

@@ -60,6 +60,23 @@ describe('parseCaBundle warns, never drops silently', () => {
     expect(r.certificates).toHaveLength(1);
     expect(r.warnings).toEqual([expect.stringMatching(/"[^"]*CN=expired-ca[^"]*" \(block #1\) expired on 2020-01-01T00:00:00.000Z/)]);
   });
+  test('a certificate that expires within 30 days (expiryWarningDays), said with the days left and what to do', () => {
+    const soon = makeCa('soon-ca', { notBefore: '20260101000000Z', notAfter: '20261210000000Z' });
+    const now = new Date('2026-11-28T00:00:00Z');
+    expect(parseCaBundle(soon.certPem, 'x', now).warnings).toEqual([
+      expect.stringMatching(/"[^"]*CN=soon-ca[^"]*" \(block #1\) expires on 2026-12-10T00:00:00.000Z, in 12 day\(s\); distribute its successor now, next to it/),
+    ]);
+    expect(parseCaBundle(soon.certPem, 'x', now, { expiryWarningDays: 10 }).warnings).toEqual([]);
+    expect(parseCaBundle(soon.certPem, 'x', now, { expiryWarningDays: 0 }).warnings).toEqual([]);
+    expect(parseCaBundle(soon.certPem, 'x', new Date('2026-11-01T00:00:00Z')).warnings).toEqual([]);
+  });
+  test('OrgCaBundle: expiryWarningDays must be a whole number of days', () => {
+    const chart = new Chart(Testing.app(), 'c');
+    expect(() => new OrgCaBundle(chart, 'ca', { source: CaSource.fromPem(rootA.certPem), expiryWarningDays: -1 })).toThrow(/expiryWarningDays -1 is not a whole number of days/);
+    const soon = makeCa('soon-bundle-ca', { days: 5 });
+    const bundle = new OrgCaBundle(chart, 'ok', { source: CaSource.fromPem(soon.certPem), expiryWarningDays: 7, printWarnings: false });
+    expect(bundle.warnings).toEqual([expect.stringMatching(/expires on .*, in 4 day\(s\)/)]);
+  });
   test('not yet valid certificate', () => {
     const future = makeCa('future-ca', { notBefore: '20990101000000Z', notAfter: '20991231000000Z' });
     const r = parseCaBundle(future.certPem, 'x', new Date('2026-11-22T00:00:00Z'));

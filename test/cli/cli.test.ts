@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import * as YAML from 'yaml';
 import { makeCa, privateKeyFixtures } from '../util/certs';
 import { envOf, podOf } from '../util/fixtures';
+import { helm4PostRender, loadPlugin } from '../util/helm4';
 import { expectAllValid } from '../util/schema';
 import { requireTools } from '../util/tools';
 
@@ -120,8 +121,8 @@ describe('cdk8s-org-ca wire', () => {
   test.each([
     ['unparsable YAML', ['-'], 'a: [\n', /^stdin: document #1 is not valid YAML .*; fix or remove it$/],
     ['a document that is not a mapping', ['-'], 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\n- 1\n', /^document #2 is not a mapping \(a sequence\)/],
-    ['a conflicting variable', ['-'], 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: c, image: i, env: [{name: SSL_CERT_FILE, value: /mine}]}]\n', /^document #1 \(Pod p\): .*container "c" already sets SSL_CERT_FILE to "\/mine".*skipVariables/],
-    ['an unknown kind (with --kind)', ['--kind', 'deployment', '-'], 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n', /kinds lists "deployment", which is neither a built-in kind/],
+    ['a conflicting variable', ['-'], 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: c, image: i, env: [{name: SSL_CERT_FILE, value: /mine}]}]\n', /^document #1 \(Pod p\): .*container "c" already sets SSL_CERT_FILE to "\/mine".*or pass --skip-variables SSL_CERT_FILE to keep it$/],
+    ['an unknown kind (with --kind)', ['--kind', 'deployment', '-'], 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n', /^--kind "deployment", which is neither a built-in kind nor declared with --pod-template/],
   ])('bad input (%s): exit 1, one line on stderr naming the document and the fix, nothing on stdout', (_n, args, input, err) => {
     const r = cli(['wire', '--ca', CA, ...args], input);
     expect(r.code).toBe(1);
@@ -156,13 +157,96 @@ describe('cdk8s-org-ca wire', () => {
   });
 });
 
+describe('cdk8s-org-ca wire: input that would hang or grow without end is refused, fast', () => {
+  test('a device, a FIFO without a writer, a directory: exit 1 naming the path, nothing on stdout', () => {
+    const fifo = path.join(dir, 'input.fifo');
+    execFileSync('mkfifo', [fifo]);
+    for (const [file, kind] of [['/dev/zero', 'a device'], [fifo, 'a FIFO'], [dir, 'a directory']]) {
+      const r = cli(['wire', '--ca', CA, file]);
+      expect({ code: r.code, stdout: r.stdout }).toEqual({ code: 1, stdout: '' });
+      expect(r.stderr).toContain(`the input path "${file}" is ${kind}; point it at a file of rendered YAML (or - for stdin)`);
+    }
+  });
+
+  test('stdin redirected from a device', () => {
+    const r = spawnSync('sh', ['-c', 'exec "$0" "$1" wire --ca "$2" - < /dev/zero', process.execPath, BIN, CA], { encoding: 'utf8', timeout: 30_000 });
+    expect({ code: r.status, stdout: r.stdout }).toEqual({ code: 1, stdout: '' });
+    expect(r.stderr).toContain('stdin is a device; give a file of rendered YAML (or - for stdin)');
+  });
+});
+
 describe('cdk8s-org-ca check and bundle', () => {
-  test('check prints subjects, expiry and warnings on stderr', () => {
+  test('check prints its report on stdout (so check > report.txt keeps it), as text or --json', () => {
     const r = cli(['check', '--ca', CA]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/O=Test Org, CN=cli-ca\n {2}issuer .*\n {2}valid .* to .*\n {2}sha256 /);
-    expect(r.stderr).toMatch(/1 certificate\(s\), 0 warning\(s\)/);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/O=Test Org, CN=cli-ca\n {2}issuer .*\n {2}valid .* to .*\n {2}sha256 /);
+    expect(r.stdout).toMatch(/1 certificate\(s\), 0 warning\(s\)/);
+    const json = JSON.parse(cli(['check', '--ca', CA, '--json']).stdout);
+    expect(json.certificates).toHaveLength(1);
+    expect(json.certificates[0]).toMatchObject({ subject: 'O=Test Org, CN=cli-ca', isCa: true });
+    expect(json.warnings).toEqual([]);
+    expect(json.sha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  test('check warns about a certificate that expires within --expiry-days (default 30)', () => {
+    const soon = path.join(dir, 'soon.pem');
+    fs.writeFileSync(soon, makeCa('cli-soon', { days: 10 }).certPem);
+    const warned = JSON.parse(cli(['check', '--ca', soon, '--json']).stdout).warnings;
+    expect(warned).toHaveLength(1);
+    expect(warned[0]).toMatch(/certificate "O=Test Org, CN=cli-soon" \(block #1\) expires on \S+, in 9 day\(s\); distribute its successor now/);
+    expect(JSON.parse(cli(['check', '--ca', soon, '--json', '--expiry-days', '5']).stdout).warnings).toEqual([]);
+    expect(JSON.parse(cli(['check', '--ca', soon, '--json', '--expiry-days=60']).stdout).warnings).toHaveLength(1);
+    const bad = cli(['check', '--ca', soon, '--expiry-days', 'soon']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--expiry-days "soon" is not a whole number of days/);
+  });
+
+  test('per-object choices through the workload\'s annotations: merge image, kept variable, opt-out', () => {
+    const input = [
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: distroless\n  annotations: {cdk8s-org-ca/merge-image: "debian:12"}\nspec:\n  template:\n    spec:\n      containers: [{name: c, image: gcr.io/distroless/static}]\n',
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: own\n  annotations: {cdk8s-org-ca/skip-variables: "c/SSL_CERT_FILE"}\nspec:\n  template:\n    spec:\n      containers: [{name: c, image: python, env: [{name: SSL_CERT_FILE, value: /mine}]}]\n',
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: alone\n  annotations: {cdk8s-org-ca/skip: "true"}\nspec:\n  template:\n    spec:\n      containers: [{name: c, image: python}]\n',
+    ].join('---\n');
+    const r = cli(['wire', '--ca', CA, '-'], input);
+    expect(r.code).toBe(0);
+    const [distroless, own, alone] = docs(r.stdout);
+    expect(podOf(distroless).initContainers[0].image).toBe('debian:12');
+    expect(envOf(podOf(own).containers[0]).SSL_CERT_FILE).toBe('/mine');
+    expect(podOf(alone).initContainers).toBeUndefined();
+  });
+
+  test('--version, and switches as --flag=true|false', () => {
+    expect(cli(['--version']).stdout).toMatch(/^\d+\.\d+\.\d+/);
+    const input = 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: c, image: i}]\n';
+    const on = docs(cli(['wire', '--ca', CA, '--openshift=true', '-'], input).stdout)[0];
+    expect(podOf(on).initContainers[0].securityContext.runAsUser).toBeUndefined();
+    const off = docs(cli(['wire', '--ca', CA, '--openshift', '--openshift=false', '-'], input).stdout)[0];
+    expect(podOf(off).initContainers[0].securityContext.runAsUser).toBe(65534);
+    const bad = cli(['wire', '--ca', CA, '--openshift=yes', '-'], input);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--openshift=yes: a switch takes true or false/);
+  });
+
+  test('as a KRM function: bad function config or items are reported in the ResourceList results and on stderr, by name', () => {
+    // written as YAML 1.1 (how Kubernetes tools read it): "yes" stays a quoted string
+    const list = (fc: unknown, items: unknown = []) => YAML.stringify({ apiVersion: 'config.kubernetes.io/v1', kind: 'ResourceList', items, functionConfig: fc }, { version: '1.1' });
+    const cm = (data: unknown) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'fn' }, data });
+    for (const [input, message] of [
+      [list(cm({ caFile: CA, openshift: 'yes' })), /functionConfig\.data\.openshift is "yes": a switch is "true" or "false"/],
+      [list(cm({ caFile: CA, openshift: 'True' })), /functionConfig\.data\.openshift is "True"/],
+      [list(cm(['caFile', CA])), /functionConfig\.data is a list; it must be a mapping of option names to values/],
+      [list(cm({ caFile: CA }), { a: 1 }), /the ResourceList's items is a mapping, not a list of objects/],
+    ] as Array<[string, RegExp]>) {
+      const r = cli(['wire'], input);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(message);
+      const out = YAML.parse(r.stdout);
+      expect(out.kind).toBe('ResourceList');
+      expect(out.results).toEqual([{ message: expect.stringMatching(message), severity: 'error' }]);
+    }
+    const ok = YAML.parse(cli(['wire'], list(cm({ caFile: CA, openshift: true }), YAML.parse('[{apiVersion: v1, kind: Pod, metadata: {name: p}, spec: {containers: [{name: c, image: i}]}}]'))).stdout);
+    expect(ok.items[0].spec.initContainers[0].securityContext.runAsUser).toBeUndefined();
   });
 
   test('bundle emits the distribution objects, schema-valid', () => {
@@ -194,3 +278,120 @@ const haveKpt = requireTools('the kpt KRM function test', ['kpt']);
   expect(podOf(deployment).initContainers[0].securityContext.runAsUser).toBeUndefined();
   expect(out.find(o => o?.kind === 'Rollout').spec.template.spec.initContainers[0].name).toBe('merge-ca-bundle');
 }, 180_000);
+
+/** A chart's render as Helm 4 hands it to a post-renderer: hooks in the same stream, each document annotated with its template. */
+const HELM4_RENDER = `---
+# Source: app/templates/deployment.yaml
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: apps
+  annotations:
+    postrenderer.helm.sh/postrender-filename: app/templates/deployment.yaml
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: web, image: python:3.12-slim}]
+---
+# Source: app/templates/migrate-hook.yaml
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: migrate
+  namespace: apps
+  annotations:
+    helm.sh/hook: pre-install,pre-upgrade
+    postrenderer.helm.sh/postrender-filename: app/templates/migrate-hook.yaml
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      containers: [{name: migrate, image: python:3.12-slim}]
+---
+# Source: app/templates/service.yaml
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+  namespace: apps
+  annotations:
+    postrenderer.helm.sh/postrender-filename: app/templates/service.yaml
+spec: {selector: {app: web}, ports: [{port: 80}]}
+`;
+
+describe('Helm post-renderer: cdk8s-org-ca helm-plugin DIR', () => {
+  const plugins = path.join(dir, 'helm-plugins');
+  const pluginDir = path.join(plugins, 'org-ca');
+  // a plain environment: Helm 4 passes its own (no project, no node_modules/.bin on PATH)
+  const env = { PATH: '/usr/bin:/bin', HOME: dir };
+
+  let written: ReturnType<typeof cli>;
+  beforeAll(() => {
+    written = cli(['helm-plugin', pluginDir, '--ca', path.relative(process.cwd(), CA), '--variables', 'SSL_CERT_FILE,REQUESTS_CA_BUNDLE']);
+  });
+
+  test('writes a Helm 4 plugin that loads under Helm 4\'s strict plugin.yaml rules, running this installed command (no npx)', () => {
+    const r = written;
+    expect({ code: r.code, stdout: r.stdout }).toEqual({ code: 0, stdout: '' });
+    expect(r.stderr).toContain(`wrote ${path.join(pluginDir, 'plugin.yaml')}`);
+    const plugin = loadPlugin(pluginDir);
+    expect(plugin).toMatchObject({ name: 'org-ca', type: 'postrenderer/v1', command: '${HELM_PLUGIN_DIR}/post-render' });
+    const script = fs.readFileSync(path.join(pluginDir, 'post-render'), 'utf8');
+    expect((fs.statSync(path.join(pluginDir, 'post-render')).mode % 0o1000).toString(8)).toBe('755');
+    expect(script).not.toMatch(/\bnpx\b/);
+    // the absolute paths of this Node and this command, the CA made absolute, every word quoted
+    expect(script).toContain(`exec '${process.execPath}' '${BIN}' 'wire' '--ca' '${CA}' '--variables' 'SSL_CERT_FILE,REQUESTS_CA_BUNDLE' "$@" -`);
+    // the strict check can fail: a Helm 3 field is refused
+    fs.writeFileSync(path.join(dir, 'legacy.yaml'), `${fs.readFileSync(path.join(pluginDir, 'plugin.yaml'), 'utf8')}command: "$HELM_PLUGIN_DIR/post-render"\n`);
+    fs.mkdirSync(path.join(dir, 'legacy'), { recursive: true });
+    fs.copyFileSync(path.join(dir, 'legacy.yaml'), path.join(dir, 'legacy', 'plugin.yaml'));
+    expect(() => loadPlugin(path.join(dir, 'legacy'))).toThrow(/field command not found/);
+  });
+
+  test('Helm 4 runs it by name: hooks wired (a hook Job keeps its template), filename annotations kept, --post-renderer-args reach wire', () => {
+    const out = helm4PostRender({ helmPlugins: plugins, name: 'org-ca', render: HELM4_RENDER, postRendererArgs: ['--extra-variables', 'CURL_CA_BUNDLE'], env });
+    const objs = docs(out);
+    expect(objs.map(o => o.kind)).toEqual(['Deployment', 'Job', 'Service']);
+    for (const o of objs) expect(o.metadata.annotations['postrenderer.helm.sh/postrender-filename']).toMatch(/^app\/templates\//);
+    const job = objs[1];
+    expect(podOf(job).initContainers[0].name).toBe('merge-ca-bundle');
+    expect(job.metadata.annotations['helm.sh/hook']).toBe('pre-install,pre-upgrade');
+    // the rotation signal of a Job is on the Job, never on its immutable template
+    expect(job.metadata.annotations['cdk8s-org-ca/bundle-sha256']).toMatch(/^[0-9a-f]{16}$/);
+    expect(job.spec.template.metadata?.annotations?.['cdk8s-org-ca/bundle-sha256']).toBeUndefined();
+    // the plugin's own option and the one passed with --post-renderer-args both apply
+    expect(Object.keys(envOf(podOf(objs[0]).containers[0]))).toEqual(['SSL_CERT_FILE', 'REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE']);
+    // the Service is untouched, to the byte
+    expect(out.endsWith(HELM4_RENDER.slice(HELM4_RENDER.indexOf('---\n# Source: app/templates/service.yaml')))).toBe(true);
+  });
+
+  test('Helm 4 with a chart that renders nothing, or a bad render: never empty output, an error naming the document', () => {
+    expect(helm4PostRender({ helmPlugins: plugins, name: 'org-ca', render: '', env })).toMatch(/^# /);
+    expect(() => helm4PostRender({ helmPlugins: plugins, name: 'org-ca', render: 'kind: [', env })).toThrow(/exited with error: .*document #1 is not valid YAML/);
+    expect(() => helm4PostRender({ helmPlugins: plugins, name: 'other', render: HELM4_RENDER, env })).toThrow(/plugin: \{Name:other Type:postrenderer\/v1\} not found/);
+  });
+
+  test('Helm 3 runs the same script by path, with the manifests on stdin', () => {
+    const r = spawnSync(path.join(pluginDir, 'post-render'), [], { input: HELM4_RENDER, env, encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(podOf(docs(r.stdout)[0]).initContainers[0].name).toBe('merge-ca-bundle');
+  });
+
+  test('bad options are refused when the plugin is written, naming the flag, and nothing is written', () => {
+    const target = path.join(dir, 'not-written');
+    for (const [args, message] of [
+      [['--ca', CA, '--mode', 'fast'], /--mode "fast" is not merge or direct/],
+      [['--ca', CA, '--plugin-name', 'org ca'], /--plugin-name "org ca" is not a Helm plugin name/],
+      [['--ca', path.join(dir, 'missing.pem')], /missing\.pem/],
+      [[], /--ca FILE is required/],
+    ] as Array<[string[], RegExp]>) {
+      const r = cli(['helm-plugin', target, ...args]);
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toMatch(message);
+      expect(fs.existsSync(target)).toBe(false);
+    }
+  });
+});
