@@ -94,12 +94,14 @@ export function buildPlatform(app: App, caPath: string): Record<string, string> 
   });
   new RayClusterCa(ray, 'org-ca', { bundle: ca }).applyTo(rayCluster);
 
-  // 5. Generic workloads, wired with one whole-chart call: a Deployment, a Job and a CronJob.
+  // 5. Generic workloads, wired with one whole-chart call: a Deployment, a Job and a CronJob. Their
+  //    images run R and wget too, which read no variable: the merged file is also mounted over the
+  //    image's system bundle paths (systemBundleOverlay).
   const apps = new Chart(app, 'apps', { namespace: 'apps' });
   new kplus.Deployment(apps, 'api', { metadata: { name: 'api' }, containers: [{ name: 'api', image: IMAGES.app, portNumber: 8080 }] });
   new kplus.Job(apps, 'migrate', { metadata: { name: 'migrate' }, containers: [{ name: 'migrate', image: IMAGES.job }] });
   new kplus.CronJob(apps, 'report', { metadata: { name: 'report' }, schedule: Cron.daily(), containers: [{ name: 'report', image: IMAGES.cron }] });
-  CaTrust.wireAll(apps, ca);
+  CaTrust.wireAll(apps, ca, { systemBundleOverlay: true });
 
   // 6. OpenShift: restricted-v2 assigns each pod a UID from the namespace's range (GID 0) and refuses
   //    a fixed runAsUser, so the init containers set none (`openShift: true`).
@@ -122,7 +124,7 @@ export function buildPlatform(app: App, caPath: string): Record<string, string> 
   });
   const direct = new Chart(app, 'direct', { namespace: 'direct' });
   new kplus.Deployment(direct, 'web', { metadata: { name: 'web' }, containers: [{ name: 'web', image: IMAGES.app, portNumber: 8080 }] });
-  CaTrust.wireAll(direct, withRoots, { mode: WiringMode.DIRECT });
+  CaTrust.wireAll(direct, withRoots, { mode: WiringMode.DIRECT, systemBundleOverlay: true });
   const ctb = new Chart(app, 'ctb', { namespace: 'ctb' });
   new kplus.Deployment(ctb, 'worker', { metadata: { name: 'worker' }, containers: [{ name: 'worker', image: IMAGES.app, portNumber: 8080 }] });
   CaTrust.wireAll(ctb, withRoots, { source: BundleSource.CLUSTER_TRUST_BUNDLE });

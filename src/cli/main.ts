@@ -63,6 +63,8 @@ wiring:
   --java keytool|pkcs12      a JVM trust store
   --java-password PW         its store password
   --openshift                no runAsUser (OpenShift assigns it)
+  --system-bundle-overlay    mount the merged bundle over the image's system bundle files too
+                             (for clients that read no variable: R curl, wget, PHP curl)
   --fail-on-invalid-bundle   the merge fails the pod when the CA holds no valid certificate
   --fail-on-unknown-kinds    an unknown kind with a pod template is an error, not a warning
   --allow-weak-keys          accept RSA keys under 2048 bits (clients at OpenSSL level 2 refuse them)
@@ -95,7 +97,7 @@ Prints the distribution objects as YAML: a trust-manager Bundle (default), plain
 the given namespaces, and/or a ClusterTrustBundle.`,
 };
 
-const FLAGS = new Set(['--allow-beta', '--use-default-cas', '--openshift', '--fail-on-invalid-bundle', '--fail-on-unknown-kinds', '--quiet', '--json',
+const FLAGS = new Set(['--allow-beta', '--use-default-cas', '--openshift', '--system-bundle-overlay', '--fail-on-invalid-bundle', '--fail-on-unknown-kinds', '--quiet', '--json',
   '--allow-weak-keys', '--help', '-h']);
 const VALUED = new Set(['--ca', '--bundle-name', '--configmap', '--ctb', '--ctb-name', '--mode', '--namespace', '--kind', '--pod-template', '--variables',
   '--extra-variables', '--skip-variables', '--image', '--java', '--java-password', '--plugin-name', '--expiry-days']);
@@ -185,6 +187,7 @@ function wireOptionsOf(p: Parsed, command: string): WireAllOptions {
     image: one(p, '--image'),
     java: java === 'keytool' ? JavaTrust.keytoolImport({ storePassword: pw }) : java === 'pkcs12' ? JavaTrust.trustManagerPkcs12({ password: pw }) : undefined,
     openShift: p.opts.has('--openshift'),
+    systemBundleOverlay: p.opts.has('--system-bundle-overlay'),
     onInvalidBundle: p.opts.has('--fail-on-invalid-bundle') ? OnInvalidBundle.FAIL : undefined,
     failOnUnknownKinds: p.opts.has('--fail-on-unknown-kinds'),
   };

@@ -79,6 +79,15 @@ export interface SingleuserCaMergeProps {
   readonly skipVariables?: string[];
 
   /**
+   * Mount the merged bundle over the image's system CA bundle files too (see
+   * `PodWiringOptions.systemBundleOverlay`): R's curl package and base R, Julia and GNU wget
+   * read the system bundle by its path, and data-science users run them as much as Python.
+   *
+   * @default true
+   */
+  readonly systemBundleOverlay?: boolean;
+
+  /**
    * Labels of the JupyterHub namespace, to warn when it enforces Pod Security "restricted" while the
    * values keep z2jh's privileged `block-cloud-metadata` init container.
    *
@@ -119,6 +128,7 @@ export class SingleuserCaMerge extends Construct implements ICaPodWiring {
       onInvalidBundle: props.onInvalidBundle,
       mergedDir: '/etc/ssl/certs-extra',
       mergedFileName: 'ca-bundle.crt',
+      systemBundleOverlay: props.systemBundleOverlay ?? true,
     });
   }
 
@@ -248,7 +258,12 @@ function mapOrList(current: any, where: string) {
     write(wired: Array<[string, any]>, toMapEntry: (x: any) => any): any {
       if (!isMap) return wired.map(([, x]) => x);
       const out: any = { ...current };
-      for (const [name, x] of wired.slice(list.length)) out[name] = toMapEntry(x);
+      for (const [name, x] of wired.slice(list.length)) {
+        // a second entry with the same name (the overlay mounts one volume at several paths) keeps its name under a key of its own
+        let key = name;
+        for (let i = 2; key in out; i++) key = `${name}-${i}`;
+        out[key] = key === name ? toMapEntry(x) : x;
+      }
       return out;
     },
   };

@@ -22,7 +22,9 @@ const EFFECTS: Record<string, CaVariableEffect> = {
   CLOUDSDK_CORE_CUSTOM_CA_CERTS_FILE: CaVariableEffect.REPLACES_DEFAULT_POOL, // gcloud
   AWS_CA_BUNDLE: CaVariableEffect.REPLACES_DEFAULT_POOL, // AWS SDKs and CLI
   CARGO_HTTP_CAINFO: CaVariableEffect.REPLACES_DEFAULT_POOL, // cargo
+  JULIA_SSL_CA_ROOTS_PATH: CaVariableEffect.REPLACES_DEFAULT_POOL, // Julia NetworkOptions (before SSL_CERT_DIR and SSL_CERT_FILE)
   NODE_EXTRA_CA_CERTS: CaVariableEffect.ADDS_TO_DEFAULT_POOL, // Node.js
+  DENO_CERT: CaVariableEffect.ADDS_TO_DEFAULT_POOL, // Deno (added to its Mozilla roots)
   KC_TRUSTSTORE_PATHS: CaVariableEffect.ADDS_TO_DEFAULT_POOL, // Keycloak 26 (Quarkus)
 };
 
@@ -37,12 +39,13 @@ export class CaVariables {
   /**
    * Variables set by default on every wired container, all pointing at the merged file. With
    * them, every client the end-to-end suite runs trusts the org CA: Python urllib, requests, httpx
-   * and pip, curl (which reads SSL_CERT_FILE when CURL_CA_BUNDLE is unset), git, Node and npm, Go,
-   * Ruby, openssl and the AWS CLI (which reads REQUESTS_CA_BUNDLE). SSL_CERT_FILE,
-   * REQUESTS_CA_BUNDLE, GIT_SSL_CAINFO, NODE_EXTRA_CA_CERTS, NPM_CONFIG_CAFILE. Add
-   * CURL_CA_BUNDLE (`CaVariables.TOOLS`) for images whose own environment sets it.
+   * and pip, curl, base R `url()` and `download.file()` (CURL_CA_BUNDLE, which Debian's R sets to
+   * the system bundle when it is unset), git, Node and npm, Go, Ruby, Julia (which reads
+   * SSL_CERT_FILE), openssl and the AWS CLI (which reads REQUESTS_CA_BUNDLE). SSL_CERT_FILE,
+   * REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE, GIT_SSL_CAINFO, NODE_EXTRA_CA_CERTS, NPM_CONFIG_CAFILE.
+   * Clients that read no variable need `systemBundleOverlay`.
    */
-  public static readonly DEFAULTS: string[] = ['SSL_CERT_FILE', 'REQUESTS_CA_BUNDLE', 'GIT_SSL_CAINFO', 'NODE_EXTRA_CA_CERTS', 'NPM_CONFIG_CAFILE'];
+  public static readonly DEFAULTS: string[] = ['SSL_CERT_FILE', 'REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE', 'GIT_SSL_CAINFO', 'NODE_EXTRA_CA_CERTS', 'NPM_CONFIG_CAFILE'];
 
   /** Python: ssl/urllib, httpx and uv (SSL_CERT_FILE), requests and pip (REQUESTS_CA_BUNDLE, PIP_CERT), conda (CONDA_SSL_VERIFY). */
   public static readonly PYTHON: string[] = ['SSL_CERT_FILE', 'REQUESTS_CA_BUNDLE', 'PIP_CERT', 'CONDA_SSL_VERIFY'];
@@ -56,8 +59,21 @@ export class CaVariables {
   /** Command-line tools: openssl, Go, Ruby (SSL_CERT_FILE), curl (CURL_CA_BUNDLE, else SSL_CERT_FILE), git (GIT_SSL_CAINFO), cargo (CARGO_HTTP_CAINFO). */
   public static readonly TOOLS: string[] = ['SSL_CERT_FILE', 'CURL_CA_BUNDLE', 'GIT_SSL_CAINFO', 'CARGO_HTTP_CAINFO'];
 
-  /** Other variables the library knows, to add with `extraVariables`: PIP_CERT, AWS_CA_BUNDLE, CARGO_HTTP_CAINFO, CONDA_SSL_VERIFY, GRPC_DEFAULT_SSL_ROOTS_FILE_PATH, CLOUDSDK_CORE_CUSTOM_CA_CERTS_FILE. */
-  public static readonly KNOWN_EXTRAS: string[] = ['PIP_CERT', 'AWS_CA_BUNDLE', 'CARGO_HTTP_CAINFO', 'CONDA_SSL_VERIFY', 'GRPC_DEFAULT_SSL_ROOTS_FILE_PATH', 'CLOUDSDK_CORE_CUSTOM_CA_CERTS_FILE'];
+  /**
+   * Julia: JULIA_SSL_CA_ROOTS_PATH, which NetworkOptions reads before SSL_CERT_DIR and
+   * SSL_CERT_FILE (Julia already trusts the org CA through SSL_CERT_FILE; add this set for images
+   * that set JULIA_SSL_CA_ROOTS_PATH themselves).
+   */
+  public static readonly JULIA: string[] = ['JULIA_SSL_CA_ROOTS_PATH'];
+
+  /** gRPC C-core (C++, Python, Ruby, PHP gRPC): GRPC_DEFAULT_SSL_ROOTS_FILE_PATH replaces its bundled roots. */
+  public static readonly GRPC: string[] = ['GRPC_DEFAULT_SSL_ROOTS_FILE_PATH'];
+
+  /** Deno: DENO_CERT, added to its Mozilla roots (it reads neither SSL_CERT_FILE nor NODE_EXTRA_CA_CERTS before 2.8). */
+  public static readonly DENO: string[] = ['DENO_CERT'];
+
+  /** Other variables the library knows, to add with `extraVariables`: PIP_CERT, AWS_CA_BUNDLE, CARGO_HTTP_CAINFO, CONDA_SSL_VERIFY, GRPC_DEFAULT_SSL_ROOTS_FILE_PATH, CLOUDSDK_CORE_CUSTOM_CA_CERTS_FILE, JULIA_SSL_CA_ROOTS_PATH, DENO_CERT. */
+  public static readonly KNOWN_EXTRAS: string[] = ['PIP_CERT', 'AWS_CA_BUNDLE', 'CARGO_HTTP_CAINFO', 'CONDA_SSL_VERIFY', 'GRPC_DEFAULT_SSL_ROOTS_FILE_PATH', 'CLOUDSDK_CORE_CUSTOM_CA_CERTS_FILE', 'JULIA_SSL_CA_ROOTS_PATH', 'DENO_CERT'];
 
   /**
    * The union of variable sets, in order, each once (e.g. `CaVariables.union(CaVariables.DEFAULTS, CaVariables.CLOUD)`).

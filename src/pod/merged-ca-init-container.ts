@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { IConstruct } from 'constructs';
 import { CaPodWiring, WiringIdentity } from './ca-pod-wiring';
 import { CaVariables } from './ca-variables';
-import { MERGE_DEFAULTS, MERGE_SCRIPT, scriptCommand } from './init-scripts';
+import { MERGE_DEFAULTS, MERGE_SCRIPT, scriptCommand, SYSTEM_BUNDLE_CANDIDATES } from './init-scripts';
 import { JavaTrust, JavaTrustKind, JavaTrustParts } from './java-trust';
 import { EnvJson, WiringDescription } from './pod-wiring';
 import { optionsSignature } from './synth-hook';
@@ -162,6 +162,8 @@ export class MergedCaInitContainer extends CaPodWiring {
         initContainers: this.mode === WiringMode.DIRECT ? [] : this.buildInitContainers(image, r).map(c => k8s.toJson_Container(c)),
         image: image ?? this.opts.image,
         mounts: this.mountsFor(r).map(m => k8s.toJson_VolumeMount(m)),
+        systemBundleMounts: this.systemBundleMounts().map(m => k8s.toJson_VolumeMount(m)),
+        systemBundleOverlay: this.opts.systemBundleOverlay ?? false,
         env: this.envJson(),
         javaToolOptions: r.java.options,
         annotations: (this.opts.rotationAnnotation ?? true) ? { [METADATA.ROTATION_ANNOTATION]: rotationValue(this.bundle.sha256) } : undefined,
@@ -202,9 +204,24 @@ export class MergedCaInitContainer extends CaPodWiring {
     return this.volumesFor(this.resolve(namespace));
   }
 
-  /** Volume mounts for a wired container: the merged directory, read-only. */
+  /**
+   * Volume mounts for a wired container: the merged directory, read-only, and with
+   * `systemBundleOverlay` the merged file over each standard system bundle path.
+   */
   public volumeMounts(): k8s.VolumeMount[] {
-    return this.mountsFor(this.resolve(undefined));
+    return [...this.mountsFor(this.resolve(undefined)), ...(this.opts.systemBundleOverlay ? this.systemBundleMounts() : [])];
+  }
+
+  /**
+   * The file the variables point at, mounted read-only over each standard system bundle path
+   * (SYSTEM_BUNDLE_CANDIDATES): the merged file (merge), or the bundle's file (direct).
+   */
+  private systemBundleMounts(): k8s.VolumeMount[] {
+    const direct = this.mode === WiringMode.DIRECT;
+    const subPath = path.posix.basename(this.mergedFilePath);
+    return SYSTEM_BUNDLE_CANDIDATES.map(mountPath => ({
+      mountPath, name: direct ? this.sourceVolumeName : this.mergedVolumeName, subPath, readOnly: true,
+    }));
   }
 
   /**

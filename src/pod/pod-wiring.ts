@@ -48,6 +48,10 @@ export interface WiringDescription {
   readonly image?: string;
   /** Mounts for every wired container (the init containers after ours and the chosen app containers). */
   readonly mounts: any[];
+  /** The file the variables point at, mounted over each standard system bundle path (JSON). */
+  readonly systemBundleMounts?: any[];
+  /** Whether wired containers get `systemBundleMounts` (per object: the overlay annotation). */
+  readonly systemBundleOverlay?: boolean;
   /** Variables for every wired container. */
   readonly env: EnvJson[];
   /** Options appended to each wired container's JAVA_TOOL_OPTIONS. @default - none */
@@ -165,6 +169,7 @@ export function wirePodTemplate(template: any, d: WiringDescription, where: stri
     const cw = `${where} container "${c.name}"`;
     const skip = new Set([...(d.skipVariables ?? []), ...(d.skipVariablesByContainer?.[c.name] ?? [])]);
     for (const m of d.mounts) ensureMount(c, m, cw, d.hints.mount);
+    if (d.systemBundleOverlay && d.systemBundleMounts) overlaySystemBundle(c, d.systemBundleMounts, cw);
     const fromEnvFrom = envFromVariables(c, d, cw);
     for (const e of d.env) {
       const inherited = fromEnvFrom.get(e.name);
@@ -228,8 +233,15 @@ function objectOverrides(json: any, d: WiringDescription, where: string): Wiring
   const ann = json.metadata?.annotations ?? {};
   const image = ann[METADATA.MERGE_IMAGE];
   const skip = ann[METADATA.SKIP_VARIABLES];
-  if (image === undefined && skip === undefined) return d;
+  const overlay = ann[METADATA.SYSTEM_BUNDLE_OVERLAY];
+  if (image === undefined && skip === undefined && overlay === undefined) return d;
   const out: { -readonly [K in keyof WiringDescription]: WiringDescription[K] } = { ...d };
+  if (overlay !== undefined) {
+    if (overlay !== 'true' && overlay !== 'false') {
+      throw new Error(`${where}: annotation ${METADATA.SYSTEM_BUNDLE_OVERLAY} is "${overlay}"; write "true" or "false"`);
+    }
+    out.systemBundleOverlay = overlay === 'true';
+  }
   if (image !== undefined) out.image = checkImage(`${where}: annotation ${METADATA.MERGE_IMAGE}`, image);
   if (skip !== undefined) {
     const all = [...(d.skipVariables ?? [])];
@@ -293,6 +305,28 @@ export function ensureVolume(spec: any, volume: any, where: string, renameHint: 
     spec.volumes.push(clone(volume));
   } else if (!sameJson(existing, volume)) {
     throw new Error(`${where}: a volume named "${volume.name}" already exists and is not the org CA volume; rename it or set ${renameHint}`);
+  }
+}
+
+/** A command that rewrites the system bundle at start: it cannot write to a read-only overlay. */
+const REWRITES_SYSTEM_BUNDLE = /\b(update-ca-certificates|update-ca-trust)\b/;
+
+/**
+ * Mounts the file the variables point at over the standard system bundle paths of a container,
+ * except where the container mounts something of its own, or rewrites the system bundle at start.
+ */
+function overlaySystemBundle(container: any, mounts: any[], where: string): void {
+  const argv = [...(container.command ?? []), ...(container.args ?? [])].join(' ');
+  const rewrites = REWRITES_SYSTEM_BUNDLE.exec(argv);
+  if (rewrites) {
+    warnOnce(`${where} runs ${rewrites[1]} at start, which rewrites the system CA bundle and cannot write over a read-only mount: it gets no system bundle overlay, so its clients that read no variable (R curl, wget, PHP curl) do not trust the org CA; annotate the object ${METADATA.SYSTEM_BUNDLE_OVERLAY}: "false" to say this is meant`);
+    return;
+  }
+  container.volumeMounts = container.volumeMounts ?? [];
+  for (const m of mounts) {
+    const own = container.volumeMounts.find((x: any) => x.mountPath === m.mountPath);
+    if (!own) container.volumeMounts.push(clone(m));
+    else if (!sameJson(own, m)) warnOnce(`${where} mounts its own "${own.name}" at ${m.mountPath}: that file is left as it is, without the org CA overlay`);
   }
 }
 

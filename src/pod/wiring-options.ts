@@ -205,6 +205,24 @@ export interface PodWiringOptions {
   readonly rotationAnnotation?: boolean;
 
   /**
+   * Mount the merged bundle (merge mode), or the bundle with its public roots (direct mode),
+   * read-only over the image's standard system CA bundle files (the paths the merge searches:
+   * Debian, Ubuntu and Alpine, RHEL, UBI, Fedora and Amazon Linux, SUSE) in every wired
+   * container, so clients that read no variable and open the system bundle by its compiled-in
+   * path trust the org CA too: R's curl package (httr, httr2, pak, install.packages), GNU wget,
+   * PHP's curl extension. The merge init container still reads the image's own bundle.
+   *
+   * A container whose command or arguments run `update-ca-certificates` or `update-ca-trust`
+   * rewrites the system bundle at start and cannot write to a read-only mount: it gets no overlay,
+   * with a warning. One object turns it off (or on) with the annotation
+   * `cdk8s-org-ca/system-bundle-overlay: "false"` (or `"true"`); a container that mounts its own
+   * file at one of the paths keeps it.
+   *
+   * @default false (true for SingleuserCaMerge: R, Julia and wget users)
+   */
+  readonly systemBundleOverlay?: boolean;
+
+  /**
    * JSON pointers to the pod templates (objects with `metadata` and `spec`) of a kind the library
    * does not know, e.g. `["/spec/template"]` for an Argo Rollout; `*` matches every array element.
    * For one wiring applied to objects of that kind; `CaTrust.wireAll` and `wireManifests` take

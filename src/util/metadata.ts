@@ -11,6 +11,8 @@ export const METADATA = {
   MERGE_IMAGE: 'cdk8s-org-ca/merge-image',
   /** Annotation listing variables to leave alone on an object (comma-separated). */
   SKIP_VARIABLES: 'cdk8s-org-ca/skip-variables',
+  /** Annotation ("true" or "false") turning the system bundle overlay on or off for an object. */
+  SYSTEM_BUNDLE_OVERLAY: 'cdk8s-org-ca/system-bundle-overlay',
   /** Argo CD sync wave. */
   SYNC_WAVE: 'argocd.argoproj.io/sync-wave',
   /** Label on every object the library creates. */

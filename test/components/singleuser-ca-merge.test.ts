@@ -1,5 +1,6 @@
 import { Chart, Yaml } from 'cdk8s';
 import { CaVariables, SingleuserCaMerge, SingleuserCaMergeProps } from '../../src';
+import { SYSTEM_BUNDLE_CANDIDATES } from '../../src/pod/init-scripts';
 import { makeCa } from '../util/certs';
 import { chartWithBundle, envOf } from '../util/fixtures';
 import { z2jhProblems } from '../util/schema';
@@ -15,6 +16,9 @@ const singleuser = (props: Omit<SingleuserCaMergeProps, 'bundle'> = {}) => {
 const base = { singleuser: { image: { name: 'jupyter/base', tag: '1' } } };
 const F = SingleuserCaMerge.MERGED_FILE;
 
+/** The system bundle overlay of a z2jh pod: the merged file over each standard path. */
+const OVERLAY = SYSTEM_BUNDLE_CANDIDATES.map(mountPath => ({ name: 'org-ca-merged', mountPath, subPath: 'ca-bundle.crt', readOnly: true }));
+
 describe('SingleuserCaMerge', () => {
   test('GIVEN map-form values WHEN wired THEN merge first, the default variables, optional mount, schema-valid', () => {
     const v = singleuser().helmValues({
@@ -27,7 +31,8 @@ describe('SingleuserCaMerge', () => {
     // values carry everything the spawned pods need: the ConfigMap whole, the merge script inline
     expect(v.singleuser.storage.extraVolumes).toContainEqual({ name: 'org-ca', configMap: { name: 'nebari-trust-bundle', optional: true } });
     expect(v.singleuser.initContainers[0].command.slice(0, 2)).toEqual(['/bin/sh', '-c']);
-    expect(v.singleuser.storage.extraVolumeMounts).toEqual([{ name: 'org-ca-merged', mountPath: '/etc/ssl/certs-extra', readOnly: true }]);
+    // the merged file also over the image's system bundle paths (on by default here: R, Julia, wget)
+    expect(v.singleuser.storage.extraVolumeMounts).toEqual([{ name: 'org-ca-merged', mountPath: '/etc/ssl/certs-extra', readOnly: true }, ...OVERLAY]);
     expect(z2jhProblems(v)).toEqual([]);
   });
 
@@ -94,7 +99,7 @@ describe('SingleuserCaMerge: the hub', () => {
     expect(v.hub.initContainers.map((c: any) => [c.name, c.image])).toEqual([['merge-ca-bundle', 'quay.io/jupyterhub/k8s-hub:4.4.0']]);
     expect(v.hub.extraEnv).toEqual(Object.fromEntries(CaVariables.DEFAULTS.map(x => [x, F])));
     expect(v.hub.extraVolumes.map((x: any) => x.name)).toEqual(['org-ca', 'org-ca-merged']);
-    expect(v.hub.extraVolumeMounts).toEqual([{ name: 'org-ca-merged', mountPath: '/etc/ssl/certs-extra', readOnly: true }]);
+    expect(v.hub.extraVolumeMounts).toEqual([{ name: 'org-ca-merged', mountPath: '/etc/ssl/certs-extra', readOnly: true }, ...OVERLAY]);
     expect(z2jhProblems(v)).toEqual([]);
   });
 

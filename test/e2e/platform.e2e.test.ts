@@ -259,6 +259,26 @@ d('each distribution mode of the example, on every image layout, with its bundle
     expect(viaCtb.results.filter(x => x.mode === 'wired' && x.endpoint === 'org').every(x => x.ok)).toBe(true);
   });
 
+  eachOrSkip(layouts, 'image layouts')('%s: a merge pod with the system bundle overlay: clients that read no variable (wget, R curl, PHP curl) trust the org CA too', async (layout) => {
+    const r = await run(pod('apps'), layout, clusterState(objs, ['apps'], publicRoot.certPem));
+    expect(problems(r, x => layout === 'none' && x.endpoint === 'public')).toEqual([]);
+    const noVariable = r.results.filter(x => x.mode === 'wired' && x.endpoint === 'org' && ['wget', 'R curl package', 'PHP curl'].includes(x.client));
+    expect(noVariable.every(x => x.ok)).toBe(true);
+  });
+
+  test('the overlay pod with its bundle ConfigMap missing, then corrupted: it starts, public trust stays, the damage is dropped', async () => {
+    const missing = await run(pod('apps'), 'debian', clusterState([], ['apps']));
+    expect(missing.error).toBeUndefined();
+    const wired = missing.results.filter(x => x.mode === 'wired');
+    expect(wired.filter(x => x.endpoint === 'public').every(x => x.ok)).toBe(true);
+    expect(wired.filter(x => x.endpoint === 'org').every(x => !x.ok)).toBe(true);
+    const state = clusterState(objs, ['apps'], publicRoot.certPem);
+    for (const data of state.get('apps')!.values()) for (const key of Object.keys(data)) data[key] = `garbage\n${data[key]}-----BEGIN CERTIFICATE-----\nMIIBkTCB+w==\n-----END CERTIFICATE-----\n`;
+    const corrupted = await run(pod('apps'), 'debian', state);
+    expect(problems(corrupted)).toEqual([]);
+    expect(corrupted.initLogs[0]).toContain('(1 certificate(s) kept, 1 malformed block(s) dropped)');
+  });
+
   test('a damaged hand-written bundle ConfigMap: direct pods trust it as written and every OpenSSL client fails; merge pods drop the damage (README mode table)', async () => {
     // a garbage line and a malformed block around the valid org CA and public roots
     const damage = (pem: string) => `not a certificate\n${pem}-----BEGIN CERTIFICATE-----\nMIIBkTCB+w==\n-----END CERTIFICATE-----\n`;

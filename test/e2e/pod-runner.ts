@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as https from 'node:https';
 import { AddressInfo } from 'node:net';
 import * as path from 'node:path';
+import { SYSTEM_BUNDLE_CANDIDATES } from '../../src/pod/init-scripts';
 import { findTemplates, BUILTIN_TEMPLATE_PATHS } from '../../src/pod/pod-templates';
 import { hostDir, ImageLayout, Mount, runInImage } from '../util/sandbox';
 import { haveTool, requireTools } from '../util/tools';
@@ -277,8 +278,16 @@ interface Client {
 
 const py = (code: string) => (u: string) => ['python3', '-c', code, u];
 
+/** The "variable" of clients that read none: they open the system bundle by its compiled-in path. */
+export const SYSTEM_BUNDLE = '(system bundle path)';
+
+/** A mount of the system bundle overlay: the org CA file over a standard system bundle path. */
+const isOverlayMount = (m: any) => SYSTEM_BUNDLE_CANDIDATES.includes(m.mountPath);
+/** Whether a container has the system bundle overlay. */
+const overlaid = (c: any) => (c.volumeMounts ?? []).some(isOverlayMount);
+
 /** Every client the suite runs, by the variable that makes it trust the org CA (see README). */
-const CLIENTS: Array<Client & { when: (env: Record<string, string>) => boolean }> = [
+const CLIENTS: Array<Client & { when: (env: Record<string, string>, overlay: boolean) => boolean }> = [
   { name: 'python urllib', variable: 'SSL_CERT_FILE', tools: ['python3'], when: e => !!e.SSL_CERT_FILE, argv: py('import sys,urllib.request; urllib.request.urlopen(sys.argv[1], timeout=10).read()') },
   { name: 'python requests', variable: 'REQUESTS_CA_BUNDLE', tools: ['py:requests'], when: e => !!e.REQUESTS_CA_BUNDLE, argv: py('import sys,requests; requests.get(sys.argv[1], timeout=10).raise_for_status()') },
   { name: 'python httpx', variable: 'SSL_CERT_FILE', tools: ['py:httpx'], when: e => !!e.SSL_CERT_FILE, argv: py('import sys,httpx; httpx.get(sys.argv[1], timeout=10).raise_for_status()') },
@@ -295,12 +304,19 @@ const CLIENTS: Array<Client & { when: (env: Record<string, string>) => boolean }
   { name: 'npm install', variable: 'NPM_CONFIG_CAFILE', tools: ['npm'], when: e => !!e.NPM_CONFIG_CAFILE, argv: u => ['sh', '-c', 'rm -rf /tmp/npm-i && npm install --prefix /tmp/npm-i --registry "$1/npm/" --cache /tmp/npm-cache --no-audit --no-fund --fetch-retries 0 --fetch-timeout 10000 --loglevel error demo-pkg', 'sh', u] },
   { name: 'aws cli', variable: 'REQUESTS_CA_BUNDLE', tools: ['aws'], when: e => !!e.REQUESTS_CA_BUNDLE && !e.AWS_CA_BUNDLE, argv: u => ['sh', '-c', 'AWS_ACCESS_KEY_ID=e2e AWS_SECRET_ACCESS_KEY=e2e AWS_DEFAULT_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true aws s3api list-buckets --endpoint-url "$1" --cli-read-timeout 10 --cli-connect-timeout 10 >/dev/null', 'sh', u] },
   { name: 'aws cli', variable: 'AWS_CA_BUNDLE', tools: ['aws'], when: e => !!e.AWS_CA_BUNDLE, argv: u => ['sh', '-c', 'AWS_ACCESS_KEY_ID=e2e AWS_SECRET_ACCESS_KEY=e2e AWS_DEFAULT_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true aws s3api list-buckets --endpoint-url "$1" --cli-read-timeout 10 --cli-connect-timeout 10 >/dev/null', 'sh', u] },
+  // base R reads CURL_CA_BUNDLE (Debian's Renviron sets it to the system bundle when it is unset); PHP streams read SSL_CERT_FILE (OpenSSL's default paths)
+  { name: 'base R url()', variable: 'CURL_CA_BUNDLE', tools: ['Rscript'], when: e => !!e.CURL_CA_BUNDLE, argv: u => ['Rscript', '-e', 'invisible(readLines(url(commandArgs(TRUE)[1]), warn = FALSE))', u] },
+  { name: 'PHP file_get_contents', variable: 'SSL_CERT_FILE', tools: ['php'], when: e => !!e.SSL_CERT_FILE, argv: u => ['php', '-r', 'exit(@file_get_contents($argv[1]) === false ? 1 : 0);', u] },
+  // clients that read no variable: only the system bundle overlay makes them trust the org CA
+  { name: 'wget', variable: SYSTEM_BUNDLE, tools: ['wget'], when: (_e, o) => o, argv: u => ['wget', '-q', '-T', '10', '-t', '1', '-O', '/dev/null', u] },
+  { name: 'R curl package', variable: SYSTEM_BUNDLE, tools: ['Rscript', 'r:curl'], when: (_e, o) => o, argv: u => ['Rscript', '-e', 'invisible(curl::curl_fetch_memory(commandArgs(TRUE)[1]))', u] },
+  { name: 'PHP curl', variable: SYSTEM_BUNDLE, tools: ['php'], when: (_e, o) => o, argv: u => ['php', '-r', '$c = curl_init($argv[1]); curl_setopt($c, CURLOPT_RETURNTRANSFER, true); exit(curl_exec($c) === false ? 1 : 0);', u] },
   { name: 'java HttpClient', variable: 'JAVA_TOOL_OPTIONS', tools: ['java'], when: e => !!e.JAVA_TOOL_OPTIONS?.includes('javax.net.ssl.trustStore='), argv: u => ['java', '/var/run/e2e/Client.java', u] },
 ];
 
 /** The clients a container's variables call for and this machine has (outside CI, others skip with the reason printed). */
-function clientsFor(env: Record<string, string>): Client[] {
-  return CLIENTS.filter(c => c.when(env)).filter(c => requireTools(`end-to-end client "${c.name}"`, c.tools));
+function clientsFor(env: Record<string, string>, overlay: boolean): Client[] {
+  return CLIENTS.filter(c => c.when(env, overlay)).filter(c => requireTools(`end-to-end client "${c.name}"`, c.tools));
 }
 
 /** Inside every pod: a bundle of the public roots only, for the discriminator. */
@@ -393,8 +409,9 @@ async function runPodOrThrow(pod: PodUnderTest, o: RunPodOptions): Promise<PodRu
   if (go) fs.copyFileSync(go, path.join(e2eDir, 'go-client'));
   fs.chmodSync(e2eDir, 0o755);
 
-  const mountsOf = (c: any): Mount[] => [
-    ...(c.volumeMounts ?? []).map((m: any) => {
+  // withoutOverlay: the container as it would be without the system bundle overlay (the discriminator of clients that read no variable)
+  const mountsOf = (c: any, withoutOverlay = false): Mount[] => [
+    ...(c.volumeMounts ?? []).filter((m: any) => !withoutOverlay || !isOverlayMount(m)).map((m: any) => {
       const host = volumes.get(m.name);
       if (!host) throw new Error(`${pod.id} container ${c.name} mounts unknown volume ${m.name}`);
       return { hostPath: m.subPath ? path.join(host, m.subPath) : host, containerPath: m.mountPath, readOnly: !!m.readOnly };
@@ -453,19 +470,22 @@ async function runPodOrThrow(pod: PodUnderTest, o: RunPodOptions): Promise<PodRu
   const wired = [...(pod.spec.initContainers ?? []).filter((c: any) => !ours(c)), ...pod.spec.containers];
   for (const c of wired) {
     const env = envOf(c);
-    for (const client of clientsFor(env)) {
-      const runs: Array<{ endpoint: string; mode: 'wired' | 'system-only'; url: string; env: Record<string, string> }> = [
+    for (const client of clientsFor(env, overlaid(c))) {
+      const runs: Array<{ endpoint: string; mode: 'wired' | 'system-only'; url: string; env: Record<string, string>; withoutOverlay?: boolean }> = [
         { endpoint: 'org', mode: 'wired', url: o.endpoints.org, env },
         { endpoint: 'public', mode: 'wired', url: o.endpoints.public, env },
       ];
-      if (client.variable !== 'JAVA_TOOL_OPTIONS') {
-        runs.push({ endpoint: 'org', mode: 'system-only', url: o.endpoints.org, env: { ...env, [client.variable]: o.systemBundlePath ?? NO_ORG_CA } });
+      if (client.variable === SYSTEM_BUNDLE) {
+        runs.push({ endpoint: 'org', mode: 'system-only', url: o.endpoints.org, env, withoutOverlay: true });
+      } else if (client.variable !== 'JAVA_TOOL_OPTIONS') {
+        // the image's own system bundle, as it is without the overlay
+        runs.push({ endpoint: 'org', mode: 'system-only', url: o.endpoints.org, env: { ...env, [client.variable]: o.systemBundlePath ?? NO_ORG_CA }, withoutOverlay: true });
       }
       for (const run of runs) {
         const r = await runInImage({
           layout: o.layout,
           systemPem: o.systemPem,
-          mounts: mountsOf(c),
+          mounts: mountsOf(c, run.withoutOverlay),
           uid: uidOf(c),
           gid: gidOf(c),
           readOnlyRoot: false,

@@ -3,7 +3,7 @@ import { ApiObject, Chart, JsonPatch, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import * as YAML from 'yaml';
 import { BundleSource, CaVariables, JavaTrust, MergedCaInitContainer, OnInvalidBundle, OrgCaBundle, PodWiringOptions, WiringMode } from '../../src';
-import { MERGE_SCRIPT } from '../../src/pod/init-scripts';
+import { MERGE_SCRIPT, SYSTEM_BUNDLE_CANDIDATES } from '../../src/pod/init-scripts';
 import { propsOf } from '../util/api';
 import { makeCa } from '../util/certs';
 import { KIND_FORMS, envOf, makeWorkload, manifest, podOf, podSpec, restrictedViolations, rotationOf, workloadsOf, chartWithBundle } from '../util/fixtures';
@@ -217,6 +217,7 @@ describe('MergedCaInitContainer rules', () => {
       java: JavaTrust.keytoolImport(),
       rotationAnnotation: false,
       podTemplatePaths: ['/spec/template'],
+      systemBundleOverlay: true,
     };
     const { chart, bundle } = setup();
     MergedCaInitContainer.addTo(new ApiObject(chart, 'd', manifest('Deployment', 'web', podSpec({ containers: [{ name: 'app', image: 'a' }, { name: 'other', image: 'b' }] }))), bundle, options);
@@ -232,6 +233,10 @@ describe('MergedCaInitContainer rules', () => {
       { name: 'JAVA_TOOL_OPTIONS', value: '-Djavax.net.ssl.trustStore=/shared/java-cacerts -Djavax.net.ssl.trustStorePassword=changeit' },
     ]);
     expect(pod.containers[1].env).toBeUndefined();
+    // the merged file over every standard system bundle path, in the wired container only
+    expect(pod.containers[0].volumeMounts.slice(1)).toEqual(SYSTEM_BUNDLE_CANDIDATES.map(mountPath => ({ mountPath, name: 'dst', subPath: 'combined-ca.crt', readOnly: true })));
+    expect(pod.containers[1].volumeMounts).toBeUndefined();
+    expect(pod.initContainers[0].volumeMounts.map((m: any) => m.mountPath)).toEqual(['/var/run/org-ca', '/shared']);
     expect(d.spec.template.metadata.annotations?.[MergedCaInitContainer.ROTATION_ANNOTATION]).toBeUndefined();
     expectAllValid(objs);
     // every option is exercised here: adding one without coverage breaks this test

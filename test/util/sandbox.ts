@@ -117,8 +117,11 @@ export function runInImage(o: RunOptions): Promise<RunResult> {
     lines.push('rm -f "$R/bin/sh"', 'ln -s dash "$R/bin/sh"');
   }
   for (const m of o.mounts ?? []) {
-    // resolve symlinks inside the image (/var/run -> /run), never on the host
-    lines.push(`P=$(chroot "$R" /usr/bin/realpath -m ${q(m.containerPath)})`, 'mkdir -p "$R$P"', `mount --bind ${q(m.hostPath)} "$R$P"`);
+    // resolve symlinks inside the image (/var/run -> /run), never on the host; a file (a subPath
+    // mount of a file) is bound onto a file, created empty where the image has none, as runc does
+    const file = fs.statSync(m.hostPath).isFile();
+    const target = file ? 'mkdir -p "$(dirname "$R$P")" && { [ -e "$R$P" ] || : > "$R$P"; }' : 'mkdir -p "$R$P"';
+    lines.push(`P=$(chroot "$R" /usr/bin/realpath -m ${q(m.containerPath)})`, target, `mount --bind ${q(m.hostPath)} "$R$P"`);
     if (m.readOnly) lines.push('mount -o remount,bind,ro "$R$P"');
   }
   lines.push('mount --rbind /dev "$R/dev"', 'mount -t proc proc "$R/proc"', 'mount -t tmpfs tmpfs "$R/tmp"');

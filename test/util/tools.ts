@@ -11,7 +11,10 @@ export function haveTool(tool: string): boolean {
   let ok = seen.get(tool);
   if (ok === undefined) {
     try {
-      if (tool.startsWith('py:')) {
+      if (tool.startsWith('r:')) {
+        // an R package, for the Rscript the sandboxed clients run
+        execFileSync('sh', ['-c', 'PATH=/usr/bin:/bin Rscript -e "library($1)"', 'sh', tool.slice(2)], { stdio: 'ignore' });
+      } else if (tool.startsWith('py:')) {
         // a Python module: python3 must be on PATH, and the python3 the sandboxed clients run
         // (found on the default search path, as in a container without PATH) must import it
         execFileSync('sh', ['-c', 'command -v python3 >/dev/null && PATH=/usr/bin:/bin python3 -c "import $1"', 'sh', tool.slice(3)], { stdio: 'ignore' });
