@@ -115,6 +115,8 @@ project.addPackageIgnore('!/src/');
 // Python: jsii-pacmak's own build installs setuptools/build/twine from PyPI, which these machines
 // cannot reach; the generated package is built with Debian's pip, setuptools and wheel instead.
 project.tasks.tryFind('package:python')?.reset([
+  // jsii-pacmak reads .jsii: in a fresh clone, compile first
+  'test -f .jsii || npx projen compile',
   'rm -rf dist/python dist/python-src',
   'jsii-pacmak --code-only --targets python -o dist/python-src',
   // Debian's python3 (with python3-setuptools and python3-wheel), not another one earlier on PATH

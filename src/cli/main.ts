@@ -8,6 +8,7 @@
  * 2 bad usage.
  * @internal
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { App, Chart, Yaml } from 'cdk8s';
 import * as YAML from 'yaml';
@@ -68,6 +69,8 @@ wiring:
   --fail-on-invalid-bundle   the merge fails the pod when the CA holds no valid certificate
   --fail-on-unknown-kinds    an unknown kind with a pod template is an error, not a warning
   --allow-weak-keys          accept RSA keys under 2048 bits (clients at OpenSSL level 2 refuse them)
+  --report FILE              write a JSON report to FILE: every object, its outcome, and the
+                             containers the wiring changed and added
   --quiet                    no summary on stderr`,
   'check': `usage: cdk8s-org-ca check --ca FILE [--json] [--expiry-days N] [--allow-weak-keys]
 
@@ -100,7 +103,7 @@ the given namespaces, and/or a ClusterTrustBundle.`,
 const FLAGS = new Set(['--allow-beta', '--use-default-cas', '--openshift', '--system-bundle-overlay', '--fail-on-invalid-bundle', '--fail-on-unknown-kinds', '--quiet', '--json',
   '--allow-weak-keys', '--help', '-h']);
 const VALUED = new Set(['--ca', '--bundle-name', '--configmap', '--ctb', '--ctb-name', '--mode', '--namespace', '--kind', '--pod-template', '--variables',
-  '--extra-variables', '--skip-variables', '--image', '--java', '--java-password', '--plugin-name', '--expiry-days']);
+  '--extra-variables', '--skip-variables', '--image', '--java', '--java-password', '--plugin-name', '--expiry-days', '--report']);
 
 interface Parsed {
   readonly opts: Map<string, string[]>;
@@ -222,7 +225,14 @@ function argsOfFunctionConfig(fc: any): { argv: string[]; caPem?: string } {
   return { argv, caPem };
 }
 
-function summaryLine(s: WireSummary, quiet: boolean, err: (l: string) => void) {
+function summaryLine(s: WireSummary, quiet: boolean, err: (l: string) => void, reportFile?: string) {
+  if (reportFile) {
+    try {
+      fs.writeFileSync(reportFile, `${JSON.stringify(s.objects.map(o => ({ ...o, detail: inCommandWords(o.detail) })), null, 2)}\n`);
+    } catch (e) {
+      throw new CliError(`--report ${reportFile}: cannot write it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+  }
   if (quiet) return;
   for (const r of s.reported) err(`cdk8s-org-ca: ${inCommandWords(r)}`);
   err(`cdk8s-org-ca: ${s.documents} document(s): ${s.wired} object(s) wired, ${s.skipped} left alone, ${s.reported.length} reported`);
@@ -350,7 +360,7 @@ function runCommand(argv: string[], stdin: () => string, out: (s: string) => voi
         const q = parseArgs(command, [...fc.argv, ...rest]);
         const ca = fc.caPem !== undefined ? CaSource.fromPem(fc.caPem) : caOf(q, command);
         const r = wireResourceList(docs[0], ca, distributionOf(q, command), wireOptionsOf(q, command));
-        summaryLine(r.summary, q.opts.has('--quiet'), err);
+        summaryLine(r.summary, q.opts.has('--quiet'), err, one(q, '--report'));
         out(r.yaml);
         return 0;
       } catch (e) {
@@ -360,7 +370,7 @@ function runCommand(argv: string[], stdin: () => string, out: (s: string) => voi
       }
     }
     const r = wireYaml(text, docs, p.files.length ? p.files.map(f => (f === '-' ? 'stdin' : f)).join(', ') : 'stdin', caOf(p, command), distributionOf(p, command), wireOptionsOf(p, command));
-    summaryLine(r.summary, p.opts.has('--quiet'), err);
+    summaryLine(r.summary, p.opts.has('--quiet'), err, one(p, '--report'));
     // never empty output: Helm 4 takes an empty (whitespace-only) stream from a post-renderer as an error
     out(r.yaml.trim() === '' ? `${r.yaml}# cdk8s-org-ca wire: no manifests in the input\n` : r.yaml);
     return 0;

@@ -11,7 +11,9 @@ import { patchDocument, sameValue, valueOfDocument, writeStream } from './yaml-s
 import { CaSource } from '../bundle/ca-source';
 import { OrgCaBundle, OrgCaBundleProps } from '../bundle/org-ca-bundle';
 import { wireManifestList } from '../pod/ca-trust';
+import { findTemplates } from '../pod/pod-templates';
 import { PodTemplateLocation, WireAllOptions } from '../pod/wiring-options';
+import { wiringPolicy } from '../pod/wiring-policy';
 import { WiringOutcome } from '../pod/wiring-report';
 
 /** How the CA is distributed in the cluster, which decides what pods mount. @internal */
@@ -39,6 +41,45 @@ export interface WireSummary {
   readonly wired: number;
   readonly skipped: number;
   readonly reported: string[];
+  /** Every object, in input order, with what happened to it (the command's --report). */
+  readonly objects: ObjectReport[];
+}
+
+/** One object of the input in the command's --report. @internal */
+export interface ObjectReport {
+  /** "document #3", "document #2 (List item #1)" */
+  readonly document: string;
+  readonly kind: string;
+  readonly namespace?: string;
+  readonly name: string;
+  /** A WiringOutcome: WIRED, OPTED_OUT, FILTERED_NAMESPACE, UNKNOWN_POD_TEMPLATE... */
+  readonly outcome: string;
+  readonly detail: string;
+  /** Containers (and init containers) of the object the wiring changed, by name. */
+  readonly containers: string[];
+  /** Containers the wiring added (its init containers). */
+  readonly added: string[];
+}
+
+/**
+ * The containers (init containers too) of `after`'s pod templates, found where the wiring found
+ * them (`paths`), that differ from the same-named container of `before`'s template, and the new ones.
+ */
+function containersChanged(before: any, after: any, paths: string[]): { changed: string[]; added: string[] } {
+  const was = new Map(findTemplates(before, paths).map(t => [t.pointer, t.template.spec ?? {}]));
+  const changed = new Set<string>();
+  const added = new Set<string>();
+  for (const t of findTemplates(after, paths)) {
+    const old = was.get(t.pointer) ?? {};
+    for (const k of ['initContainers', 'containers']) {
+      for (const c of t.template.spec?.[k] ?? []) {
+        const same = (old[k] ?? []).find((x: any) => x?.name === c?.name);
+        if (!same) added.add(c.name);
+        else if (!sameValue(same, c)) changed.add(c.name);
+      }
+    }
+  }
+  return { changed: [...changed], added: [...added] };
 }
 
 /**
@@ -127,6 +168,8 @@ export function wireItems(
     if (out[i] === undefined) out[i] = v; // an empty List
   });
   const report = wired.report;
+  const indexOf = new Map(objects.map((_o, i) => [docOf(i), i]));
+  const templatePaths = wiringPolicy(options).templatePaths; // where the wiring looked for pod templates
   const wiredCount = report.filter(e => e.outcome === WiringOutcome.WIRED).length;
   return {
     items: out,
@@ -135,6 +178,14 @@ export function wireItems(
       wired: wiredCount,
       skipped: objects.filter(o => o !== null && o !== undefined).length - wiredCount,
       reported: report.filter(e => e.outcome !== WiringOutcome.WIRED).map(e => `${e.outcome} ${e.kind} ${e.namespace ? `${e.namespace}/` : ''}${e.name}: ${e.detail}`),
+      objects: report.map((e): ObjectReport => {
+        const i = indexOf.get(e.path) ?? -1;
+        const paths = templatePaths.get(e.kind);
+        const wiredHere = i >= 0 && paths !== undefined && e.outcome === WiringOutcome.WIRED;
+        const c = wiredHere ? containersChanged(objects[i], wired.manifests[i], paths) : { changed: [], added: [] };
+        const where = { document: e.path, kind: e.kind, namespace: e.namespace, name: e.name };
+        return { ...where, outcome: e.outcome, detail: e.detail, containers: c.changed, added: c.added };
+      }),
     },
   };
 }

@@ -216,6 +216,20 @@ describe('cdk8s-org-ca check and bundle', () => {
     expect(podOf(alone).initContainers).toBeUndefined();
   });
 
+  test('--report FILE: every object with its outcome, and the containers the wiring changed and added', () => {
+    const file = path.join(dir, 'report.json');
+    const r = cli(['wire', '--ca', CA, '--report', file, '--pod-template', 'argoproj.io/v1alpha1/Rollout=/spec/template', RENDER]);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(fs.readFileSync(file, 'utf8'));
+    const api = report.find((e: any) => e.kind === 'apps/v1/Deployment' && e.name === 'api');
+    expect(api).toMatchObject({ document: expect.stringMatching(/^document #\d+$/), namespace: 'apps', outcome: 'WIRED', containers: ['api', 'proxy'], added: ['merge-ca-bundle'] });
+    expect(report.filter((e: any) => e.outcome === 'WIRED')).toHaveLength(7);
+    expect(report.some((e: any) => / \(List item #\d+\)$/.test(e.document))).toBe(true);
+    const bad = cli(['wire', '--ca', CA, '--report', path.join(dir, 'no-such-dir', 'r.json'), RENDER]);
+    expect({ code: bad.code, stdout: bad.stdout }).toEqual({ code: 1, stdout: '' });
+    expect(bad.stderr).toMatch(/--report .*r\.json: cannot write it \(ENOENT\)/);
+  });
+
   test('--version, and switches as --flag=true|false', () => {
     expect(cli(['--version']).stdout).toMatch(/^\d+\.\d+\.\d+/);
     const input = 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: c, image: i}]\n';
@@ -267,11 +281,12 @@ const haveKpt = requireTools('the kpt KRM function test', ['kpt']);
   // kpt takes named KRM resources only: the render without its (nameless) List
   const objects = docs(fs.readFileSync(RENDER, 'utf8')).filter(o => o && o.kind !== 'List');
   fs.writeFileSync(path.join(pkg, 'resources.yaml'), objects.map(o => YAML.stringify(o)).join('---\n'));
-  const fn = path.join(dir, 'wire-fn');
-  fs.writeFileSync(fn, `#!/bin/sh\nexec "${process.execPath}" "${BIN}" wire --pod-template argoproj.io/v1alpha1/Rollout=/spec/template\n`, { mode: 0o755 });
+  // README's recipe: the script helm-plugin writes is the exec function too (it runs wire on a ResourceList)
+  const fnDir = path.join(dir, 'kpt-fn');
+  expect(cli(['helm-plugin', fnDir, '--ca', CA, '--pod-template', 'argoproj.io/v1alpha1/Rollout=/spec/template']).code).toBe(0);
   const fnConfig = path.join(dir, 'fn-config.yaml');
-  fs.writeFileSync(fnConfig, YAML.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'org-ca' }, data: { caFile: CA, openshift: 'true' } }));
-  execFileSync('kpt', ['fn', 'eval', pkg, '--exec', fn, '--fn-config', fnConfig], { stdio: 'pipe', timeout: 120_000 });
+  fs.writeFileSync(fnConfig, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: org-ca\ndata:\n  openshift: "true"\n');
+  execFileSync('kpt', ['fn', 'eval', pkg, '--exec', path.join(fnDir, 'post-render'), '--fn-config', fnConfig], { stdio: 'pipe', timeout: 120_000 });
   const out = fs.readdirSync(pkg).filter(f => f.endsWith('.yaml')).flatMap(f => docs(fs.readFileSync(path.join(pkg, f), 'utf8')));
   const deployment = out.find(o => o?.kind === 'Deployment');
   expect(podOf(deployment).initContainers[0].name).toBe('merge-ca-bundle');
