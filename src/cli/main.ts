@@ -65,7 +65,8 @@ wiring:
   --java-password PW         its store password
   --openshift                no runAsUser (OpenShift assigns it)
   --system-bundle-overlay    mount the merged bundle over the image's system bundle files too
-                             (for clients that read no variable: R curl, wget, PHP curl)
+                             (for clients that read no variable: R curl, wget, PHP curl),
+                             and with --java keytool the JVM store over the JVM's cacerts
   --fail-on-invalid-bundle   the merge fails the pod when the CA holds no valid certificate
   --fail-on-unknown-kinds    an unknown kind with a pod template is an error, not a warning
   --allow-weak-keys          accept RSA keys under 2048 bits (clients at OpenSSL level 2 refuse them)

@@ -19,6 +19,20 @@ export const SYSTEM_BUNDLE_CANDIDATES = [
 ];
 
 /**
+ * Where JVMs keep their default trust store (`cacerts`) outside `$JAVA_HOME`, or inside it where
+ * an image family fixes `$JAVA_HOME`: Debian and Ubuntu (`ca-certificates-java`; each JDK's
+ * `lib/security/cacerts` links here), RHEL, UBI, Fedora and Amazon Linux (`p11-kit`'s extract and
+ * its compat link), and the Eclipse Temurin images (`/opt/java/openjdk`). No path holds a space.
+ * @internal
+ */
+export const JAVA_CACERTS_CANDIDATES = [
+  '/etc/ssl/certs/java/cacerts', // Debian, Ubuntu
+  '/etc/pki/ca-trust/extracted/java/cacerts', // RHEL, UBI, Fedora, CentOS, Amazon Linux
+  '/etc/pki/java/cacerts', // RHEL family (compat link)
+  '/opt/java/openjdk/lib/security/cacerts', // eclipse-temurin images
+];
+
+/**
  * The certificate filter, shared by both scripts: `scan FILE` reads FILE once (one `cat`, split into
  * lines by the shell, which the prelude sets to split at newlines only) and finds its well-formed certificate blocks; `print_kept` then prints them,
  * and only them, to stdout. Time is linear in the file's size: nothing is rebuilt per line.
@@ -150,7 +164,8 @@ echo "$0: wrote $out from $used"`;
  * `keytool -importkeystore` imports them all: one JVM start per pod. Without it (or if it does not
  * import), each certificate is imported by its own keytool run. No valid certificate keeps the
  * JVM's own roots (with a warning), or fails with `fail`. A chart-wide Java option must not stop a
- * pod that is not Java: with no keytool and no JVM it writes nothing and exits 0 with a warning;
+ * pod that is not Java: with no keytool and no JVM it writes an empty file (so the cacerts
+ * overlay mounts a file, never a directory) and exits 0 with a warning;
  * with a JVM but no keytool it writes the JVM's own cacerts, loudly.
  * @internal
  */
@@ -167,12 +182,14 @@ if [ -z "$java_home" ] && [ -n "$bin" ]; then
   java_home=\${bin%/bin/*}
 fi
 cacerts=
-for f in "$java_home/lib/security/cacerts" "$java_home/jre/lib/security/cacerts" /etc/ssl/certs/java/cacerts /etc/pki/ca-trust/extracted/java/cacerts /etc/pki/java/cacerts; do
+for f in "$java_home/lib/security/cacerts" "$java_home/jre/lib/security/cacerts" ${JAVA_CACERTS_CANDIDATES.join(' ')}; do
   if [ -r "$f" ] && [ -s "$f" ]; then cacerts=$f; break; fi
 done
 if ! command -v keytool >/dev/null 2>&1; then
   if [ -z "$cacerts" ]; then
-    say "warning: no keytool and no JVM in this image: no Java trust store written (JAVA_TOOL_OPTIONS has no effect without a JVM)"
+    # an empty file, so a cacerts overlay mounts a file (as it does on a Java image), never a directory
+    { true >"$out"; } 2>/dev/null || fail "cannot write $out"
+    say "warning: no keytool and no JVM in this image: the Java trust store $out is empty (JAVA_TOOL_OPTIONS has no effect without a JVM)"
     exit 0
   fi
   { cp "$cacerts" "$tmp" && chmod 0644 "$tmp" && mv -f "$tmp" "$out"; } || { rm -f "$tmp"; fail "cannot write $out"; }

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { IConstruct } from 'constructs';
 import { CaPodWiring, WiringIdentity } from './ca-pod-wiring';
 import { CaVariables } from './ca-variables';
-import { MERGE_DEFAULTS, MERGE_SCRIPT, scriptCommand, SYSTEM_BUNDLE_CANDIDATES } from './init-scripts';
+import { JAVA_CACERTS_CANDIDATES, MERGE_DEFAULTS, MERGE_SCRIPT, scriptCommand, SYSTEM_BUNDLE_CANDIDATES } from './init-scripts';
 import { JavaTrust, JavaTrustKind, JavaTrustParts } from './java-trust';
 import { EnvJson, WiringDescription } from './pod-wiring';
 import { optionsSignature } from './synth-hook';
@@ -214,14 +214,20 @@ export class MergedCaInitContainer extends CaPodWiring {
 
   /**
    * The file the variables point at, mounted read-only over each standard system bundle path
-   * (SYSTEM_BUNDLE_CANDIDATES): the merged file (merge), or the bundle's file (direct).
+   * (SYSTEM_BUNDLE_CANDIDATES): the merged file (merge), or the bundle's file (direct). With
+   * `JavaTrust.keytoolImport()`, also the store it builds (the JVM's own roots plus the org CA,
+   * readable without a password as the JVM's default store is) over each standard JVM `cacerts`
+   * path (JAVA_CACERTS_CANDIDATES).
    */
   private systemBundleMounts(): k8s.VolumeMount[] {
     const direct = this.mode === WiringMode.DIRECT;
+    const name = direct ? this.sourceVolumeName : this.mergedVolumeName;
     const subPath = path.posix.basename(this.mergedFilePath);
-    return SYSTEM_BUNDLE_CANDIDATES.map(mountPath => ({
-      mountPath, name: direct ? this.sourceVolumeName : this.mergedVolumeName, subPath, readOnly: true,
-    }));
+    const store = this.java._kind === JavaTrustKind.KEYTOOL_IMPORT ? this.javaTrustStorePath : undefined;
+    return [
+      ...SYSTEM_BUNDLE_CANDIDATES.map(mountPath => ({ mountPath, name, subPath, readOnly: true })),
+      ...(store ? JAVA_CACERTS_CANDIDATES.map(mountPath => ({ mountPath, name, subPath: path.posix.basename(store), readOnly: true })) : []),
+    ];
   }
 
   /**

@@ -212,6 +212,14 @@ export interface PodWiringOptions {
    * path trust the org CA too: R's curl package (httr, httr2, pak, install.packages), GNU wget,
    * PHP's curl extension. The merge init container still reads the image's own bundle.
    *
+   * With `java: JavaTrust.keytoolImport()`, the store it builds (the JVM's own roots plus the org
+   * CA) is mounted the same way over the standard JVM `cacerts` files (Debian and Ubuntu, RHEL
+   * family, Temurin's `/opt/java/openjdk`), so a JVM started without `JAVA_TOOL_OPTIONS` (a
+   * `command:` that bypasses the entrypoint, a launcher that clears it) trusts the org CA too. A
+   * JVM whose `$JAVA_HOME/lib/security/cacerts` is its own file elsewhere still needs the option.
+   * `JavaTrust.trustManagerPkcs12()` gets no `cacerts` overlay: its store holds the bundle's
+   * sources only and may need a password the JVM's default store does not take.
+   *
    * A container whose command or arguments run `update-ca-certificates` or `update-ca-trust`
    * rewrites the system bundle at start and cannot write to a read-only mount: it gets no overlay,
    * with a warning. One object turns it off (or on) with the annotation

@@ -221,6 +221,22 @@ d('image layouts and failure modes', () => {
     expect(java.find(x => x.endpoint === 'org')!.ok).toBe(true);
   }, 300_000);
 
+  (enabled && requireTools('end-to-end Java cacerts overlay test', ['java', 'keytool']) ? test : test.skip)('Java with the overlay: a JVM started without JAVA_TOOL_OPTIONS trusts the org CA through its default cacerts', async () => {
+    const chart = new Chart(Testing.app(), 'e2e', { namespace: 'apps' });
+    const bundle = new OrgCaBundle(chart, 'ca', { source: CaSource.fromPem(orgCa.certPem), printWarnings: false });
+    MergedCaInitContainer.addTo(new ApiObject(chart, 'jvm', manifest('Deployment', 'jvm', podSpec({ containers: [{ name: 'jvm', image: 'jre', securityContext: { runAsUser: 1000 } }] }), 'apps')), bundle, {
+      java: JavaTrust.keytoolImport(), variables: ['SSL_CERT_FILE'], systemBundleOverlay: true,
+    });
+    const objs = Testing.synth(chart);
+    const r = await run(podsOf(objs)[0], 'debian', clusterState(objs, ['apps']));
+    // the JVM's public roots never held the test "public" root: its public runs are not expected to pass
+    expect(problems(r, x => x.client.startsWith('java') && x.endpoint === 'public')).toEqual([]);
+    const bare = r.results.filter(x => x.client === 'java, no options');
+    // with the overlay: trusted; without it (the discriminator): the JVM's own cacerts, refused
+    expect(bare.map(x => `${x.endpoint} ${x.mode} ${x.ok}`)).toEqual(['org wired true', 'public wired false', 'org system-only false']);
+    expect(r.results.find(x => x.client === 'java HttpClient' && x.endpoint === 'org')!.ok).toBe(true);
+  }, 300_000);
+
   test('a deliberately broken wiring (wrong merged path) is caught', async () => {
     const objs = wiredApi();
     const pod = podsOf(objs)[0];

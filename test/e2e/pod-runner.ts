@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as https from 'node:https';
 import { AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import { SYSTEM_BUNDLE_CANDIDATES } from '../../src/pod/init-scripts';
+import { JAVA_CACERTS_CANDIDATES, SYSTEM_BUNDLE_CANDIDATES } from '../../src/pod/init-scripts';
 import { findTemplates, BUILTIN_TEMPLATE_PATHS } from '../../src/pod/pod-templates';
 import { hostDir, ImageLayout, Mount, runInImage } from '../util/sandbox';
 import { haveTool, requireTools } from '../util/tools';
@@ -281,13 +281,17 @@ const py = (code: string) => (u: string) => ['python3', '-c', code, u];
 /** The "variable" of clients that read none: they open the system bundle by its compiled-in path. */
 export const SYSTEM_BUNDLE = '(system bundle path)';
 
-/** A mount of the system bundle overlay: the org CA file over a standard system bundle path. */
-const isOverlayMount = (m: any) => SYSTEM_BUNDLE_CANDIDATES.includes(m.mountPath);
-/** Whether a container has the system bundle overlay. */
-const overlaid = (c: any) => (c.volumeMounts ?? []).some(isOverlayMount);
+/** The "variable" of a JVM started without JAVA_TOOL_OPTIONS: it opens its default cacerts by path. */
+export const JVM_CACERTS = '(JVM cacerts path)';
+
+/** A mount of the system bundle overlay: the org CA file over a standard system bundle or JVM cacerts path. */
+const isOverlayMount = (m: any) => SYSTEM_BUNDLE_CANDIDATES.includes(m.mountPath) || JAVA_CACERTS_CANDIDATES.includes(m.mountPath);
+/** Whether a container has the system bundle overlay (o), and the JVM cacerts overlay (j). */
+const overlaid = (c: any) => (c.volumeMounts ?? []).some((m: any) => SYSTEM_BUNDLE_CANDIDATES.includes(m.mountPath));
+const javaOverlaid = (c: any) => (c.volumeMounts ?? []).some((m: any) => JAVA_CACERTS_CANDIDATES.includes(m.mountPath));
 
 /** Every client the suite runs, by the variable that makes it trust the org CA (see README). */
-const CLIENTS: Array<Client & { when: (env: Record<string, string>, overlay: boolean) => boolean }> = [
+const CLIENTS: Array<Client & { when: (env: Record<string, string>, overlay: boolean, javaOverlay: boolean) => boolean }> = [
   { name: 'python urllib', variable: 'SSL_CERT_FILE', tools: ['python3'], when: e => !!e.SSL_CERT_FILE, argv: py('import sys,urllib.request; urllib.request.urlopen(sys.argv[1], timeout=10).read()') },
   { name: 'python requests', variable: 'REQUESTS_CA_BUNDLE', tools: ['py:requests'], when: e => !!e.REQUESTS_CA_BUNDLE, argv: py('import sys,requests; requests.get(sys.argv[1], timeout=10).raise_for_status()') },
   { name: 'python httpx', variable: 'SSL_CERT_FILE', tools: ['py:httpx'], when: e => !!e.SSL_CERT_FILE, argv: py('import sys,httpx; httpx.get(sys.argv[1], timeout=10).raise_for_status()') },
@@ -312,11 +316,13 @@ const CLIENTS: Array<Client & { when: (env: Record<string, string>, overlay: boo
   { name: 'R curl package', variable: SYSTEM_BUNDLE, tools: ['Rscript', 'r:curl'], when: (_e, o) => o, argv: u => ['Rscript', '-e', 'invisible(curl::curl_fetch_memory(commandArgs(TRUE)[1]))', u] },
   { name: 'PHP curl', variable: SYSTEM_BUNDLE, tools: ['php'], when: (_e, o) => o, argv: u => ['php', '-r', '$c = curl_init($argv[1]); curl_setopt($c, CURLOPT_RETURNTRANSFER, true); exit(curl_exec($c) === false ? 1 : 0);', u] },
   { name: 'java HttpClient', variable: 'JAVA_TOOL_OPTIONS', tools: ['java'], when: e => !!e.JAVA_TOOL_OPTIONS?.includes('javax.net.ssl.trustStore='), argv: u => ['java', '/var/run/e2e/Client.java', u] },
+  // a JVM started without JAVA_TOOL_OPTIONS: only the cacerts overlay makes it trust the org CA
+  { name: 'java, no options', variable: JVM_CACERTS, tools: ['java'], when: (_e, _o, j) => j, argv: u => ['env', '-u', 'JAVA_TOOL_OPTIONS', 'java', '/var/run/e2e/Client.java', u] },
 ];
 
 /** The clients a container's variables call for and this machine has (outside CI, others skip with the reason printed). */
-function clientsFor(env: Record<string, string>, overlay: boolean): Client[] {
-  return CLIENTS.filter(c => c.when(env, overlay)).filter(c => requireTools(`end-to-end client "${c.name}"`, c.tools));
+function clientsFor(env: Record<string, string>, container: any): Client[] {
+  return CLIENTS.filter(c => c.when(env, overlaid(container), javaOverlaid(container))).filter(c => requireTools(`end-to-end client "${c.name}"`, c.tools));
 }
 
 /** Inside every pod: a bundle of the public roots only, for the discriminator. */
@@ -470,12 +476,12 @@ async function runPodOrThrow(pod: PodUnderTest, o: RunPodOptions): Promise<PodRu
   const wired = [...(pod.spec.initContainers ?? []).filter((c: any) => !ours(c)), ...pod.spec.containers];
   for (const c of wired) {
     const env = envOf(c);
-    for (const client of clientsFor(env, overlaid(c))) {
+    for (const client of clientsFor(env, c)) {
       const runs: Array<{ endpoint: string; mode: 'wired' | 'system-only'; url: string; env: Record<string, string>; withoutOverlay?: boolean }> = [
         { endpoint: 'org', mode: 'wired', url: o.endpoints.org, env },
         { endpoint: 'public', mode: 'wired', url: o.endpoints.public, env },
       ];
-      if (client.variable === SYSTEM_BUNDLE) {
+      if (client.variable === SYSTEM_BUNDLE || client.variable === JVM_CACERTS) {
         runs.push({ endpoint: 'org', mode: 'system-only', url: o.endpoints.org, env, withoutOverlay: true });
       } else if (client.variable !== 'JAVA_TOOL_OPTIONS') {
         // the image's own system bundle, as it is without the overlay

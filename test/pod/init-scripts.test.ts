@@ -231,11 +231,12 @@ const KEYTOOL_PATHS = ['/usr/bin/keytool', '/etc/alternatives/keytool', '/usr/li
 const JVM_PATHS = [...KEYTOOL_PATHS, '/usr/bin/java', '/etc/alternatives/java', '/usr/lib/jvm', '/etc/ssl/certs/java', '/etc/pki/java', '/etc/pki/ca-trust/extracted/java'];
 
 (haveKeytool ? describe : describe.skip)('a chart-wide Java option on an image it does not fit: the pod still starts, loudly', () => {
-  (SHELLS.length ? test : test.skip)('no keytool and no JVM (not a Java image): exit 0, a warning, no store', async () => {
+  (SHELLS.length ? test : test.skip)('no keytool and no JVM (not a Java image): exit 0, a warning, an empty store file (a cacerts overlay then mounts a file)', async () => {
     const { r, out } = await runScript({ shell: SHELLS[0], script: KEYTOOL_SCRIPT, args: KEYTOOL_ARGS, org: orgPem, removePaths: JVM_PATHS });
     expect(r.code).toBe(0);
-    expect(r.stderr).toBe('merge-ca-truststore: warning: no keytool and no JVM in this image: no Java trust store written (JAVA_TOOL_OPTIONS has no effect without a JVM)\n');
-    expect(fs.readdirSync(out)).toEqual([]);
+    expect(r.stderr).toBe('merge-ca-truststore: warning: no keytool and no JVM in this image: the Java trust store /etc/ssl/certs-extra/java-cacerts is empty (JAVA_TOOL_OPTIONS has no effect without a JVM)\n');
+    expect(fs.readdirSync(out)).toEqual(['java-cacerts']);
+    expect(fs.statSync(path.join(out, 'java-cacerts')).size).toBe(0);
   });
 
   (SHELLS.length ? test : test.skip)('a JVM without keytool: its own cacerts at the store path, a warning that the org CA is not trusted', async () => {

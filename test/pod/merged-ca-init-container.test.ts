@@ -3,7 +3,7 @@ import { ApiObject, Chart, JsonPatch, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import * as YAML from 'yaml';
 import { BundleSource, CaVariables, JavaTrust, MergedCaInitContainer, OnInvalidBundle, OrgCaBundle, PodWiringOptions, WiringMode } from '../../src';
-import { MERGE_SCRIPT, SYSTEM_BUNDLE_CANDIDATES } from '../../src/pod/init-scripts';
+import { JAVA_CACERTS_CANDIDATES, MERGE_SCRIPT, SYSTEM_BUNDLE_CANDIDATES } from '../../src/pod/init-scripts';
 import { propsOf } from '../util/api';
 import { makeCa } from '../util/certs';
 import { KIND_FORMS, envOf, makeWorkload, manifest, podOf, podSpec, restrictedViolations, rotationOf, workloadsOf, chartWithBundle } from '../util/fixtures';
@@ -233,8 +233,11 @@ describe('MergedCaInitContainer rules', () => {
       { name: 'JAVA_TOOL_OPTIONS', value: '-Djavax.net.ssl.trustStore=/shared/java-cacerts -Djavax.net.ssl.trustStorePassword=changeit' },
     ]);
     expect(pod.containers[1].env).toBeUndefined();
-    // the merged file over every standard system bundle path, in the wired container only
-    expect(pod.containers[0].volumeMounts.slice(1)).toEqual(SYSTEM_BUNDLE_CANDIDATES.map(mountPath => ({ mountPath, name: 'dst', subPath: 'combined-ca.crt', readOnly: true })));
+    // the merged file over every standard system bundle path, the JVM store over every cacerts path, in the wired container only
+    expect(pod.containers[0].volumeMounts.slice(1)).toEqual([
+      ...SYSTEM_BUNDLE_CANDIDATES.map(mountPath => ({ mountPath, name: 'dst', subPath: 'combined-ca.crt', readOnly: true })),
+      ...JAVA_CACERTS_CANDIDATES.map(mountPath => ({ mountPath, name: 'dst', subPath: 'java-cacerts', readOnly: true })),
+    ]);
     expect(pod.containers[1].volumeMounts).toBeUndefined();
     expect(pod.initContainers[0].volumeMounts.map((m: any) => m.mountPath)).toEqual(['/var/run/org-ca', '/shared']);
     expect(d.spec.template.metadata.annotations?.[MergedCaInitContainer.ROTATION_ANNOTATION]).toBeUndefined();

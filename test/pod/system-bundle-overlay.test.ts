@@ -1,9 +1,9 @@
 /* The system bundle overlay: the file the variables point at, mounted over the image's standard
  * system bundle paths, for clients that read no variable (R curl, wget, PHP curl). */
 import { ApiObject, Chart, Testing } from 'cdk8s';
-import { CaSource, CaTrust, CaVariables, OrgCaBundle, SingleuserCaMerge, WiringMode } from '../../src';
+import { CaSource, CaTrust, CaVariables, JavaTrust, OrgCaBundle, SingleuserCaMerge, WiringMode } from '../../src';
 import { run } from '../../src/cli/main';
-import { SYSTEM_BUNDLE_CANDIDATES } from '../../src/pod/init-scripts';
+import { JAVA_CACERTS_CANDIDATES, SYSTEM_BUNDLE_CANDIDATES } from '../../src/pod/init-scripts';
 import { makeCa } from '../util/certs';
 import { manifest, podOf, podSpec } from '../util/fixtures';
 import { expectAllValid } from '../util/schema';
@@ -11,9 +11,11 @@ import { takeWarnings } from '../util/warnings';
 
 const ca = makeCa('overlay-ca');
 
-function wired(containers: any[], options: Parameters<typeof CaTrust.wireAll>[2] = {}, annotations?: Record<string, string>, useDefaultCAs = false) {
+type TrustManager = { useDefaultCAs?: boolean; pkcs12?: { key: string } };
+type Options = Parameters<typeof CaTrust.wireAll>[2];
+function wired(containers: any[], options: Options = {}, annotations?: Record<string, string>, trustManager: TrustManager = {}) {
   const chart = new Chart(Testing.app(), 'c', { namespace: 'apps' });
-  const bundle = new OrgCaBundle(chart, 'ca', { source: CaSource.fromPem(ca.certPem), printWarnings: false, trustManager: { useDefaultCAs } });
+  const bundle = new OrgCaBundle(chart, 'ca', { source: CaSource.fromPem(ca.certPem), printWarnings: false, trustManager });
   const m = manifest('Deployment', 'web', podSpec({ containers }), 'apps');
   if (annotations) m.metadata.annotations = annotations;
   new ApiObject(chart, 'web', m);
@@ -35,7 +37,7 @@ describe('systemBundleOverlay', () => {
   });
 
   test('direct: the bundle\'s file (with its public roots) over every standard path', () => {
-    const { pod } = wired([{ name: 'app', image: 'r-base' }], { systemBundleOverlay: true, mode: WiringMode.DIRECT }, undefined, true);
+    const { pod } = wired([{ name: 'app', image: 'r-base' }], { systemBundleOverlay: true, mode: WiringMode.DIRECT }, undefined, { useDefaultCAs: true });
     expect(overlayOf(pod.containers[0])).toEqual(SYSTEM_BUNDLE_CANDIDATES.map(mountPath => ({ mountPath, name: 'org-ca', subPath: 'bundle.pem', readOnly: true })));
   });
 
@@ -89,6 +91,24 @@ describe('systemBundleOverlay', () => {
     expect(overlayOf(wired([{ name: 'app', image: 'r' }], { systemBundleOverlay: true }, ann('false')).pod.containers[0])).toEqual([]);
     expect(overlayOf(wired([{ name: 'app', image: 'r' }], {}, ann('true')).pod.containers[0])).toHaveLength(SYSTEM_BUNDLE_CANDIDATES.length);
     expect(() => wired([{ name: 'app', image: 'r' }], {}, ann('yes'))).toThrow(/annotation cdk8s-org-ca\/system-bundle-overlay is "yes"; write "true" or "false"/);
+  });
+
+  test('with keytoolImport: the JVM store over every standard cacerts path too, in wired containers only; none without the overlay or with pkcs12', () => {
+    const javaOf = (c: any) => (c.volumeMounts ?? []).filter((m: any) => JAVA_CACERTS_CANDIDATES.includes(m.mountPath));
+    const { objs, pod } = wired([{ name: 'app', image: 'temurin' }], { systemBundleOverlay: true, java: JavaTrust.keytoolImport() });
+    expect(javaOf(pod.containers[0])).toEqual(JAVA_CACERTS_CANDIDATES.map(mountPath => ({ mountPath, name: 'org-ca-merged', subPath: 'java-cacerts', readOnly: true })));
+    expect(overlayOf(pod.containers[0])).toHaveLength(SYSTEM_BUNDLE_CANDIDATES.length);
+    // the keytool init container copies the image's own cacerts: it must not see the overlay
+    expect(pod.initContainers.map((c: any) => c.name)).toEqual(['merge-ca-bundle', 'merge-ca-bundle-java']);
+    for (const c of pod.initContainers) expect(javaOf(c)).toEqual([]);
+    // the store the overlay mounts is the one JAVA_TOOL_OPTIONS names
+    const jto = pod.containers[0].env.find((e: any) => e.name === 'JAVA_TOOL_OPTIONS').value;
+    expect(jto).toContain('-Djavax.net.ssl.trustStore=/etc/org-ca/java-cacerts');
+    expectAllValid(objs);
+    expect(javaOf(wired([{ name: 'app', image: 'temurin' }], { java: JavaTrust.keytoolImport() }).pod.containers[0])).toEqual([]);
+    const pkcs12 = wired([{ name: 'app', image: 'temurin' }], { systemBundleOverlay: true, java: JavaTrust.trustManagerPkcs12() }, undefined, { useDefaultCAs: true, pkcs12: { key: 'truststore.p12' } });
+    expect(javaOf(pkcs12.pod.containers[0])).toEqual([]);
+    expect(overlayOf(pkcs12.pod.containers[0])).toHaveLength(SYSTEM_BUNDLE_CANDIDATES.length);
   });
 
   test('the command: --system-bundle-overlay, and the annotation on its input', () => {
