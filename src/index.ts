@@ -15,4 +15,5 @@ export * from './components/keycloak-truststore';
 export * from './components/singleuser-ca-merge';
 export * from './components/ray-cluster-ca';
 export * from './node/node-trust';
+export * from './node/cluster-node-trust';
 export * as k8s from './imports/k8s';

@@ -1,4 +1,4 @@
-import { ApiObject, Chart, JsonPatch } from 'cdk8s';
+import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { CaSource } from './ca-source';
 import { ClusterTrustBundleOptions, clusterTrustBundleManifest, clusterTrustBundleProjection, ResolvedCtb, resolveCtb } from './cluster-trust-bundle';
@@ -6,7 +6,7 @@ import { trustedCertificatesJks } from './jks';
 import { ParsedBundle } from './pem';
 import * as k8s from '../imports/k8s';
 import { Bundle } from '../imports/trust.cert-manager.io';
-import { managedMetadata } from '../util/metadata';
+import { clusterScoped, managedMetadata } from '../util/metadata';
 import { checkConfigMapKey, checkDnsLabel, checkDnsSubdomain } from '../util/validate';
 import { warn } from '../util/warnings';
 
@@ -538,9 +538,7 @@ export class OrgCaBundle extends Construct {
   }
 
   private renderCtb(c: ResolvedCtb): ApiObject {
-    const obj = new ApiObject(this, 'ClusterTrustBundle', clusterTrustBundleManifest(c, this.pem, this.sha256));
-    if (Chart.of(this).namespace) obj.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
-    return obj;
+    return clusterScoped(new ApiObject(this, 'ClusterTrustBundle', clusterTrustBundleManifest(c, this.pem, this.sha256)));
   }
 
   private renderBundle(o: TrustManagerBundleOptions): ApiObject {
@@ -565,11 +563,7 @@ export class OrgCaBundle extends Construct {
         },
       },
     });
-    // Bundle is cluster-scoped: a chart namespace must not leak into it.
-    if (Chart.of(this).namespace) {
-      bundle.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
-    }
-    return bundle;
+    return clusterScoped(bundle);
   }
 
 

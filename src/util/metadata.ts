@@ -1,3 +1,5 @@
+import { ApiObject, Chart, JsonPatch } from 'cdk8s';
+
 /**
  * Metadata keys the library writes or reads, in one place.
  * @internal
@@ -48,4 +50,13 @@ export function managedMetadata(
     labels: { [METADATA.MANAGED_BY_LABEL]: METADATA.MANAGED_BY_VALUE, ...labels },
     ...(Object.keys(notes).length > 0 ? { annotations: notes } : {}),
   };
+}
+
+/**
+ * Marks `obj` cluster-scoped: a chart namespace must not leak into its metadata.
+ * @internal
+ */
+export function clusterScoped<T extends ApiObject>(obj: T): T {
+  if (Chart.of(obj).namespace) obj.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
+  return obj;
 }

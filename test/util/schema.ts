@@ -152,6 +152,9 @@ export function expectAllValid(objs: any[]) {
     else if (o.kind === 'ClusterTrustBundle') problems = ctbProblems(o);
     else if (o.apiVersion === 'k8s.keycloak.org/v2alpha1') problems = crdValidator('keycloak-operator-keycloaks-crd.yaml')(o);
     else if (o.apiVersion === 'argoproj.io/v1beta1' && o.kind === 'ArgoCD') problems = crdValidator('argocd-operator-argocds-crd.yaml')(o);
+    else if (o.apiVersion === 'karpenter.k8s.aws/v1') problems = crdValidator('karpenter-ec2nodeclass-crd.yaml')(o);
+    else if (o.apiVersion === 'config.openshift.io/v1' && o.kind === 'Proxy') problems = crdValidator('openshift-config-proxies-crd.yaml')(o);
+    else if (o.apiVersion === 'config.openshift.io/v1' && o.kind === 'Image') problems = crdValidator('openshift-config-images-crd.yaml')(o);
     else problems = k8sProblems(o);
     for (const p of problems) all.push(`${o.kind}/${o.metadata?.name}: ${p}`);
   }
