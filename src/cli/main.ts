@@ -5,13 +5,14 @@
  *
  * Output goes to stdout only when the whole run succeeded; progress, the summary and errors go to
  * stderr. Exit codes: 0 done, 1 bad input (one line on stderr naming the document and the fix),
- * 2 bad usage.
+ * 2 bad usage, 3 `audit` found problems.
  * @internal
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { App, Chart, Yaml } from 'cdk8s';
 import * as YAML from 'yaml';
+import { audit, auditTable } from './audit';
 import { helmPluginFiles, packageVersion, writeHelmPlugin } from './helm-plugin';
 import { CliError, Distribution, distributionProps, parsePodTemplates, wireResourceList, wireYaml, WireSummary } from './wire';
 import { inCommandWords } from './words';
@@ -31,6 +32,8 @@ Trust an organisation CA in every pod of YAML that cdk8s did not build.
 commands:
   wire     wire every workload of a YAML stream (files or stdin) or a KRM ResourceList
   check    validate a CA file: subjects, expiry, warnings
+  audit    report every container of a pod list (kubectl get pods -A -o json) that will not
+           trust the org CA, and why
   bundle   print the distribution objects (trust-manager Bundle, ConfigMaps, ClusterTrustBundle)
   helm-plugin  write a Helm post-renderer (a Helm 4 plugin, and the script Helm 3 runs) that
            runs this command's wire with the given options
@@ -82,6 +85,22 @@ an invalid CA (a private key, no certificate...).
   --json                     the report as one JSON object: certificates, warnings, sha256
   --expiry-days N            warn about certificates that expire within N days (default 30; 0: expired only)
   --allow-weak-keys          accept RSA keys under 2048 bits (clients at OpenSSL level 2 refuse them)`,
+  'audit': `usage: cdk8s-org-ca audit [--ca FILE] [--namespace NS]... [--json] [--expiry-days N] [FILE...|-]
+
+Reads what 'kubectl get pods -A -o json' (or -o yaml) prints, or a List or stream of workloads,
+and reports on stdout every container that will not trust the org CA, and why: no CA variable and
+no system bundle overlay, a variable pointing at a file no volume provides, a merged volume no
+merge init container writes, the bundle ConfigMap absent (give the ConfigMaps too: kubectl get
+pods,configmaps -A -o json), a JVM without a trust store. With --ca: pods wired with another
+bundle (rotation pending), and the CA's certificates that expire within --expiry-days. Exit 0:
+nothing found; 3: problems found (for CI); 1: bad input; 2: bad usage.
+
+  --ca FILE                  the current org CA
+  --namespace NS             only pods in NS (repeatable; default: all but kube-system,
+                             kube-public and kube-node-lease)
+  --json                     the report as one JSON object: findings, checked, skipped
+  --expiry-days N            report certificates that expire within N days (default 30; 0: expired only)
+  --allow-weak-keys          accept RSA keys under 2048 bits in --ca`,
   'helm-plugin': `usage: cdk8s-org-ca helm-plugin DIR --ca FILE [--plugin-name NAME] [wire options]
 
 Writes DIR/plugin.yaml (a Helm 4 plugin of type postrenderer/v1) and DIR/post-render (the
@@ -252,18 +271,23 @@ export function readStdin(): string {
   }
 }
 
-/** `check`: the report on stdout, as text or JSON. */
-function check(p: Parsed, out: (s: string) => void): number {
+/** The CA as `check` and `audit` validate it: OrgCaBundle's rules, --expiry-days, --allow-weak-keys. */
+function checkedBundle(p: Parsed, command: string): OrgCaBundle {
   const days = one(p, '--expiry-days');
-  if (days !== undefined && !/^\d+$/.test(days)) usageError('check', `cdk8s-org-ca check: --expiry-days "${days}" is not a whole number of days`);
-  const bundle = new OrgCaBundle(new Chart(new App({ outdir: '/tmp' }), 'c'), 'ca', {
-    source: caOf(p, 'check'),
+  if (days !== undefined && !/^\d+$/.test(days)) usageError(command, `cdk8s-org-ca ${command}: --expiry-days "${days}" is not a whole number of days`);
+  return new OrgCaBundle(new Chart(new App({ outdir: '/tmp' }), 'c'), 'ca', {
+    source: caOf(p, command),
     printWarnings: false,
     allowWeakKeys: p.opts.has('--allow-weak-keys'),
     expiryWarningDays: days === undefined ? undefined : Number(days),
     trustManager: { enabled: false },
     configMaps: [{ namespaces: ['default'] }],
   });
+}
+
+/** `check`: the report on stdout, as text or JSON. */
+function check(p: Parsed, out: (s: string) => void): number {
+  const bundle = checkedBundle(p, 'check');
   const warnings = bundle.warnings.map(inCommandWords);
   if (p.opts.has('--json')) {
     out(`${JSON.stringify({
@@ -278,6 +302,23 @@ function check(p: Parsed, out: (s: string) => void): number {
   const lines = bundle.certificates.map(c => `${c.subject}\n  issuer ${c.issuer}\n  valid ${c.notBefore} to ${c.notAfter}${c.isCa ? '' : ' (not a CA)'}\n  sha256 ${c.fingerprint256}`);
   out([...lines, ...warnings.map(w => `warning: ${w}`), `${bundle.certificates.length} certificate(s), ${warnings.length} warning(s), bundle sha256 ${bundle.sha256}`].join('\n') + '\n');
   return 0;
+}
+
+/** `audit`: the findings on stdout; exit 3 when there are any. */
+function auditCommand(p: Parsed, text: string, source: string, out: (s: string) => void): number {
+  const bundle = p.opts.has('--ca') ? checkedBundle(p, 'audit') : undefined;
+  if (!bundle && p.opts.has('--expiry-days')) usageError('audit', 'cdk8s-org-ca audit: --expiry-days needs --ca FILE (the CA whose certificates it checks)');
+  const docs = parseStream(text);
+  docs.forEach((d, i) => {
+    if (d.errors.length) throw new CliError(`${source}: document ${i + 1} is not valid YAML or JSON: ${d.errors[0].message.split('\n')[0]}`);
+  });
+  const r = audit(docs.map(valueOfDocument), {
+    namespaces: list(p, '--namespace'),
+    bundleSha256: bundle?.sha256,
+    expiryWarnings: (bundle?.warnings ?? []).filter(w => /expire/.test(w)).map(inCommandWords),
+  });
+  out(p.opts.has('--json') ? `${JSON.stringify(r, null, 2)}\n` : auditTable(r));
+  return r.findings.length ? 3 : 0;
 }
 
 /** `helm-plugin DIR`: the wire options are checked as `wire` checks them, then written into the script. */
@@ -339,7 +380,6 @@ function runCommand(argv: string[], stdin: () => string, out: (s: string) => voi
       return 0;
     }
     if (command === 'helm-plugin') return helmPlugin(p, err);
-    // wire
     const readInput = (f: string) => {
       try {
         return readRegularFile(f, INPUT_LIMIT_BYTES, INPUT_WORDS).toString('utf8');
@@ -350,6 +390,9 @@ function runCommand(argv: string[], stdin: () => string, out: (s: string) => voi
     const text = p.files.length === 0 || p.files.includes('-')
       ? [stdin(), ...p.files.filter(f => f !== '-').map(readInput)].join('\n---\n')
       : p.files.map(readInput).join('\n---\n');
+    const source = p.files.length ? p.files.map(f => (f === '-' ? 'stdin' : f)).join(', ') : 'stdin';
+    if (command === 'audit') return auditCommand(p, text, source, out);
+    // wire
     const docs = parseStream(text);
     const first = docs.length === 1 && !docs[0].errors.length ? valueOfDocument(docs[0]) : undefined;
     if (first && first.kind === 'ResourceList' && /^config\.kubernetes\.io\//.test(first.apiVersion ?? '')) {
@@ -370,7 +413,7 @@ function runCommand(argv: string[], stdin: () => string, out: (s: string) => voi
         throw e;
       }
     }
-    const r = wireYaml(text, docs, p.files.length ? p.files.map(f => (f === '-' ? 'stdin' : f)).join(', ') : 'stdin', caOf(p, command), distributionOf(p, command), wireOptionsOf(p, command));
+    const r = wireYaml(text, docs, source, caOf(p, command), distributionOf(p, command), wireOptionsOf(p, command));
     summaryLine(r.summary, p.opts.has('--quiet'), err, one(p, '--report'));
     // never empty output: Helm 4 takes an empty (whitespace-only) stream from a post-renderer as an error
     out(r.yaml.trim() === '' ? `${r.yaml}# cdk8s-org-ca wire: no manifests in the input\n` : r.yaml);
