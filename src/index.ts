@@ -16,4 +16,5 @@ export * from './components/singleuser-ca-merge';
 export * from './components/ray-cluster-ca';
 export * from './node/node-trust';
 export * from './node/cluster-node-trust';
+export * from './verify/trust-verification-job';
 export * as k8s from './imports/k8s';

@@ -14,7 +14,7 @@ import { App, Chart, Yaml } from 'cdk8s';
 import * as YAML from 'yaml';
 import { audit, auditTable } from './audit';
 import { helmPluginFiles, packageVersion, writeHelmPlugin } from './helm-plugin';
-import { CliError, Distribution, distributionProps, parsePodTemplates, wireResourceList, wireYaml, WireSummary } from './wire';
+import { CliError, Distribution, distributionProps, parsePodTemplates, valuesOf, wireResourceList, wireYaml, WireSummary } from './wire';
 import { inCommandWords } from './words';
 import { parseStream, valueOfDocument } from './yaml-stream';
 import { CaSource } from '../bundle/ca-source';
@@ -23,6 +23,7 @@ import { JavaTrust } from '../pod/java-trust';
 import { BundleSource, OnInvalidBundle, WireAllOptions, WiringMode } from '../pod/wiring-options';
 import { readBoundedFd, readRegularFile } from '../util/read-file';
 import { setWarningSink } from '../util/warnings';
+import { TrustVerificationJob, VerificationHook } from '../verify/trust-verification-job';
 
 const USAGE: Record<string, string> = {
   'main': `usage: cdk8s-org-ca <command> [options]
@@ -34,6 +35,8 @@ commands:
   check    validate a CA file: subjects, expiry, warnings
   audit    report every container of a pod list (kubectl get pods -A -o json) that will not
            trust the org CA, and why
+  verify-job  print a Job, wired like the workloads, that proves in the cluster that its
+           clients trust the org CA (a plain Job, an Argo CD PostSync hook or a Helm test)
   bundle   print the distribution objects (trust-manager Bundle, ConfigMaps, ClusterTrustBundle)
   helm-plugin  write a Helm post-renderer (a Helm 4 plugin, and the script Helm 3 runs) that
            runs this command's wire with the given options
@@ -101,6 +104,23 @@ nothing found; 3: problems found (for CI); 1: bad input; 2: bad usage.
   --json                     the report as one JSON object: findings, checked, skipped
   --expiry-days N            report certificates that expire within N days (default 30; 0: expired only)
   --allow-weak-keys          accept RSA keys under 2048 bits in --ca`,
+  'verify-job': `usage: cdk8s-org-ca verify-job --ca FILE --namespace NS --org-url URL [--org-url URL]...
+                              --job-image IMAGE [--public-url URL] [--hook none|argocd|helm-test]
+                              [--job-name NAME] [wire options]
+
+Prints a Job (YAML) for namespace NS, wired with the wire options given (as 'wire' would wire the
+namespace's workloads), that runs every TLS client its image has (openssl, curl, python3, node;
+wget with --system-bundle-overlay) against each --org-url (a URL only the org CA vouches for: a
+host the proxy re-signs, or an internal service; each must be trusted, and the first refused when
+the CA variables point at an empty file) and --public-url (public roots must stay trusted), and
+fails with a report naming each client that does not trust the org CA.
+
+  --org-url URL              an https URL only the org CA vouches for (repeatable)
+  --public-url URL           an https URL with a public certificate
+  --job-image IMAGE          the image the checks run in (use the workloads' base image)
+  --hook none|argocd|helm-test   a plain Job (default), an Argo CD PostSync hook, or a Helm test
+  --job-name NAME            the Job's name (default org-ca-verify)
+  wire options               as 'cdk8s-org-ca wire --help' lists them (--image is the merge's)`,
   'helm-plugin': `usage: cdk8s-org-ca helm-plugin DIR --ca FILE [--plugin-name NAME] [wire options]
 
 Writes DIR/plugin.yaml (a Helm 4 plugin of type postrenderer/v1) and DIR/post-render (the
@@ -123,7 +143,8 @@ the given namespaces, and/or a ClusterTrustBundle.`,
 const FLAGS = new Set(['--allow-beta', '--use-default-cas', '--openshift', '--system-bundle-overlay', '--fail-on-invalid-bundle', '--fail-on-unknown-kinds', '--quiet', '--json',
   '--allow-weak-keys', '--help', '-h']);
 const VALUED = new Set(['--ca', '--bundle-name', '--configmap', '--ctb', '--ctb-name', '--mode', '--namespace', '--kind', '--pod-template', '--variables',
-  '--extra-variables', '--skip-variables', '--image', '--java', '--java-password', '--plugin-name', '--expiry-days', '--report']);
+  '--extra-variables', '--skip-variables', '--image', '--java', '--java-password', '--plugin-name', '--expiry-days', '--report',
+  '--org-url', '--public-url', '--job-image', '--hook', '--job-name']);
 
 interface Parsed {
   readonly opts: Map<string, string[]>;
@@ -308,17 +329,33 @@ function check(p: Parsed, out: (s: string) => void): number {
 function auditCommand(p: Parsed, text: string, source: string, out: (s: string) => void): number {
   const bundle = p.opts.has('--ca') ? checkedBundle(p, 'audit') : undefined;
   if (!bundle && p.opts.has('--expiry-days')) usageError('audit', 'cdk8s-org-ca audit: --expiry-days needs --ca FILE (the CA whose certificates it checks)');
-  const docs = parseStream(text);
-  docs.forEach((d, i) => {
-    if (d.errors.length) throw new CliError(`${source}: document ${i + 1} is not valid YAML or JSON: ${d.errors[0].message.split('\n')[0]}`);
-  });
-  const r = audit(docs.map(valueOfDocument), {
+  const r = audit(valuesOf(parseStream(text), source), {
     namespaces: list(p, '--namespace'),
     bundleSha256: bundle?.sha256,
     expiryWarnings: (bundle?.warnings ?? []).filter(w => /expire/.test(w)).map(inCommandWords),
   });
   out(p.opts.has('--json') ? `${JSON.stringify(r, null, 2)}\n` : auditTable(r));
   return r.findings.length ? 3 : 0;
+}
+
+/** `verify-job`: the Job's YAML on stdout. */
+function verifyJob(p: Parsed, out: (s: string) => void): number {
+  const command = 'verify-job';
+  const namespaces = list(p, '--namespace');
+  if (namespaces.length !== 1) usageError(command, 'cdk8s-org-ca verify-job: --namespace NS is required, once (the namespace whose wiring it checks)');
+  const image = one(p, '--job-image') ?? usageError(command, 'cdk8s-org-ca verify-job: --job-image IMAGE is required (an image with a shell and openssl, curl, python3 or node)');
+  const orgUrls = p.opts.get('--org-url') ?? usageError(command, 'cdk8s-org-ca verify-job: --org-url URL is required (an https URL only the org CA vouches for)');
+  const hooks: Record<string, VerificationHook> = { 'none': VerificationHook.NONE, 'argocd': VerificationHook.ARGO_CD_POST_SYNC, 'helm-test': VerificationHook.HELM_TEST };
+  const hook = one(p, '--hook') ?? 'none';
+  if (!hooks[hook]) usageError(command, `cdk8s-org-ca verify-job: --hook "${hook}" is not none, argocd or helm-test`);
+  const { namespaces: _n, kinds: _k, podTemplates: _p, failOnUnknownKinds: _f, ...wiring } = wireOptionsOf(p, command);
+  const chart = new Chart(new App({ outdir: '/tmp' }), 'verify', { namespace: namespaces[0] });
+  const bundle = new OrgCaBundle(chart, 'ca', distributionProps(caOf(p, command), distributionOf(p, command), namespaces));
+  const v = new TrustVerificationJob(chart, 'verify', {
+    bundle, image, orgUrls, publicUrl: one(p, '--public-url'), hook: hooks[hook], name: one(p, '--job-name'), wiring,
+  });
+  out(Yaml.stringify(...chart.toJson().filter(o => o.kind === 'Job' && o.metadata.name === v.job.name)));
+  return 0;
 }
 
 /** `helm-plugin DIR`: the wire options are checked as `wire` checks them, then written into the script. */
@@ -380,6 +417,7 @@ function runCommand(argv: string[], stdin: () => string, out: (s: string) => voi
       return 0;
     }
     if (command === 'helm-plugin') return helmPlugin(p, err);
+    if (command === 'verify-job') return verifyJob(p, out);
     const readInput = (f: string) => {
       try {
         return readRegularFile(f, INPUT_LIMIT_BYTES, INPUT_WORDS).toString('utf8');

@@ -29,6 +29,10 @@ const PHRASES: Array<[RegExp, string | ((...m: string[]) => string)]> = [
   [/\bmode DIRECT\b/g, '--mode direct'],
   [/\bJavaTrust\.keytoolImport\(\)/g, '--java keytool'],
   [/\bJavaTrust\.trustManagerPkcs12\(\)/g, '--java pkcs12'],
+  [/\bTrustVerificationJob orgUrls( is empty)?:?/g, (_m, empty) => (empty ? '--org-url is missing:' : '--org-url')],
+  [/\bTrustVerificationJob publicUrl\b/g, '--public-url'],
+  [/\bTrustVerificationJob image\b/g, '--job-image'],
+  [/\bTrustVerificationJob name\b/g, '--job-name'],
 ];
 
 /** `message` with the library's option names replaced by the command's flags. @internal */

@@ -4,7 +4,7 @@ import { ApiObject, Chart, Testing } from 'cdk8s';
 import * as YAML from 'yaml';
 import { clusterState, clusterTrustBundles, ClusterTrustBundles, hubPod, NO_ORG_CA, podsOf, problems, PodRun, runPod, singleuserPod, startServers } from './pod-runner';
 import { buildPlatform, IMAGES } from '../../examples/platform';
-import { CaSource, CaTrust, JavaTrust, KeycloakTruststore, MergedCaInitContainer, OrgCaBundle } from '../../src';
+import { CaSource, CaTrust, JavaTrust, KeycloakTruststore, MergedCaInitContainer, OrgCaBundle, TrustVerificationJob } from '../../src';
 import { run as runCli } from '../../src/cli/main';
 import { FIXTURE_DIR, fingerprintOf, fingerprintsIn, makeCa, makeLeaf } from '../util/certs';
 import { manifest, podSpec } from '../util/fixtures';
@@ -324,6 +324,82 @@ d('each distribution mode of the example, on every image layout, with its bundle
     expect(viaCtb.error).toBeUndefined();
     expect(viaCtb.initLogs[0]).toContain('no org CA (optional ConfigMap missing');
     expect(viaCtb.results.filter(x => x.endpoint === 'public' && x.mode === 'wired').every(x => x.ok)).toBe(true);
+  });
+});
+
+d('the verification Job: wired like the workloads, it proves trust in the cluster, and fails loudly without it', () => {
+  const layouts = (['debian', 'rhel', 'rhel9', 'alpine', 'opensuse'] as const).filter(l => requireTools(`end-to-end tests on the ${l} image layout`, [LAYOUTS[l].shell]));
+  const clients = ['openssl', 'curl', 'python3', 'node'].filter(t => requireTools(`verification Job client ${t}`, [t]));
+  const jobPod = (overlay = false) => {
+    const chart = new Chart(Testing.app(), 'e2e', { namespace: 'apps' });
+    const bundle = new OrgCaBundle(chart, 'ca', { source: CaSource.fromPem(orgCa.certPem), printWarnings: false });
+    new TrustVerificationJob(chart, 'verify', { bundle, image: 'tools', orgUrls: [servers.endpoints.org], publicUrl: servers.endpoints.public, wiring: { systemBundleOverlay: overlay } });
+    const objs = Testing.synth(chart);
+    return { pod: podsOf(objs)[0], cluster: clusterState(objs, ['apps']) };
+  };
+  const runJob = async (pod: any, layout: keyof typeof LAYOUTS, cluster: any) => {
+    const r = await runPod(pod, { layout: LAYOUTS[layout], systemPem: publicRoot.certPem, cluster, endpoints: servers.endpoints, ownCommands: true });
+    allRuns.push({ ...r, layout });
+    return r;
+  };
+
+  eachOrSkip(layouts, 'image layouts')('%s: every client passes, wired and public; each refuses the org endpoint without the org CA; exit 0', async (layout) => {
+    const { pod, cluster } = jobPod();
+    const r = await runJob(pod, layout, cluster);
+    expect(r.error).toBeUndefined();
+    const job = r.commands![0];
+    expect({ code: job.code, output: job.output }).toEqual({ code: 0, output: expect.stringContaining('org-ca-verify: OK: every client trusts the org CA with this wiring') });
+    for (const c of clients) {
+      expect(job.output).toContain(`  PASS ${c} -> ${servers.endpoints.org} (wired: must be trusted)`);
+      expect(job.output).toContain(`  PASS ${c} -> ${servers.endpoints.public} (public roots: must stay trusted)`);
+      expect(job.output).toContain(`  PASS ${c} -> ${servers.endpoints.org} (CA variables at an empty file: must be refused)`);
+    }
+    expect(job.output).not.toContain('FAIL');
+  });
+
+  test('none (an image without a system bundle): the org endpoint is trusted, the public one is not, and the Job says so (exit 1)', async () => {
+    if (!requireTools('end-to-end tests on the none image layout', [LAYOUTS.none.shell])) return;
+    const { pod, cluster } = jobPod();
+    const job = (await runJob(pod, 'none', cluster)).commands![0];
+    expect(job.code).toBe(1);
+    for (const c of clients) {
+      expect(job.output).toContain(`  PASS ${c} -> ${servers.endpoints.org} (wired: must be trusted)`);
+      expect(job.output).toMatch(new RegExp(`  FAIL ${c} -> ${servers.endpoints.public.replace(/\./g, '\\.')} \\(public roots: must stay trusted\\): \\S`));
+    }
+  });
+
+  test('with the overlay, wget (which reads no variable) is checked too', async () => {
+    if (!requireTools('verification Job wget check', ['wget'])) return;
+    const { pod, cluster } = jobPod(true);
+    const job = (await runJob(pod, 'debian', cluster)).commands![0];
+    expect(job.output).toContain('org-ca-verify: OK');
+    expect(job.code).toBe(0);
+    expect(job.output).toContain(`  PASS wget -> ${servers.endpoints.org} (wired: must be trusted)`);
+    expect(job.output).toContain(`  PASS wget -> ${servers.endpoints.org} (CA variables at an empty file: must be refused)`);
+  });
+
+  test('the bundle ConfigMap missing: the Job fails, naming each client that does not trust the org endpoint', async () => {
+    const { pod } = jobPod();
+    const r = await runJob(pod, 'debian', clusterState([], ['apps']));
+    const job = r.commands![0];
+    expect(job.code).toBe(1);
+    for (const c of clients) {
+      expect(job.output).toMatch(new RegExp(`  FAIL ${c} -> ${servers.endpoints.org.replace(/\./g, '\\.')} \\(wired: must be trusted\\): \\S`));
+      // the rest ran as it should: the public roots are still trusted (the merge fell back to them)
+      expect(job.output).toContain(`  PASS ${c} -> ${servers.endpoints.public} (public roots: must stay trusted)`);
+      expect(job.output).toContain(`  PASS ${c} -> ${servers.endpoints.org} (CA variables at an empty file: must be refused)`);
+    }
+    expect(job.output).toMatch(/org-ca-verify: FAIL: \d+ check\(s\) failed: pods wired like this one do NOT trust the org CA/);
+  });
+
+  test('an image with none of the clients: the Job fails, saying nothing was checked', async () => {
+    const { pod, cluster } = jobPod();
+    // the same pod with PATH limited to a directory without clients
+    const bare = JSON.parse(JSON.stringify(pod));
+    bare.spec.containers[0].command = ['/bin/sh', '-c', `PATH=/nonexistent; ${bare.spec.containers[0].command[2]}`, ...bare.spec.containers[0].command.slice(3)];
+    const job = (await runJob(bare, 'debian', cluster)).commands![0];
+    expect(job.code).toBe(1);
+    expect(job.output).toContain('org-ca-verify: FAIL: none of openssl, curl, python3, node (or wget with the overlay) is in this image: nothing was checked');
   });
 });
 

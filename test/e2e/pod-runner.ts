@@ -118,6 +118,7 @@ export interface PodRun {
   readonly initLogs: string[];
   readonly initMs: number[];
   readonly results: ClientResult[];
+  readonly commands?: CommandRun[];
   readonly error?: string;
 }
 
@@ -343,6 +344,18 @@ export interface RunPodOptions {
    * admitted).
    */
   readonly assignedUid?: number;
+  /**
+   * Run each container's own command (a Job's), not the suite's clients: the results are in
+   * `commands`. @default false
+   */
+  readonly ownCommands?: boolean;
+}
+
+/** A container's own command, run as the pod would run it. */
+export interface CommandRun {
+  readonly container: string;
+  readonly code: number;
+  readonly output: string;
 }
 
 /** A container of the pod would not start (reported as the pod's error). */
@@ -450,28 +463,38 @@ async function runPodOrThrow(pod: PodUnderTest, o: RunPodOptions): Promise<PodRu
     return out;
   };
 
+  // a container's own command, as the kubelet would run it
+  const runOwn = (c: any, timeoutMs: number) => runInImage({
+    layout: o.layout,
+    systemPem: o.systemPem,
+    mounts: mountsOf(c),
+    uid: uidOf(c),
+    gid: gidOf(c),
+    readOnlyRoot: !!c.securityContext?.readOnlyRootFilesystem,
+    env: envOf(c),
+    argv: [...(c.command ?? []), ...(c.args ?? [])],
+    timeoutMs,
+  });
   const initLogs: string[] = [];
   const initMs: number[] = [];
   const ours = (c: any) => c.name.startsWith('merge-ca-') || c.name === 'merge-ca-bundle';
   for (const c of pod.spec.initContainers ?? []) {
     if (!ours(c)) continue; // other init containers are the application's; their wiring is checked as clients below
     const start = process.hrtime.bigint();
-    const r = await runInImage({
-      layout: o.layout,
-      systemPem: o.systemPem,
-      mounts: mountsOf(c),
-      uid: uidOf(c),
-      gid: gidOf(c),
-      readOnlyRoot: !!c.securityContext?.readOnlyRootFilesystem,
-      env: envOf(c),
-      argv: [...(c.command ?? []), ...(c.args ?? [])],
-      timeoutMs: 120_000,
-    });
+    const r = await runOwn(c, 120_000);
     initMs.push(Number(process.hrtime.bigint() - start) / 1e6);
     initLogs.push(`${c.name}: exit ${r.code} ${r.stdout.trim()} ${r.stderr.trim()}`.trim());
     if (r.code !== 0) return { pod: pod.id, initLogs, initMs, results: [], error: `init container ${c.name} failed: ${r.stderr.trim()}` };
   }
 
+  if (o.ownCommands) {
+    const commands: CommandRun[] = [];
+    for (const c of pod.spec.containers) {
+      const r = await runOwn(c, 300_000);
+      commands.push({ container: c.name, code: r.code, output: `${r.stdout}${r.stderr}` });
+    }
+    return { pod: pod.id, initLogs, initMs, results: [], commands };
+  }
   const results: ClientResult[] = [];
   const wired = [...(pod.spec.initContainers ?? []).filter((c: any) => !ours(c)), ...pod.spec.containers];
   for (const c of wired) {
