@@ -22,8 +22,10 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   publishToNuget: { dotNetNamespace: 'Cdk8sOrgCa', packageId: 'Cdk8sOrgCa' },
   publishToGo: { moduleName: 'github.com/cdk8s-org-ca/cdk8s-org-ca-go' },
 
-  // the command-line tool (src/cli) parses YAML streams: a runtime dependency, bundled (jsii)
-  bundledDeps: ['yaml@^2'],
+  // the command-line tool (src/cli) parses YAML streams, and its admit command evaluates
+  // admission policies with Buf's conformance-tested CEL (its JSONPatch type is a protobuf
+  // message): runtime dependencies, bundled (jsii)
+  bundledDeps: ['yaml@^2', '@bufbuild/cel@0.6.1', '@bufbuild/protobuf@^2.6.2'],
   bin: { 'cdk8s-org-ca': 'lib/cli/main.js' },
 
   cdk8sVersion: '2.70.106',
@@ -38,6 +40,9 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     'fast-check@^4',
     'ajv@^8',
     'kubernetes-models@4.5.1',
+    // a second, independent CEL implementation with a type checker (homogeneous literals, overloads,
+    // as Kubernetes checks): the admission policy's expressions are type-checked with it
+    '@marcbachmann/cel-js@8.0.0',
   ],
 
   // CI and the README drive the build; no hosted workflows, no release automation here.

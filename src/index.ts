@@ -17,4 +17,5 @@ export * from './components/ray-cluster-ca';
 export * from './node/node-trust';
 export * from './node/cluster-node-trust';
 export * from './verify/trust-verification-job';
+export * from './admission/ca-admission-policy';
 export * as k8s from './imports/k8s';

@@ -12,6 +12,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { App, Chart, Yaml } from 'cdk8s';
 import * as YAML from 'yaml';
+import { admitObjects } from './admit';
 import { audit, auditTable } from './audit';
 import { helmPluginFiles, packageVersion, writeHelmPlugin } from './helm-plugin';
 import { CliError, Distribution, distributionProps, parsePodTemplates, valuesOf, wireResourceList, wireYaml, WireSummary } from './wire';
@@ -37,6 +38,8 @@ commands:
            trust the org CA, and why
   verify-job  print a Job, wired like the workloads, that proves in the cluster that its
            clients trust the org CA (a plain Job, an Argo CD PostSync hook or a Helm test)
+  admit    run a MutatingAdmissionPolicy (CaAdmissionPolicy) offline: print pods as the API
+           server would admit them
   bundle   print the distribution objects (trust-manager Bundle, ConfigMaps, ClusterTrustBundle)
   helm-plugin  write a Helm post-renderer (a Helm 4 plugin, and the script Helm 3 runs) that
            runs this command's wire with the given options
@@ -104,6 +107,19 @@ nothing found; 3: problems found (for CI); 1: bad input; 2: bad usage.
   --json                     the report as one JSON object: findings, checked, skipped
   --expiry-days N            report certificates that expire within N days (default 30; 0: expired only)
   --allow-weak-keys          accept RSA keys under 2048 bits in --ca`,
+  'admit': `usage: cdk8s-org-ca admit --policy FILE [FILE...|-]
+
+Evaluates the MutatingAdmissionPolicy objects in --policy (and their bindings) on Pod CREATE, as
+the API server would (KEP-3962: match constraints, match conditions, variables, JSONPatch
+mutations, failure policy, reinvocation), offline, with a conformance-tested CEL implementation.
+Input: Pods, or workloads (their pod templates become the pods a controller would create), and
+Namespace objects for namespace labels. Prints the admitted pods as YAML on stdout, and one line
+per pod on stderr (mutated, or why not). Exit 1 when a policy with failurePolicy Fail refuses a pod.
+
+  --policy FILE              YAML with MutatingAdmissionPolicy and MutatingAdmissionPolicyBinding
+                             objects (e.g. the synth output of CaAdmissionPolicy); other objects
+                             in it are ignored
+  --quiet                    no per-pod lines on stderr`,
   'verify-job': `usage: cdk8s-org-ca verify-job --ca FILE --namespace NS --org-url URL [--org-url URL]...
                               --job-image IMAGE [--public-url URL] [--hook none|argocd|helm-test]
                               [--job-name NAME] [wire options]
@@ -144,7 +160,7 @@ const FLAGS = new Set(['--allow-beta', '--use-default-cas', '--openshift', '--sy
   '--allow-weak-keys', '--help', '-h']);
 const VALUED = new Set(['--ca', '--bundle-name', '--configmap', '--ctb', '--ctb-name', '--mode', '--namespace', '--kind', '--pod-template', '--variables',
   '--extra-variables', '--skip-variables', '--image', '--java', '--java-password', '--plugin-name', '--expiry-days', '--report',
-  '--org-url', '--public-url', '--job-image', '--hook', '--job-name']);
+  '--org-url', '--public-url', '--job-image', '--hook', '--job-name', '--policy']);
 
 interface Parsed {
   readonly opts: Map<string, string[]>;
@@ -338,6 +354,17 @@ function auditCommand(p: Parsed, text: string, source: string, out: (s: string) 
   return r.findings.length ? 3 : 0;
 }
 
+/** `admit`: the admitted pods on stdout, one line per pod on stderr. */
+function admitCommand(
+  p: Parsed, text: string, source: string, readInput: (f: string) => string, out: (s: string) => void, err: (l: string) => void,
+): number {
+  const file = one(p, '--policy') ?? usageError('admit', 'cdk8s-org-ca admit: --policy FILE is required (YAML with the MutatingAdmissionPolicy and its binding)');
+  const r = admitObjects(valuesOf(parseStream(readInput(file)), file), valuesOf(parseStream(text), source));
+  if (!p.opts.has('--quiet')) for (const l of r.lines) err(`cdk8s-org-ca admit: ${l}`);
+  out(r.pods.length ? Yaml.stringify(...r.pods) : '# cdk8s-org-ca admit: no pods in the input\n');
+  return 0;
+}
+
 /** `verify-job`: the Job's YAML on stdout. */
 function verifyJob(p: Parsed, out: (s: string) => void): number {
   const command = 'verify-job';
@@ -430,6 +457,7 @@ function runCommand(argv: string[], stdin: () => string, out: (s: string) => voi
       : p.files.map(readInput).join('\n---\n');
     const source = p.files.length ? p.files.map(f => (f === '-' ? 'stdin' : f)).join(', ') : 'stdin';
     if (command === 'audit') return auditCommand(p, text, source, out);
+    if (command === 'admit') return admitCommand(p, text, source, readInput, out, err);
     // wire
     const docs = parseStream(text);
     const first = docs.length === 1 && !docs[0].errors.length ? valueOfDocument(docs[0]) : undefined;

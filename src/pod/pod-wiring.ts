@@ -128,23 +128,7 @@ export function wirePodTemplate(template: any, d: WiringDescription, where: stri
   for (const v of d.volumes) ensureVolume(spec, v, where, d.hints.volume(v.name));
 
   // init containers: ours first, in order; an identical one already there is ours (idempotent)
-  let ours: any[] = [];
-  if (d.initContainers.length > 0) {
-    const image = d.image ?? chooseMergeImage(spec, where);
-    ours = d.initContainers.map(c => clone(c.image ? c : { ...c, image }));
-    const pod = spec.securityContext ?? {};
-    for (const o of ours) {
-      const sc = o.securityContext;
-      if (!sc) continue;
-      if (d.inheritPodUser && pod.runAsUser !== undefined) {
-        delete sc.runAsUser;
-        delete sc.runAsGroup;
-      }
-      // what the pod's securityContext already sets for every container is not repeated
-      if (sc.runAsNonRoot === true && pod.runAsNonRoot === true) delete sc.runAsNonRoot;
-      if (sc.seccompProfile?.type === 'RuntimeDefault' && pod.seccompProfile?.type === 'RuntimeDefault') delete sc.seccompProfile;
-    }
-  }
+  const ours = d.initContainers.length > 0 ? ourInitContainers(d, d.image ?? chooseMergeImage(spec, where), spec.securityContext ?? {}) : [];
   const existing: any[] = spec.initContainers ?? [];
   for (const o of ours) {
     const same = existing.find(c => c.name === o.name);
@@ -190,6 +174,29 @@ export function wirePodTemplate(template: any, d: WiringDescription, where: stri
     template.metadata.annotations = { ...template.metadata.annotations, ...d.annotations };
   }
   return TemplateOutcome.WIRED;
+}
+
+/**
+ * The library's init containers for a pod whose merge runs `image` and whose pod-level
+ * securityContext is `pod`: the description's, with the image set, the user dropped where the pod
+ * sets one (`inheritPodUser`), and what the pod already sets for every container not repeated.
+ * The admission policy builds its init containers with this too.
+ * @internal
+ */
+export function ourInitContainers(d: WiringDescription, image: string, pod: any): any[] {
+  const ours = d.initContainers.map(c => clone(c.image ? c : { ...c, image }));
+  for (const o of ours) {
+    const sc = o.securityContext;
+    if (!sc) continue;
+    if (d.inheritPodUser && pod.runAsUser !== undefined) {
+      delete sc.runAsUser;
+      delete sc.runAsGroup;
+    }
+    // what the pod's securityContext already sets for every container is not repeated
+    if (sc.runAsNonRoot === true && pod.runAsNonRoot === true) delete sc.runAsNonRoot;
+    if (sc.seccompProfile?.type === 'RuntimeDefault' && pod.seccompProfile?.type === 'RuntimeDefault') delete sc.seccompProfile;
+  }
+  return ours;
 }
 
 /**
@@ -309,7 +316,8 @@ export function ensureVolume(spec: any, volume: any, where: string, renameHint: 
 }
 
 /** A command that rewrites the system bundle at start: it cannot write to a read-only overlay. */
-const REWRITES_SYSTEM_BUNDLE = /\b(update-ca-certificates|update-ca-trust)\b/;
+/** @internal */
+export const REWRITES_SYSTEM_BUNDLE = /\b(update-ca-certificates|update-ca-trust)\b/;
 
 /**
  * Mounts the file the variables point at over the standard system bundle paths of a container,

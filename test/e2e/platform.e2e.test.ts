@@ -4,7 +4,8 @@ import { ApiObject, Chart, Testing } from 'cdk8s';
 import * as YAML from 'yaml';
 import { clusterState, clusterTrustBundles, ClusterTrustBundles, hubPod, NO_ORG_CA, podsOf, problems, PodRun, runPod, singleuserPod, startServers } from './pod-runner';
 import { buildPlatform, IMAGES } from '../../examples/platform';
-import { CaSource, CaTrust, JavaTrust, KeycloakTruststore, MergedCaInitContainer, OrgCaBundle, TrustVerificationJob } from '../../src';
+import { CaAdmissionPolicy, CaSource, CaTrust, JavaTrust, KeycloakTruststore, MergedCaInitContainer, OrgCaBundle, TrustVerificationJob } from '../../src';
+import { admitPod } from '../../src/admission/evaluate';
 import { run as runCli } from '../../src/cli/main';
 import { FIXTURE_DIR, fingerprintOf, fingerprintsIn, makeCa, makeLeaf } from '../util/certs';
 import { manifest, podSpec } from '../util/fixtures';
@@ -324,6 +325,38 @@ d('each distribution mode of the example, on every image layout, with its bundle
     expect(viaCtb.error).toBeUndefined();
     expect(viaCtb.initLogs[0]).toContain('no org CA (optional ConfigMap missing');
     expect(viaCtb.results.filter(x => x.endpoint === 'public' && x.mode === 'wired').every(x => x.ok)).toBe(true);
+  });
+});
+
+d('pods created at runtime: the admission policy\'s pods, admitted offline, trust the org CA on every layout', () => {
+  const layouts = (['debian', 'rhel', 'rhel9', 'alpine', 'opensuse'] as const).filter(l => requireTools(`end-to-end tests on the ${l} image layout`, [LAYOUTS[l].shell]));
+  const admitted = (overlay: boolean) => {
+    const chart = new Chart(Testing.app(), 'e2e');
+    const bundle = new OrgCaBundle(chart, 'ca', { source: CaSource.fromPem(orgCa.certPem), printWarnings: false });
+    new CaAdmissionPolicy(chart, 'policy', { bundle, kubernetesVersion: '1.36', wiring: { systemBundleOverlay: overlay } });
+    const objs = Testing.synth(chart);
+    const policy = objs.find(o => o.kind === 'MutatingAdmissionPolicy');
+    const binding = objs.find(o => o.kind === 'MutatingAdmissionPolicyBinding');
+    // a KubeSpawner-style singleuser pod, as the controller creates it (never seen by a synth)
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'jupyter-alice', namespace: 'apps', labels: { component: 'singleuser-server' } },
+      spec: { securityContext: { runAsUser: 1000 }, containers: [{ name: 'notebook', image: 'jupyter/datascience', env: [{ name: 'JUPYTER_ENABLE_LAB', value: 'yes' }] }] },
+    };
+    const r = admitPod(policy, binding, pod, {});
+    expect(r.outcome).toBe('mutated');
+    return { pod: { id: 'admitted Pod apps/jupyter-alice', namespace: 'apps', spec: r.pod.spec }, cluster: clusterState(objs, ['apps']) };
+  };
+
+  eachOrSkip(layouts, 'image layouts')('%s: every client trusts the org and the public endpoint; without the wiring, none trusts the org one', async (layout) => {
+    const { pod, cluster } = admitted(true);
+    const r = await run(pod, layout, cluster);
+    expect(problems(r)).toEqual([]);
+    const wired = r.results.filter(x => x.mode === 'wired');
+    expect(new Set(wired.map(x => x.endpoint))).toEqual(new Set(['org', 'public']));
+    expect(wired.filter(x => x.endpoint === 'org').length).toBeGreaterThanOrEqual(5);
+    expect(r.results.filter(x => x.mode === 'system-only').every(x => !x.ok)).toBe(true);
   });
 });
 

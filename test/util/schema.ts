@@ -142,6 +142,46 @@ export function crdValidator(file: string): (obj: any) => string[] {
   return fn;
 }
 
+const openApiValidators = new Map<string, any>();
+
+/**
+ * A validator for `type` of a Kubernetes OpenAPI v3 file, unknown fields rejected (every object
+ * schema with properties gets `additionalProperties: false`).
+ */
+function openApiValidator(file: string, type: string): ((o: any) => string[]) {
+  let validate = openApiValidators.get(`${file}#${type}`);
+  if (!validate) {
+    const doc = JSON.parse(fs.readFileSync(schemaFile(file), 'utf8'));
+    const strict = (v: any): any => {
+      if (Array.isArray(v)) return v.map(strict);
+      if (!v || typeof v !== 'object') return v;
+      const out: any = {};
+      for (const [k, x] of Object.entries(v)) out[k] = k === '$ref' ? String(x).replace('#/components/schemas/', '#/definitions/') : strict(x);
+      if (out.properties && out.additionalProperties === undefined) out.additionalProperties = false;
+      return out;
+    };
+    const definitions = strict(doc.components.schemas);
+    if (!definitions[type]) throw new Error(`${file} has no ${type}`);
+    validate = new Ajv({ strict: false, allErrors: true, validateFormats: false }).compile({ ...definitions[type], definitions });
+    openApiValidators.set(`${file}#${type}`, validate);
+  }
+  const v = validate;
+  return (o: any) => (v(o) ? [] : (v.errors ?? []).map((e: any) => `${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`));
+}
+
+/**
+ * Admission policies and bindings against the admissionregistration OpenAPI (unknown fields
+ * rejected): MutatingAdmissionPolicy* against v1beta1's schema (Kubernetes 1.35; v1 in 1.36 has the
+ * same fields), ValidatingAdmissionPolicy* against v1's.
+ */
+export function admissionProblems(o: any): string[] {
+  const mutating = /^MutatingAdmissionPolicy(Binding)?$/.test(o.kind);
+  const file = mutating ? 'k8s-admissionregistration-v1beta1-openapi.json' : 'k8s-admissionregistration-v1-openapi.json';
+  const expected = mutating ? ['admissionregistration.k8s.io/v1', 'admissionregistration.k8s.io/v1beta1'] : ['admissionregistration.k8s.io/v1'];
+  if (!expected.includes(o.apiVersion)) return [`apiVersion ${o.apiVersion}`];
+  return openApiValidator(file, `io.k8s.api.admissionregistration.${mutating ? 'v1beta1' : 'v1'}.${o.kind}`)(o);
+}
+
 /** Validates every object: Kubernetes kinds strictly, known CRDs against their schema files. */
 export function expectAllValid(objs: any[]) {
   const all: string[] = [];
@@ -152,6 +192,7 @@ export function expectAllValid(objs: any[]) {
     else if (o.kind === 'ClusterTrustBundle') problems = ctbProblems(o);
     else if (o.apiVersion === 'k8s.keycloak.org/v2alpha1') problems = crdValidator('keycloak-operator-keycloaks-crd.yaml')(o);
     else if (o.apiVersion === 'argoproj.io/v1beta1' && o.kind === 'ArgoCD') problems = crdValidator('argocd-operator-argocds-crd.yaml')(o);
+    else if (/^admissionregistration\.k8s\.io\//.test(o.apiVersion)) problems = admissionProblems(o);
     else if (o.apiVersion === 'karpenter.k8s.aws/v1') problems = crdValidator('karpenter-ec2nodeclass-crd.yaml')(o);
     else if (o.apiVersion === 'config.openshift.io/v1' && o.kind === 'Proxy') problems = crdValidator('openshift-config-proxies-crd.yaml')(o);
     else if (o.apiVersion === 'config.openshift.io/v1' && o.kind === 'Image') problems = crdValidator('openshift-config-images-crd.yaml')(o);
@@ -213,7 +254,6 @@ function deepMerge(a: any, b: any): any {
   return b;
 }
 
-let ctbValidate: ((o: any) => boolean) & { errors?: any } | undefined;
 
 /**
  * A ClusterTrustBundle against the Kubernetes OpenAPI schema (1.35 v1beta1; v1 has the same
@@ -222,22 +262,7 @@ let ctbValidate: ((o: any) => boolean) & { errors?: any } | undefined;
  */
 export function ctbProblems(o: any): string[] {
   if (!['certificates.k8s.io/v1', 'certificates.k8s.io/v1beta1'].includes(o.apiVersion)) return [`apiVersion ${o.apiVersion}`];
-  if (!ctbValidate) {
-    const doc = JSON.parse(fs.readFileSync(schemaFile('k8s-certificates-clustertrustbundle-openapi.json'), 'utf8'));
-    const schemas = doc.components.schemas;
-    const strict = (v: any): any => {
-      if (Array.isArray(v)) return v.map(strict);
-      if (!v || typeof v !== 'object') return v;
-      const out: any = {};
-      for (const [k, x] of Object.entries(v)) out[k] = k === '$ref' ? String(x).replace('#/components/schemas/', '#/definitions/') : strict(x);
-      if (out.properties && out.additionalProperties === undefined) out.additionalProperties = false;
-      return out;
-    };
-    const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
-    const definitions = strict(schemas);
-    ctbValidate = ajv.compile({ ...definitions['io.k8s.api.certificates.v1beta1.ClusterTrustBundle'], definitions });
-  }
-  const out: string[] = ctbValidate(o) ? [] : (ctbValidate.errors ?? []).map((e: any) => `${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`);
+  const out = openApiValidator('k8s-certificates-clustertrustbundle-openapi.json', 'io.k8s.api.certificates.v1beta1.ClusterTrustBundle')(o);
   const pem: string = o.spec?.trustBundle ?? '';
   const blocks = pem.match(/-----BEGIN [^-]+-----[\s\S]*?-----END [^-]+-----/g) ?? [];
   if (blocks.length === 0 || blocks.some(b => !b.startsWith('-----BEGIN CERTIFICATE-----'))) out.push('trustBundle: only PEM CERTIFICATE blocks');

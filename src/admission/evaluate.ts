@@ -1,0 +1,206 @@
+/**
+ * Offline evaluation of a MutatingAdmissionPolicy on Pod CREATE, as KEP-3962 specifies it and the
+ * API server runs it: match constraints (resource rules, namespace and object selectors) of the
+ * policy and its binding, match conditions, variables, then each JSONPatch mutation, with the
+ * failure policy for errors and one reinvocation with `IfNeeded`. CEL is Buf's conformance-tested
+ * implementation (`@bufbuild/cel`); `JSONPatch` is a protobuf message type with Kubernetes' fields
+ * (`op`, `path`, `from`, `value`). ApplyConfiguration mutations are not evaluated (refused by name).
+ * @internal
+ */
+import { celEnv, CelScalar, isCelError, isCelList, mapType, parse, plan } from '@bufbuild/cel';
+import { create, createFileRegistry, Registry, toJson } from '@bufbuild/protobuf';
+import { file_google_protobuf_struct, FileDescriptorProtoSchema } from '@bufbuild/protobuf/wkt';
+
+/** A registry with Kubernetes' `JSONPatch` type (no package), its value a `google.protobuf.Value`. */
+function jsonPatchRegistry(): Registry {
+  const string = (name: string, number: number) => ({ name, number, type: 9, label: 1, jsonName: name });
+  const file = create(FileDescriptorProtoSchema, {
+    name: 'k8s_admission_jsonpatch.proto',
+    syntax: 'proto3',
+    dependency: ['google/protobuf/struct.proto'],
+    messageType: [{
+      name: 'JSONPatch',
+      field: [string('op', 1), string('path', 2), string('from', 3), { name: 'value', number: 4, type: 11, typeName: '.google.protobuf.Value', label: 1, jsonName: 'value' }],
+    }],
+  });
+  return createFileRegistry(file, n => (n === 'google/protobuf/struct.proto' ? file_google_protobuf_struct : undefined));
+}
+
+const REGISTRY = jsonPatchRegistry();
+/** The variables a mutating policy's expressions see (KEP-3962), as this evaluator declares them. */
+const ENV = celEnv({
+  registry: REGISTRY,
+  variables: {
+    object: CelScalar.DYN,
+    oldObject: CelScalar.DYN,
+    request: CelScalar.DYN,
+    params: CelScalar.DYN,
+    namespaceObject: CelScalar.DYN,
+    variables: mapType(CelScalar.STRING, CelScalar.DYN),
+  },
+});
+
+/**
+ * Parses one expression (the syntax check the API server does when the policy is created; Buf's
+ * CEL has no type checker, so the tests type-check with a second implementation).
+ */
+export function parseExpression(expr: string, where: string): void {
+  try {
+    parse(expr);
+  } catch (e) {
+    throw new Error(`${where}: ${(e as Error).message.split('\n')[0]}`);
+  }
+}
+
+type Bindings = Record<string, any>;
+
+function evaluate(expr: string, bindings: Bindings, where: string): any {
+  const result = plan(ENV, parse(expr))(bindings as any);
+  if (isCelError(result)) throw new Error(`${where}: ${result.message}`);
+  return result;
+}
+
+/** A CEL value as JSON (lists, maps, JSONPatch messages, scalars). */
+function toPlain(v: any): any {
+  if (isCelList(v)) return [...v].map(toPlain);
+  if (v && typeof v === 'object' && v.desc && v.message) return toJson(v.desc, v.message, { registry: REGISTRY });
+  if (typeof v === 'bigint') return Number(v);
+  return v;
+}
+
+/** Label selector semantics (matchLabels, matchExpressions In/NotIn/Exists/DoesNotExist); no selector matches everything. */
+export function selects(selector: any, labels: Record<string, string>): boolean {
+  if (!selector) return true;
+  for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (labels[k] !== v) return false;
+  for (const e of selector.matchExpressions ?? []) {
+    const has = Object.prototype.hasOwnProperty.call(labels, e.key);
+    if (e.operator === 'In' && !(has && e.values.includes(labels[e.key]))) return false;
+    if (e.operator === 'NotIn' && has && e.values.includes(labels[e.key])) return false;
+    if (e.operator === 'Exists' && !has) return false;
+    if (e.operator === 'DoesNotExist' && has) return false;
+  }
+  return true;
+}
+
+/** Whether rules match Pod CREATE (group "", version v1, resource pods). */
+function rulesMatchPodCreate(rules: any[] | undefined): boolean {
+  const any = (xs: string[] | undefined, v: string) => (xs ?? []).some(x => x === '*' || x === v);
+  return (rules ?? []).some(r => any(r.apiGroups, '') && any(r.apiVersions, 'v1') && any(r.operations, 'CREATE') && any(r.resources, 'pods'));
+}
+
+/** JSON Patch (RFC 6902) applied to a copy of `doc`. */
+export function applyJsonPatch(doc: any, ops: any[]): any {
+  let root = JSON.parse(JSON.stringify(doc));
+  const tokens = (p: string) => {
+    if (p === '') return [];
+    if (!p.startsWith('/')) throw new Error(`JSON pointer "${p}" does not start with "/"`);
+    return p.slice(1).split('/').map(t => t.replace(/~1/g, '/').replace(/~0/g, '~'));
+  };
+  const parentOf = (p: string) => {
+    const t = tokens(p);
+    if (t.length === 0) return { parent: undefined, key: '' };
+    let parent = root;
+    for (const k of t.slice(0, -1)) {
+      parent = Array.isArray(parent) ? parent[Number(k)] : parent?.[k];
+      if (parent === undefined || parent === null || typeof parent !== 'object') throw new Error(`path "${p}": "${k}" does not exist`);
+    }
+    return { parent, key: t[t.length - 1] };
+  };
+  const get = (p: string) => tokens(p).reduce((v: any, k) => {
+    const x = Array.isArray(v) ? v[Number(k)] : v?.[k];
+    if (x === undefined) throw new Error(`path "${p}" does not exist`);
+    return x;
+  }, root);
+  const index = (arr: any[], key: string, adding: boolean) => {
+    if (adding && key === '-') return arr.length;
+    if (!/^(0|[1-9][0-9]*)$/.test(key)) throw new Error(`"${key}" is not an array index`);
+    const i = Number(key);
+    if (i > arr.length || (!adding && i === arr.length)) throw new Error(`index ${i} is out of range`);
+    return i;
+  };
+  const add = (p: string, value: any) => {
+    const { parent, key } = parentOf(p);
+    if (parent === undefined) {
+      root = value;
+      return;
+    }
+    if (Array.isArray(parent)) parent.splice(index(parent, key, true), 0, value);
+    else parent[key] = value;
+  };
+  const remove = (p: string) => {
+    const { parent, key } = parentOf(p);
+    if (Array.isArray(parent)) parent.splice(index(parent, key, false), 1);
+    else if (parent && key in parent) delete parent[key];
+    else throw new Error(`path "${p}" does not exist`);
+  };
+  for (const op of ops) {
+    const clone = (v: any) => JSON.parse(JSON.stringify(v));
+    switch (op.op) {
+      case 'add': add(op.path, clone(op.value)); break;
+      case 'remove': remove(op.path); break;
+      case 'replace': get(op.path); remove(op.path); add(op.path, clone(op.value)); break;
+      case 'move': { const v = get(op.from); remove(op.from); add(op.path, v); break; }
+      case 'copy': add(op.path, clone(get(op.from))); break;
+      case 'test':
+        if (JSON.stringify(get(op.path)) !== JSON.stringify(op.value)) throw new Error(`test failed at "${op.path}"`);
+        break;
+      default: throw new Error(`JSON patch operation "${op.op}" is not one of add, remove, replace, move, copy, test`);
+    }
+  }
+  return root;
+}
+
+/** What admitting one pod did. */
+export interface Admission {
+  readonly pod: any;
+  /** "mutated", or why not: "not matched", "condition X false", "error (failurePolicy Ignore): ..." */
+  readonly outcome: string;
+  readonly mutated: boolean;
+}
+
+/** The pod as the API server would admit it with `policy` bound by `binding`, in a namespace labelled `namespaceLabels`. */
+export function admitPod(policy: any, binding: any | undefined, pod: any, namespaceLabels: Record<string, string>): Admission {
+  const spec = policy.spec ?? {};
+  const namespace = pod.metadata?.namespace ?? 'default';
+  const labels = { 'kubernetes.io/metadata.name': namespace, ...namespaceLabels };
+  const constraints = [spec.matchConstraints, binding?.spec?.matchResources].filter(Boolean);
+  if (!rulesMatchPodCreate(spec.matchConstraints?.resourceRules)) return { pod, outcome: 'not matched: the policy does not match Pod CREATE', mutated: false };
+  for (const c of constraints) {
+    if (!selects(c.namespaceSelector, labels)) return { pod, outcome: `not matched: namespace "${namespace}" is not selected`, mutated: false };
+    if (!selects(c.objectSelector, pod.metadata?.labels ?? {})) return { pod, outcome: 'not matched: the pod\'s labels are not selected', mutated: false };
+  }
+  const fail = spec.failurePolicy ?? 'Fail';
+  const once = (object: any): { object: any; outcome: string } => {
+    const bindings: Bindings = {
+      object,
+      oldObject: null,
+      params: null,
+      request: { operation: 'CREATE', kind: { group: '', version: 'v1', kind: 'Pod' }, resource: { group: '', version: 'v1', resource: 'pods' }, namespace, name: object.metadata?.name ?? '' },
+      namespaceObject: { metadata: { name: namespace, labels } },
+      variables: {},
+    };
+    for (const m of spec.matchConditions ?? []) {
+      if (evaluate(m.expression, bindings, `matchCondition "${m.name}"`) !== true) return { object, outcome: `skipped: matchCondition "${m.name}" is false` };
+    }
+    const vars: Record<string, any> = {};
+    for (const v of spec.variables ?? []) vars[v.name] = evaluate(v.expression, { ...bindings, variables: vars }, `variable "${v.name}"`);
+    let out = object;
+    for (const [i, mu] of (spec.mutations ?? []).entries()) {
+      if (mu.patchType !== 'JSONPatch') throw new Error(`mutation ${i}: patchType "${mu.patchType}" is not evaluated here (JSONPatch only)`);
+      const ops = toPlain(evaluate(mu.jsonPatch.expression, { ...bindings, object: out, variables: vars }, `mutation ${i}`));
+      out = applyJsonPatch(out, ops);
+    }
+    return { object: out, outcome: 'mutated' };
+  };
+  try {
+    let r = once(pod);
+    if (r.outcome === 'mutated' && spec.reinvocationPolicy === 'IfNeeded') {
+      const again = once(r.object);
+      if (again.outcome === 'mutated') r = again;
+    }
+    return { pod: r.object, outcome: r.outcome, mutated: r.outcome === 'mutated' };
+  } catch (e) {
+    if (fail === 'Ignore') return { pod, outcome: `error, ignored (failurePolicy Ignore): ${(e as Error).message}`, mutated: false };
+    throw new Error(`the pod is refused (failurePolicy Fail): ${(e as Error).message}`);
+  }
+}
