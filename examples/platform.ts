@@ -1,8 +1,8 @@
 import { ApiObject, App, Chart, Cron, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import {
-  ArgoRepoServerCa, BundleSource, CaSource, CaTrust, KeycloakHelmChart, KeycloakTruststore, OrgCaBundle, RayClusterCa, SingleuserCaMerge,
-  WiringMode,
+  ArgoRepoServerCa, BundleSource, CaAdmissionPolicy, CaSource, CaTrust, CaTrustGuard, KeycloakHelmChart, KeycloakTruststore, OrgCaBundle,
+  RayClusterCa, SingleuserCaMerge, WiringMode,
 } from '../src';
 
 /** Images of the example; the end-to-end tests run them as image layouts of this machine. */
@@ -136,6 +136,22 @@ export function buildPlatform(app: App, caPath: string): Record<string, string> 
       image: { name: IMAGES.singleuser.split(':')[0], tag: IMAGES.singleuser.split(':')[1] },
       initContainers: [{ name: 'nebi-pull', image: IMAGES.singleuser, command: ['sh', '-c', 'pixi install'] }],
     },
+  });
+
+  // 9. Pods no synth sees: KubeSpawner's per-user pods and Argo Workflows' task pods, wired at
+  //    admission by a MutatingAdmissionPolicy (Kubernetes 1.36) in those namespaces only; pods
+  //    wired above are left alone. The guard lets only Argo CD (which deploys all this) and
+  //    trust-manager change the bundle's objects and the policy.
+  const runtime = new CaAdmissionPolicy(trust, 'runtime-pods', {
+    bundle: ca,
+    kubernetesVersion: '1.36',
+    namespaces: ['jupyter-users', 'argo-workflows'],
+    wiring: { systemBundleOverlay: true },
+  });
+  new CaTrustGuard(trust, 'guard', {
+    bundle: ca,
+    admissionPolicies: [runtime],
+    allowedUsers: ['system:serviceaccount:argocd:argocd-application-controller'],
   });
 
   return {

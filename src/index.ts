@@ -18,4 +18,5 @@ export * from './node/node-trust';
 export * from './node/cluster-node-trust';
 export * from './verify/trust-verification-job';
 export * from './admission/ca-admission-policy';
+export * from './admission/ca-trust-guard';
 export * as k8s from './imports/k8s';

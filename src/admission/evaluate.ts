@@ -82,12 +82,12 @@ export function selects(selector: any, labels: Record<string, string>): boolean 
   return true;
 }
 
-/** Whether rules match Pod CREATE (group "", version v1, resource pods). */
-function rulesMatchPodCreate(rules: any[] | undefined): boolean {
+/** Whether resource rules match a request for `resource` of `group`/`version` with `operation` ("*" matches anything). */
+function rulesMatch(rules: any[] | undefined, group: string, version: string, operation: string, resource: string): boolean {
   const any = (xs: string[] | undefined, v: string) => (xs ?? []).some(x => x === '*' || x === v);
-  return (rules ?? []).some(r => any(r.apiGroups, '') && any(r.apiVersions, 'v1') && any(r.operations, 'CREATE') && any(r.resources, 'pods'));
+  return (rules ?? []).some(r =>
+    any(r.apiGroups, group) && any(r.apiVersions, version) && any(r.operations, operation) && any(r.resources, resource));
 }
-
 /** JSON Patch (RFC 6902) applied to a copy of `doc`. */
 export function applyJsonPatch(doc: any, ops: any[]): any {
   let root = JSON.parse(JSON.stringify(doc));
@@ -164,7 +164,7 @@ export function admitPod(policy: any, binding: any | undefined, pod: any, namesp
   const namespace = pod.metadata?.namespace ?? 'default';
   const labels = { 'kubernetes.io/metadata.name': namespace, ...namespaceLabels };
   const constraints = [spec.matchConstraints, binding?.spec?.matchResources].filter(Boolean);
-  if (!rulesMatchPodCreate(spec.matchConstraints?.resourceRules)) return { pod, outcome: 'not matched: the policy does not match Pod CREATE', mutated: false };
+  if (!rulesMatch(spec.matchConstraints?.resourceRules, '', 'v1', 'CREATE', 'pods')) return { pod, outcome: 'not matched: the policy does not match Pod CREATE', mutated: false };
   for (const c of constraints) {
     if (!selects(c.namespaceSelector, labels)) return { pod, outcome: `not matched: namespace "${namespace}" is not selected`, mutated: false };
     if (!selects(c.objectSelector, pod.metadata?.labels ?? {})) return { pod, outcome: 'not matched: the pod\'s labels are not selected', mutated: false };
@@ -202,5 +202,51 @@ export function admitPod(policy: any, binding: any | undefined, pod: any, namesp
   } catch (e) {
     if (fail === 'Ignore') return { pod, outcome: `error, ignored (failurePolicy Ignore): ${(e as Error).message}`, mutated: false };
     throw new Error(`the pod is refused (failurePolicy Fail): ${(e as Error).message}`);
+  }
+}
+
+/** An admission request, offline: what a ValidatingAdmissionPolicy's expressions see. */
+export interface OfflineRequest {
+  readonly operation: 'CREATE' | 'UPDATE' | 'DELETE';
+  readonly group: string;
+  readonly version: string;
+  readonly resource: string;
+  readonly name: string;
+  readonly namespace?: string;
+  readonly username: string;
+  readonly groups?: string[];
+  readonly object?: any;
+  readonly oldObject?: any;
+}
+
+/** Whether a ValidatingAdmissionPolicy (bound with Deny) lets `r` through, and its message when not. */
+export function validateRequest(policy: any, r: OfflineRequest): { allowed: boolean; message?: string; matched: boolean } {
+  const spec = policy.spec ?? {};
+  if (!rulesMatch(spec.matchConstraints?.resourceRules, r.group, r.version, r.operation, r.resource)) return { allowed: true, matched: false };
+  const bindings: Bindings = {
+    object: r.object ?? null,
+    oldObject: r.oldObject ?? null,
+    params: null,
+    namespaceObject: null,
+    variables: {},
+    request: {
+      operation: r.operation,
+      name: r.name,
+      namespace: r.namespace ?? '',
+      resource: { group: r.group, version: r.version, resource: r.resource },
+      userInfo: { username: r.username, groups: r.groups ?? [] },
+    },
+  };
+  try {
+    for (const m of spec.matchConditions ?? []) {
+      if (evaluate(m.expression, bindings, `matchCondition "${m.name}"`) !== true) return { allowed: true, matched: false };
+    }
+    for (const v of spec.validations ?? []) {
+      if (evaluate(v.expression, bindings, 'validation') !== true) return { allowed: false, message: v.message, matched: true };
+    }
+    return { allowed: true, matched: true };
+  } catch (e) {
+    if (spec.failurePolicy === 'Ignore') return { allowed: true, matched: true };
+    return { allowed: false, message: `policy error (failurePolicy Fail): ${(e as Error).message}`, matched: true };
   }
 }

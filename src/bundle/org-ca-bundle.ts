@@ -509,6 +509,19 @@ export class OrgCaBundle extends Construct {
   }
 
   /**
+   * The names of the objects that carry this bundle (what `CaTrustGuard` protects): the
+   * ConfigMaps pods mount, the trust-manager Bundle, the ClusterTrustBundle.
+   * @internal
+   */
+  public _carriers(): { configMaps: string[]; bundles: string[]; clusterTrustBundles: string[] } {
+    return {
+      configMaps: [...new Set([...(this.trustManagerBundleName ? [this.trustManagerBundleName] : []), ...this.plainGroups.map(g => g.name)])],
+      bundles: this.trustManagerBundleName ? [this.trustManagerBundleName] : [],
+      clusterTrustBundles: this.ctb ? [this.ctb.name] : [],
+    };
+  }
+
+  /**
    * The `clusterTrustBundle` projected-volume source for pods: by name, or by signer name and
    * labels when the bundle has a signer.
    *

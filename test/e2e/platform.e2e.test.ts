@@ -4,7 +4,7 @@ import { ApiObject, Chart, Testing } from 'cdk8s';
 import * as YAML from 'yaml';
 import { clusterState, clusterTrustBundles, ClusterTrustBundles, hubPod, NO_ORG_CA, podsOf, problems, PodRun, runPod, singleuserPod, startServers } from './pod-runner';
 import { buildPlatform, IMAGES } from '../../examples/platform';
-import { CaAdmissionPolicy, CaSource, CaTrust, JavaTrust, KeycloakTruststore, MergedCaInitContainer, OrgCaBundle, TrustVerificationJob } from '../../src';
+import { CaSource, CaTrust, JavaTrust, KeycloakTruststore, MergedCaInitContainer, OrgCaBundle, TrustVerificationJob } from '../../src';
 import { admitPod } from '../../src/admission/evaluate';
 import { run as runCli } from '../../src/cli/main';
 import { FIXTURE_DIR, fingerprintOf, fingerprintsIn, makeCa, makeLeaf } from '../util/certs';
@@ -328,36 +328,51 @@ d('each distribution mode of the example, on every image layout, with its bundle
   });
 });
 
-d('pods created at runtime: the admission policy\'s pods, admitted offline, trust the org CA on every layout', () => {
+d('pods created at runtime: the example\'s admission policy, run offline, wires pods that then trust the org CA on every layout', () => {
   const layouts = (['debian', 'rhel', 'rhel9', 'alpine', 'opensuse'] as const).filter(l => requireTools(`end-to-end tests on the ${l} image layout`, [LAYOUTS[l].shell]));
-  const admitted = (overlay: boolean) => {
-    const chart = new Chart(Testing.app(), 'e2e');
-    const bundle = new OrgCaBundle(chart, 'ca', { source: CaSource.fromPem(orgCa.certPem), printWarnings: false });
-    new CaAdmissionPolicy(chart, 'policy', { bundle, kubernetesVersion: '1.36', wiring: { systemBundleOverlay: overlay } });
-    const objs = Testing.synth(chart);
-    const policy = objs.find(o => o.kind === 'MutatingAdmissionPolicy');
-    const binding = objs.find(o => o.kind === 'MutatingAdmissionPolicyBinding');
-    // a KubeSpawner-style singleuser pod, as the controller creates it (never seen by a synth)
-    const pod = {
+  const { objs } = platformObjects();
+  const policy = objs.find(o => o.kind === 'MutatingAdmissionPolicy');
+  const binding = objs.find(o => o.kind === 'MutatingAdmissionPolicyBinding');
+  // as the controllers create them, never seen by a synth: a KubeSpawner singleuser pod, an Argo Workflows task pod
+  const RUNTIME_PODS = [
+    {
       apiVersion: 'v1',
       kind: 'Pod',
-      metadata: { name: 'jupyter-alice', namespace: 'apps', labels: { component: 'singleuser-server' } },
-      spec: { securityContext: { runAsUser: 1000 }, containers: [{ name: 'notebook', image: 'jupyter/datascience', env: [{ name: 'JUPYTER_ENABLE_LAB', value: 'yes' }] }] },
-    };
-    const r = admitPod(policy, binding, pod, {});
+      metadata: { name: 'jupyter-alice', namespace: 'jupyter-users', labels: { component: 'singleuser-server' } },
+      spec: { securityContext: { runAsUser: 1000, fsGroup: 100 }, containers: [{ name: 'notebook', image: IMAGES.singleuser, env: [{ name: 'JUPYTERHUB_USER', value: 'alice' }] }] },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'etl-step-1', namespace: 'argo-workflows', labels: { 'workflows.argoproj.io/workflow': 'etl' } },
+      spec: {
+        initContainers: [{ name: 'init', image: 'quay.io/argoproj/argoexec:v3.6.2', command: ['argoexec', 'init'] }],
+        containers: [{ name: 'wait', image: 'quay.io/argoproj/argoexec:v3.6.2', command: ['argoexec', 'wait'] }, { name: 'main', image: 'python:3.12', command: ['python', 'etl.py'] }],
+      },
+    },
+  ];
+  const admitted = RUNTIME_PODS.map(p => {
+    const r = admitPod(policy, binding, p, {});
     expect(r.outcome).toBe('mutated');
-    return { pod: { id: 'admitted Pod apps/jupyter-alice', namespace: 'apps', spec: r.pod.spec }, cluster: clusterState(objs, ['apps']) };
-  };
-
-  eachOrSkip(layouts, 'image layouts')('%s: every client trusts the org and the public endpoint; without the wiring, none trusts the org one', async (layout) => {
-    const { pod, cluster } = admitted(true);
-    const r = await run(pod, layout, cluster);
-    expect(problems(r)).toEqual([]);
-    const wired = r.results.filter(x => x.mode === 'wired');
-    expect(new Set(wired.map(x => x.endpoint))).toEqual(new Set(['org', 'public']));
-    expect(wired.filter(x => x.endpoint === 'org').length).toBeGreaterThanOrEqual(5);
-    expect(r.results.filter(x => x.mode === 'system-only').every(x => !x.ok)).toBe(true);
+    return { id: `admitted Pod ${p.metadata.namespace}/${p.metadata.name}`, namespace: p.metadata.namespace, spec: r.pod.spec };
   });
+
+  test('in other namespaces the policy leaves pods alone', () => {
+    expect(admitPod(policy, binding, { ...RUNTIME_PODS[0], metadata: { ...RUNTIME_PODS[0].metadata, namespace: 'default' } }, {}).outcome).toMatch(/namespace "default" is not selected/);
+  });
+
+  // the singleuser pod on every layout; the Argo task pod (three wired containers, one of them an
+  // init container of its own) on the Debian one
+  eachOrSkip(layouts, 'image layouts')('%s: every client trusts the org and the public endpoint; without the wiring, none trusts the org one', async (layout) => {
+    for (const pod of layout === 'debian' ? admitted : admitted.slice(0, 1)) {
+      const r = await run(pod, layout, clusterState(objs, [pod.namespace], publicRoot.certPem));
+      expect(problems(r)).toEqual([]);
+      const wired = r.results.filter(x => x.mode === 'wired');
+      expect(new Set(wired.map(x => x.endpoint))).toEqual(new Set(['org', 'public']));
+      expect(wired.filter(x => x.endpoint === 'org').length).toBeGreaterThanOrEqual(5);
+      expect(r.results.filter(x => x.mode === 'system-only').every(x => !x.ok)).toBe(true);
+    }
+  }, 300_000);
 });
 
 d('the verification Job: wired like the workloads, it proves trust in the cluster, and fails loudly without it', () => {
