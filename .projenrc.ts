@@ -25,7 +25,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   // the command-line tool (src/cli) parses YAML streams, and its admit command evaluates
   // admission policies with Buf's conformance-tested CEL (its JSONPatch type is a protobuf
   // message): runtime dependencies, bundled (jsii)
-  bundledDeps: ['yaml@^2', '@bufbuild/cel@0.6.1', '@bufbuild/protobuf@^2.6.2'],
+  bundledDeps: ['yaml@^2', '@bufbuild/cel@0.6.1', '@bufbuild/cel-spec@0.6.1', '@bufbuild/protobuf@^2.6.2'],
   bin: { 'cdk8s-org-ca': 'lib/cli/main.js' },
 
   cdk8sVersion: '2.70.106',

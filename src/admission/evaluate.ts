@@ -4,10 +4,13 @@
  * policy and its binding, match conditions, variables, then each JSONPatch mutation, with the
  * failure policy for errors and one reinvocation with `IfNeeded`. CEL is Buf's conformance-tested
  * implementation (`@bufbuild/cel`); `JSONPatch` is a protobuf message type with Kubernetes' fields
- * (`op`, `path`, `from`, `value`). ApplyConfiguration mutations are not evaluated (refused by name).
+ * (`op`, `path`, `from`, `value`); `Object{...}` and `Object.<field path>{...}` constructions become
+ * maps (rewritten in the parsed expression: Kubernetes' Object types are the object's own schema),
+ * and an ApplyConfiguration is merged as server-side apply merges it (`applyConfiguration`).
  * @internal
  */
-import { celEnv, CelScalar, isCelError, isCelList, mapType, parse, plan } from '@bufbuild/cel';
+import { celEnv, CelScalar, isCelError, isCelList, isCelMap, mapType, parse, plan } from '@bufbuild/cel';
+import { ConstantSchema, ExprSchema } from '@bufbuild/cel-spec/cel/expr/syntax_pb.js';
 import { create, createFileRegistry, Registry, toJson } from '@bufbuild/protobuf';
 import { file_google_protobuf_struct, FileDescriptorProtoSchema } from '@bufbuild/protobuf/wkt';
 
@@ -54,8 +57,28 @@ export function parseExpression(expr: string, where: string): void {
 
 type Bindings = Record<string, any>;
 
+/** `Object{a: x}` and `Object.spec.containers{name: y}` as map literals (`{"a": x}`), in place. */
+function objectConstructionsAsMaps(node: any): void {
+  if (!node || typeof node !== 'object') return;
+  if (Array.isArray(node)) {
+    node.forEach(objectConstructionsAsMaps);
+    return;
+  }
+  if (node.$typeName === 'cel.expr.Expr.CreateStruct' && /^Object(\.|$)/.test(node.messageName)) {
+    node.messageName = '';
+    for (const e of node.entries) {
+      if (e.keyKind.case !== 'fieldKey') continue;
+      const key = create(ExprSchema, { id: e.id, exprKind: { case: 'constExpr', value: create(ConstantSchema, { constantKind: { case: 'stringValue', value: e.keyKind.value } }) } });
+      e.keyKind = { case: 'mapKey', value: key };
+    }
+  }
+  for (const [k, v] of Object.entries(node)) if (k !== '$typeName') objectConstructionsAsMaps(v);
+}
+
 function evaluate(expr: string, bindings: Bindings, where: string): any {
-  const result = plan(ENV, parse(expr))(bindings as any);
+  const parsed = parse(expr);
+  objectConstructionsAsMaps(parsed);
+  const result = plan(ENV, parsed)(bindings as any);
   if (isCelError(result)) throw new Error(`${where}: ${result.message}`);
   return result;
 }
@@ -63,6 +86,7 @@ function evaluate(expr: string, bindings: Bindings, where: string): any {
 /** A CEL value as JSON (lists, maps, JSONPatch messages, scalars). */
 function toPlain(v: any): any {
   if (isCelList(v)) return [...v].map(toPlain);
+  if (isCelMap(v)) return Object.fromEntries([...v.entries()].map(([k, x]) => [String(k), toPlain(x)]));
   if (v && typeof v === 'object' && v.desc && v.message) return toJson(v.desc, v.message, { registry: REGISTRY });
   if (typeof v === 'bigint') return Number(v);
   return v;
@@ -150,6 +174,60 @@ export function applyJsonPatch(doc: any, ops: any[]): any {
   return root;
 }
 
+/**
+ * The list-map keys of a Pod's associative lists (`x-kubernetes-list-type: map` in the Kubernetes
+ * API), by field name: server-side apply merges their items by these keys. Any other list is
+ * atomic (replaced whole).
+ */
+const POD_LIST_MAP_KEYS: Record<string, string[]> = {
+  containers: ['name'],
+  initContainers: ['name'],
+  ephemeralContainers: ['name'],
+  volumes: ['name'],
+  env: ['name'],
+  volumeMounts: ['mountPath'],
+  volumeDevices: ['devicePath'],
+  ports: ['containerPort', 'protocol'],
+  imagePullSecrets: ['name'],
+  resourceClaims: ['name'],
+  schedulingGates: ['name'],
+  hostAliases: ['ip'],
+  topologySpreadConstraints: ['topologyKey', 'whenUnsatisfiable'],
+  ownerReferences: ['uid'],
+};
+
+/**
+ * An apply configuration merged into `live` as server-side apply merges it (KEP-3962,
+ * structured-merge-diff): maps field by field, associative lists item by item by their keys
+ * (existing items keep their place, new ones are appended), atomic lists and scalars replaced,
+ * an explicit null removes the field.
+ */
+export function applyConfiguration(live: any, applied: any, field = ''): any {
+  if (applied === null) return undefined;
+  if (Array.isArray(applied)) {
+    const keys = POD_LIST_MAP_KEYS[field];
+    if (!keys || !Array.isArray(live)) return JSON.parse(JSON.stringify(applied));
+    const keyOf = (x: any) => JSON.stringify(keys.map(k => x?.[k] ?? (k === 'protocol' ? 'TCP' : null)));
+    const out = live.map(x => JSON.parse(JSON.stringify(x)));
+    for (const item of applied) {
+      const i = out.findIndex(x => keyOf(x) === keyOf(item));
+      if (i >= 0) out[i] = applyConfiguration(out[i], item);
+      else out.push(applyConfiguration(undefined, item));
+    }
+    return out;
+  }
+  if (applied && typeof applied === 'object') {
+    const out: any = live && typeof live === 'object' && !Array.isArray(live) ? JSON.parse(JSON.stringify(live)) : {};
+    for (const [k, v] of Object.entries(applied)) {
+      const merged = applyConfiguration(out[k], v, k);
+      if (merged === undefined) delete out[k];
+      else out[k] = merged;
+    }
+    return out;
+  }
+  return applied;
+}
+
 /** What admitting one pod did. */
 export interface Admission {
   readonly pod: any;
@@ -186,9 +264,14 @@ export function admitPod(policy: any, binding: any | undefined, pod: any, namesp
     for (const v of spec.variables ?? []) vars[v.name] = evaluate(v.expression, { ...bindings, variables: vars }, `variable "${v.name}"`);
     let out = object;
     for (const [i, mu] of (spec.mutations ?? []).entries()) {
-      if (mu.patchType !== 'JSONPatch') throw new Error(`mutation ${i}: patchType "${mu.patchType}" is not evaluated here (JSONPatch only)`);
-      const ops = toPlain(evaluate(mu.jsonPatch.expression, { ...bindings, object: out, variables: vars }, `mutation ${i}`));
-      out = applyJsonPatch(out, ops);
+      const at = { ...bindings, object: out, variables: vars };
+      if (mu.patchType === 'JSONPatch') {
+        out = applyJsonPatch(out, toPlain(evaluate(mu.jsonPatch.expression, at, `mutation ${i}`)));
+      } else if (mu.patchType === 'ApplyConfiguration') {
+        out = applyConfiguration(out, toPlain(evaluate(mu.applyConfiguration.expression, at, `mutation ${i}`)));
+      } else {
+        throw new Error(`mutation ${i}: patchType "${mu.patchType}" is not JSONPatch or ApplyConfiguration`);
+      }
     }
     return { object: out, outcome: 'mutated' };
   };

@@ -110,8 +110,9 @@ nothing found; 3: problems found (for CI); 1: bad input; 2: bad usage.
   'admit': `usage: cdk8s-org-ca admit --policy FILE [FILE...|-]
 
 Evaluates the MutatingAdmissionPolicy objects in --policy (and their bindings) on Pod CREATE, as
-the API server would (KEP-3962: match constraints, match conditions, variables, JSONPatch
-mutations, failure policy, reinvocation), offline, with a conformance-tested CEL implementation.
+the API server would (KEP-3962: match constraints, match conditions, variables, JSONPatch and
+ApplyConfiguration mutations, failure policy, reinvocation), offline, with a conformance-tested
+CEL implementation.
 Input: Pods, or workloads (their pod templates become the pods a controller would create), and
 Namespace objects for namespace labels. Prints the admitted pods as YAML on stdout, and one line
 per pod on stderr (mutated, or why not). Exit 1 when a policy with failurePolicy Fail refuses a pod.

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { Chart, Testing } from 'cdk8s';
 import * as YAML from 'yaml';
 import { AdmissionFailurePolicy, CaAdmissionPolicy, CaSource, CaTrust, JavaTrust, OrgCaBundle, WiringMode } from '../../src';
-import { admitPod, applyJsonPatch } from '../../src/admission/evaluate';
+import { admitPod, applyConfiguration, applyJsonPatch } from '../../src/admission/evaluate';
 import { admitObjects } from '../../src/cli/admit';
 import { run } from '../../src/cli/main';
 import { typeCheck } from '../util/cel-typecheck';
@@ -207,6 +207,39 @@ describe('CaAdmissionPolicy', () => {
     expect(() => new CaAdmissionPolicy(chart, 'e', { bundle, kubernetesVersion: '1.36', wiring: { java: JavaTrust.keytoolImport() } })).toThrow(/java is not supported at admission/);
     new CaAdmissionPolicy(chart, 'f', { bundle, kubernetesVersion: '1.36', enabled: false, name: 'off' });
     expect(Testing.synth(chart).filter(o => o.metadata?.name === 'off')).toEqual([]);
+  });
+
+  test('ApplyConfiguration and Object constructors, as KEP-3962 specifies: associative lists merged by key, atomic lists replaced', () => {
+    const policy = (expression: string, patchType = 'ApplyConfiguration') => ({
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'MutatingAdmissionPolicy',
+      metadata: { name: 'kep' },
+      spec: {
+        matchConstraints: { resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['pods'] }] },
+        mutations: [patchType === 'JSONPatch' ? { patchType, jsonPatch: { expression } } : { patchType, applyConfiguration: { expression } }],
+      },
+    });
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'p', namespace: 'apps' },
+      spec: {
+        initContainers: [{ name: 'setup', image: 'setup:1' }],
+        containers: [{ name: 'app', image: 'app:1', args: ['--a'], env: [{ name: 'A', value: '1' }, { name: 'B', value: '2' }], ports: [{ containerPort: 80 }] }],
+      },
+    };
+    // the KEP's sidecar example: a new init container, appended by name
+    const sidecar = admitPod(policy('Object{spec: Object.spec{initContainers: [Object.spec.initContainers{name: "mesh-proxy", image: "mesh/proxy:v1.0.0", args: ["proxy", "sidecar"], restartPolicy: "Always"}]}}'), { spec: { policyName: 'kep' } }, pod, {});
+    expect(sidecar.pod.spec.initContainers).toEqual([{ name: 'setup', image: 'setup:1' }, { name: 'mesh-proxy', image: 'mesh/proxy:v1.0.0', args: ['proxy', 'sidecar'], restartPolicy: 'Always' }]);
+    // an existing container merged by name: env merged by name (B changed, C appended), args replaced whole, the rest kept
+    const merged = admitPod(policy('Object{spec: Object.spec{containers: [Object.spec.containers{name: "app", args: ["--b"], env: [Object.spec.containers.env{name: "B", value: "20"}, Object.spec.containers.env{name: "C", value: "3"}]}]}}'), undefined, pod, {});
+    expect(merged.pod.spec.containers).toEqual([{ name: 'app', image: 'app:1', args: ['--b'], env: [{ name: 'A', value: '1' }, { name: 'B', value: '20' }, { name: 'C', value: '3' }], ports: [{ containerPort: 80 }] }]);
+    // an Object construction as a JSONPatch value (the API reference's example)
+    const selector = admitPod(policy('[JSONPatch{op: "add", path: "/metadata/labels", value: Object.metadata.labels{environment: "test"}}]', 'JSONPatch'), undefined, pod, {});
+    expect(selector.pod.metadata.labels).toEqual({ environment: 'test' });
+    expect(applyConfiguration({ a: 1, b: { c: 2, d: 3 } }, { b: { c: null, e: 4 } })).toEqual({ a: 1, b: { d: 3, e: 4 } });
+    expect(applyConfiguration({ ports: [{ containerPort: 80 }, { containerPort: 53, protocol: 'UDP' }] }, { ports: [{ containerPort: 80, protocol: 'TCP', name: 'http' }] }))
+      .toEqual({ ports: [{ containerPort: 80, name: 'http', protocol: 'TCP' }, { containerPort: 53, protocol: 'UDP' }] });
   });
 
   test('JSON Patch as RFC 6902 says: add, remove, replace, move, copy, test; errors by name', () => {
