@@ -22,10 +22,10 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   publishToNuget: { dotNetNamespace: 'Cdk8sOrgCa', packageId: 'Cdk8sOrgCa' },
   publishToGo: { moduleName: 'github.com/cdk8s-org-ca/cdk8s-org-ca-go' },
 
-  // the command-line tool (src/cli) parses YAML streams, and its admit command evaluates
-  // admission policies with Buf's conformance-tested CEL (its JSONPatch type is a protobuf
-  // message): runtime dependencies, bundled (jsii)
-  bundledDeps: ['yaml@^2', '@bufbuild/cel@0.6.1', '@bufbuild/cel-spec@0.6.1', '@bufbuild/protobuf@^2.6.2'],
+  // the command-line tool (src/cli) parses YAML streams, prints unified diffs (wire --diff), and
+  // its admit command evaluates admission policies with Buf's conformance-tested CEL (its
+  // JSONPatch type is a protobuf message): runtime dependencies, bundled (jsii)
+  bundledDeps: ['yaml@^2', '@bufbuild/cel@0.6.1', '@bufbuild/cel-spec@0.6.1', '@bufbuild/protobuf@^2.6.2', 'diff@^9'],
   bin: { 'cdk8s-org-ca': 'lib/cli/main.js' },
 
   cdk8sVersion: '2.70.106',

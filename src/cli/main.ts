@@ -11,13 +11,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { App, Chart, Yaml } from 'cdk8s';
+import { createTwoFilesPatch } from 'diff';
 import * as YAML from 'yaml';
 import { admitObjects } from './admit';
 import { audit, auditTable } from './audit';
 import { helmPluginFiles, packageVersion, writeHelmPlugin } from './helm-plugin';
 import { CliError, Distribution, distributionProps, parsePodTemplates, valuesOf, wireResourceList, wireYaml, WireSummary } from './wire';
 import { inCommandWords } from './words';
-import { parseStream, valueOfDocument } from './yaml-stream';
+import { parseStream, patchDocument, valueOfDocument } from './yaml-stream';
 import { CaSource } from '../bundle/ca-source';
 import { OrgCaBundle } from '../bundle/org-ca-bundle';
 import { JavaTrust } from '../pod/java-trust';
@@ -81,6 +82,8 @@ wiring:
   --allow-weak-keys          accept RSA keys under 2048 bits (clients at OpenSSL level 2 refuse them)
   --report FILE              write a JSON report to FILE: every object, its outcome, and the
                              containers the wiring changed and added
+  --diff                     a dry run: print a unified diff of the input and what wire would
+                             write, instead of the wired stream
   --quiet                    no summary on stderr`,
   'check': `usage: cdk8s-org-ca check --ca FILE [--json] [--expiry-days N] [--allow-weak-keys]
 
@@ -158,7 +161,7 @@ the given namespaces, and/or a ClusterTrustBundle.`,
 };
 
 const FLAGS = new Set(['--allow-beta', '--use-default-cas', '--openshift', '--system-bundle-overlay', '--fail-on-invalid-bundle', '--fail-on-unknown-kinds', '--quiet', '--json',
-  '--allow-weak-keys', '--help', '-h']);
+  '--allow-weak-keys', '--diff', '--help', '-h']);
 const VALUED = new Set(['--ca', '--bundle-name', '--configmap', '--ctb', '--ctb-name', '--mode', '--namespace', '--kind', '--pod-template', '--variables',
   '--extra-variables', '--skip-variables', '--image', '--java', '--java-password', '--plugin-name', '--expiry-days', '--report',
   '--org-url', '--public-url', '--job-image', '--hook', '--job-name', '--policy']);
@@ -342,6 +345,17 @@ function check(p: Parsed, out: (s: string) => void): number {
   return 0;
 }
 
+/** The ResourceList document with `results` set, everything else as it came in. */
+function withResults(docs: YAML.Document.Parsed[], resourceList: any, results: any[]): string {
+  try {
+    patchDocument(docs[0], resourceList, { ...resourceList, results }, 'the ResourceList');
+    return docs[0].toString({ lineWidth: 0 });
+  } catch {
+    // a document the patcher refuses (a tag or directive it will not rewrite): the value as YAML
+    return YAML.stringify({ ...resourceList, results }, { lineWidth: 0 });
+  }
+}
+
 /** `audit`: the findings on stdout; exit 3 when there are any. */
 function auditCommand(p: Parsed, text: string, source: string, out: (s: string) => void): number {
   const bundle = p.opts.has('--ca') ? checkedBundle(p, 'audit') : undefined;
@@ -475,13 +489,20 @@ function runCommand(argv: string[], stdin: () => string, out: (s: string) => voi
         out(r.yaml);
         return 0;
       } catch (e) {
-        // a KRM function reports in the ResourceList's results (kpt prints them), the items unchanged
-        out(YAML.stringify({ ...first, results: [...(Array.isArray(first.results) ? first.results : []), { message: inCommandWords((e as Error).message), severity: 'error' }] }, { lineWidth: 0 }));
+        // a KRM function reports in the ResourceList's results (kpt prints them), the items
+        // unchanged: a results entry is added to the parsed document, which keeps comments and
+        // writes strings, integers and tags as YAML 1.1 reads them (as the success path does)
+        const results = [...(Array.isArray(first.results) ? first.results : []), { message: inCommandWords((e as Error).message), severity: 'error' }];
+        out(withResults(docs, first, results));
         throw e;
       }
     }
     const r = wireYaml(text, docs, source, caOf(p, command), distributionOf(p, command), wireOptionsOf(p, command));
     summaryLine(r.summary, p.opts.has('--quiet'), err, one(p, '--report'));
+    if (p.opts.has('--diff')) {
+      out(createTwoFilesPatch(source, `${source} (wired)`, text, r.yaml, undefined, undefined, { context: 3 }));
+      return 0;
+    }
     // never empty output: Helm 4 takes an empty (whitespace-only) stream from a post-renderer as an error
     out(r.yaml.trim() === '' ? `${r.yaml}# cdk8s-org-ca wire: no manifests in the input\n` : r.yaml);
     return 0;

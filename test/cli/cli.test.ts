@@ -4,6 +4,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { applyPatch } from 'diff';
 import * as YAML from 'yaml';
 import { makeCa, privateKeyFixtures } from '../util/certs';
 import { envOf, podOf } from '../util/fixtures';
@@ -261,6 +262,41 @@ describe('cdk8s-org-ca check and bundle', () => {
     }
     const ok = YAML.parse(cli(['wire'], list(cm({ caFile: CA, openshift: true }), YAML.parse('[{apiVersion: v1, kind: Pod, metadata: {name: p}, spec: {containers: [{name: c, image: i}]}}]'))).stdout);
     expect(ok.items[0].spec.initContainers[0].securityContext.runAsUser).toBeUndefined();
+    // on an error the items keep their text: comments, YAML 1.1 strings and big integers as they came
+    const raw = [
+      'apiVersion: config.kubernetes.io/v1',
+      'kind: ResourceList',
+      'items:',
+      '- apiVersion: v1 # keep me',
+      '  kind: ConfigMap',
+      '  metadata: {name: flags}',
+      '  data: {A: "yes", BIG: "9007199254740993", NUM: "0b101"}',
+      '  binaryData: {}',
+      'functionConfig:',
+      '  apiVersion: v1',
+      '  kind: ConfigMap',
+      '  metadata: {name: fn}',
+      `  data: {caFile: ${CA}, openshift: "on"}`,
+      '',
+    ].join('\n');
+    const failed = cli(['wire'], raw);
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toContain('# keep me');
+    expect(YAML.parse(failed.stdout, { version: '1.1', intAsBigInt: true }).items[0].data).toEqual({ A: 'yes', BIG: '9007199254740993', NUM: '0b101' });
+    expect(YAML.parse(failed.stdout).results).toEqual([{ message: expect.stringMatching(/openshift is "on"/), severity: 'error' }]);
+  });
+
+  test('--diff: a unified diff of the input and what wire would write, nothing else on stdout', () => {
+    const input = 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: c, image: i}]\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: untouched}\n';
+    const r = cli(['wire', '--ca', CA, '--diff', '-'], input);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.split('\n');
+    expect(lines.slice(0, 3)).toEqual(['===================================================================', '--- stdin', '+++ stdin (wired)']);
+    expect(lines.filter(l => l.startsWith('+') && !l.startsWith('+++')).join('\n')).toContain('merge-ca-bundle');
+    expect(lines.filter(l => l.startsWith('-') && !l.startsWith('---'))).toEqual(['-metadata: {name: p}', '-  containers: [{name: c, image: i}]']);
+    expect(r.stdout).not.toMatch(/^-.*untouched/m);
+    // applying the diff to the input gives exactly the wired stream
+    expect(applyPatch(input, r.stdout)).toBe(cli(['wire', '--ca', CA, '-'], input).stdout);
   });
 
   test('bundle emits the distribution objects, schema-valid', () => {
