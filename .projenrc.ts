@@ -149,6 +149,11 @@ project.addTask('import', {
   ],
 });
 
+project.addTask('test:fast', {
+  description: 'The unit tests only (no end-to-end pods, no packaging): a quick check while developing; npm test runs everything',
+  exec: 'jest --testPathIgnorePatterns e2e package',
+});
+
 project.addTask('synth:example', {
   description: 'Synthesize the example platform in examples/ into dist/ from the committed demo CA',
   steps: [{ exec: 'ts-node --project examples/tsconfig.json --transpile-only examples/main.ts' }],

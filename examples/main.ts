@@ -10,19 +10,25 @@ import { App } from 'cdk8s';
 import { buildPlatform } from './platform';
 
 const outdir = path.resolve(__dirname, '..', 'dist');
+// ORG_CA_FILE: synthesize the example with another CA (default: the committed demo CA)
+const caFile = process.env.ORG_CA_FILE ?? path.join(__dirname, 'demo-ca', 'org-ca.pem');
 const staging = fs.mkdtempSync(path.join(os.tmpdir(), 'org-ca-example-'));
-const app = new App({ outdir: staging });
-const extraFiles = buildPlatform(app, path.join(__dirname, 'demo-ca', 'org-ca.pem'));
-app.synth();
-for (const [name, content] of Object.entries(extraFiles)) {
-  fs.writeFileSync(path.join(staging, name), content);
+try {
+  const app = new App({ outdir: staging });
+  const extraFiles = buildPlatform(app, caFile);
+  app.synth();
+  for (const [name, content] of Object.entries(extraFiles)) {
+    fs.writeFileSync(path.join(staging, name), content);
+  }
+  fs.mkdirSync(outdir, { recursive: true });
+  for (const f of fs.readdirSync(outdir)) {
+    if (f.endsWith('.k8s.yaml') || f.endsWith('.values.yaml')) fs.rmSync(path.join(outdir, f));
+  }
+  for (const f of fs.readdirSync(staging)) {
+    fs.copyFileSync(path.join(staging, f), path.join(outdir, f));
+    console.log(`wrote dist/${f}`);
+  }
+} finally {
+  // nothing is left behind, whether the synth succeeded or not
+  fs.rmSync(staging, { recursive: true, force: true });
 }
-fs.mkdirSync(outdir, { recursive: true });
-for (const f of fs.readdirSync(outdir)) {
-  if (f.endsWith('.k8s.yaml') || f.endsWith('.values.yaml')) fs.rmSync(path.join(outdir, f));
-}
-for (const f of fs.readdirSync(staging)) {
-  fs.copyFileSync(path.join(staging, f), path.join(outdir, f));
-  console.log(`wrote dist/${f}`);
-}
-fs.rmSync(staging, { recursive: true, force: true });

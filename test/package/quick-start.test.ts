@@ -64,7 +64,10 @@ if (why) reportSkip(`the README quick-start test: ${why}`);
     fs.writeFileSync(path.join(dir, 'org-ca.pem'), makeCa('quick-start-ca').certPem);
 
     // stderr is captured (an error carries it); the offline upgrade check is switched off as README says
-    execFileSync('npx', ['cdk8s', 'synth'], { cwd: dir, encoding: 'utf8', timeout: 300_000, stdio: 'pipe', env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' } });
+    const synth = spawnSync('npx', ['cdk8s', 'synth'], { cwd: dir, encoding: 'utf8', timeout: 300_000, env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' } });
+    expect({ status: synth.status, stderr: synth.stderr }).toEqual({ status: 0, stderr: expect.any(String) });
+    // the wiring report, where a cdk8s synth user sees it (the app's stderr; its stdout is not shown)
+    expect(synth.stderr).toMatch(/^WIRED apps\/v1\/Deployment api: \/spec\/template$/m);
     const files = fs.readdirSync(path.join(dir, 'dist')).filter(f => f.endsWith('.k8s.yaml'));
     const objs = files.flatMap(f => YAML.parseAllDocuments(fs.readFileSync(path.join(dir, 'dist', f), 'utf8')).map(d => d.toJSON()));
     // the Bundle and the wired Deployment, self-contained (the script and variables in its pod spec)
