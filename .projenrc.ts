@@ -149,6 +149,9 @@ project.addTask('import', {
   ],
 });
 
+// the README snippet test writes its modules here, and removes them
+project.gitignore.exclude('/test/readme/.snippet-*');
+
 project.addTask('test:fast', {
   description: 'The unit tests only (no end-to-end pods, no packaging): a quick check while developing; npm test runs everything',
   exec: 'jest --testPathIgnorePatterns e2e package',
