@@ -147,6 +147,20 @@ function patchNode(doc: YAML.Document, node: unknown, before: any, after: any): 
 }
 
 /**
+ * Drops the comments the parser attached to `doc` that stand before its start: on the document,
+ * and, in a document without a `---` line, on its contents and their first item.
+ */
+function dropLeadingComments(doc: YAML.Document.Parsed, start: number): void {
+  doc.commentBefore = null;
+  const c = doc.contents;
+  if (!YAML.isNode(c) || c.range?.[0] !== start) return;
+  c.commentBefore = undefined;
+  const first = YAML.isCollection(c) ? c.items[0] : undefined;
+  if (YAML.isPair(first) && YAML.isNode(first.key)) first.key.commentBefore = undefined;
+  else if (YAML.isNode(first)) first.commentBefore = undefined;
+}
+
+/**
  * The output stream: each document whose value did not change as the exact text it came in, each
  * changed one as its patched tree, in input order, with the text between documents kept.
  */
@@ -160,7 +174,7 @@ export function writeStream(text: string, docs: YAML.Document.Parsed[], changed:
     } else {
       const prefix = text.slice(prev, start);
       // a comment before the document's range is in the prefix already
-      if (prefix.trim() !== '') doc.commentBefore = null;
+      if (prefix.trim() !== '') dropLeadingComments(doc, start);
       out += prefix + doc.toString({ lineWidth: 0 });
     }
     prev = end;

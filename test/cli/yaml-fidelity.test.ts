@@ -106,6 +106,17 @@ describe('the command leaves alone what it does not wire', () => {
     expect(r.stdout.endsWith(`---\n${UNTOUCHED}`)).toBe(true);
     expect(r.stdout).toMatch(/^# Source: chart\/templates\/app\.yaml$/m);
   });
+
+  test.each([
+    ['a mapping', 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: c, image: "debian:12"}]\n'],
+    ['a List', 'apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: Pod, metadata: {name: p}, spec: {containers: [{name: c, image: "debian:12"}]}}\n'],
+  ])('a wired first document without a --- line keeps the comments above it once (%s)', (_name, body) => {
+    const r = wire(`# Source: chart/templates/pod.yaml\n# second line\n${body}`);
+    expect(r.code).toBe(0);
+    expect(r.stdout.startsWith('# Source: chart/templates/pod.yaml\n# second line\n')).toBe(true);
+    expect(r.stdout.split('# second line').length).toBe(2);
+    expect(r.stdout).toContain('initContainers');
+  });
 });
 
 describe('what cannot be written back with the same meaning is refused, with nothing on stdout', () => {
