@@ -16,7 +16,7 @@
  *
  * Writes the figures into BENCHMARKS.md between the bench markers, with machine and date.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -177,8 +177,8 @@ const CLI_REPEATS = 5;
  * a plain parse + print of it; run in a process of its own (`--cli`), whose heap the synth samples
  * have not grown, as the command runs.
  */
-function cliPairs(): { plainMs: number[]; wireMs: number[] } {
-  const n = CLI_N;
+/** The bench's render: `n` apps, each a Deployment (with a `# Source:` comment, as Helm writes) and a Service. */
+function cliRender(n: number): string[] {
   const docs: string[] = [];
   for (let i = 0; i < n; i++) {
     docs.push(`# Source: chart/templates/app-${i}.yaml\n${YAML.stringify({
@@ -189,6 +189,11 @@ function cliPairs(): { plainMs: number[]; wireMs: number[] } {
     })}`);
     docs.push(YAML.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: `app-${i}`, namespace: 'apps' }, spec: { selector: { app: `app-${i}` }, ports: [{ port: 80, targetPort: 8080 }] } }));
   }
+  return docs;
+}
+
+function cliPairs(): { plainMs: number[]; wireMs: number[] } {
+  const docs = cliRender(CLI_N);
   const text = docs.join('---\n');
   const wireMs: number[] = [];
   const plainMs: number[] = [];
@@ -211,6 +216,65 @@ function cliPairs(): { plainMs: number[]; wireMs: number[] } {
   return { plainMs, wireMs };
 }
 
+const MIB = 1024 * 1024;
+
+/**
+ * Peak memory (max RSS) of the command as users run it (the compiled bin, a process of its own,
+ * output to /dev/null): wiring the 10,000-object render vs a plain parse + print of the same file
+ * with the same YAML library, paired, CLI_REPEATS times; then wiring a render of at least 100 MB,
+ * once, with its time.
+ */
+function cliMemory(bin: string): string {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'org-ca-bench-'));
+  try {
+    const preload = path.join(tmp, 'rss.js');
+    fs.writeFileSync(preload, 'process.on(\'exit\', () => require(\'fs\').writeSync(2, `\\nmaxrss-kib ${process.resourceUsage().maxRSS}\\n`));\n');
+    const plainJs = path.join(tmp, 'plain.js');
+    fs.writeFileSync(plainJs, [
+      `const YAML = require(${JSON.stringify(require.resolve('yaml'))});`,
+      'const fs = require(\'fs\');',
+      'const text = fs.readFileSync(process.argv[2], \'utf8\');',
+      'fs.writeSync(1, YAML.parseAllDocuments(text).map(d => YAML.stringify(d.toJS(), { lineWidth: 0 })).join(\'---\\n\'));',
+    ].join('\n'));
+    const measure = (args: string[]) => {
+      const t = process.hrtime.bigint();
+      const r = spawnSync(process.execPath, ['-r', preload, ...args], { stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 16 * MIB, encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`${args.join(' ')}: exit ${r.status}: ${r.stderr}`);
+      const kib = Number(/maxrss-kib (\d+)/.exec(r.stderr)?.[1]);
+      return { mib: kib / 1024, ms: Number(process.hrtime.bigint() - t) / 1e6 };
+    };
+    const render = path.join(tmp, 'render.yaml');
+    fs.writeFileSync(render, cliRender(CLI_N).join('---\n'));
+    const plain: number[] = [];
+    const wired: number[] = [];
+    for (let r = 0; r < CLI_REPEATS; r++) {
+      plain.push(measure([plainJs, render]).mib);
+      wired.push(measure([bin, 'wire', '--ca', CA, '--quiet', render]).mib);
+      process.stderr.write(`cli memory run ${r + 1}/${CLI_REPEATS}: parse+print ${plain[r].toFixed(0)} MiB, wire ${wired[r].toFixed(0)} MiB\n`);
+    }
+    const ratios = wired.map((w, i) => w / plain[i]);
+    // the 100 MB render, written a part at a time
+    const bigFile = path.join(tmp, 'big.yaml');
+    const fd = fs.openSync(bigFile, 'w');
+    let apps = 0;
+    const base = cliRender(CLI_N).join('---\n');
+    for (let part = 0; fs.fstatSync(fd).size < 100 * 1000 * 1000; part++) {
+      fs.writeSync(fd, `${part ? '---\n' : ''}${base.replace(/app-(\d+)/g, (_m, k) => `app-${part * CLI_N + Number(k)}`)}`);
+      apps += CLI_N;
+    }
+    fs.closeSync(fd);
+    const bigBytes = fs.statSync(bigFile).size;
+    const big = measure([bin, 'wire', '--ca', CA, '--quiet', bigFile]);
+    process.stderr.write(`cli memory, ${(bigBytes / 1e6).toFixed(0)} MB: ${big.mib.toFixed(0)} MiB in ${(big.ms / 1000).toFixed(0)} s\n`);
+    return `peak memory wiring the ${2 * CLI_N}-object render ${median(wired).toFixed(0)} MiB vs the plain parse + print ${median(plain).toFixed(0)} MiB: `
+      + `${median(ratios).toFixed(2)}× (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}; paired, median of ${CLI_REPEATS}, the compiled command in a process of its own; budget ≤ 2×). `
+      + `A ${(bigBytes / 1e6).toFixed(0)} MB render (${2 * apps} objects) wired in ${(big.ms / 1000).toFixed(0)} s with a peak of ${big.mib.toFixed(0)} MiB (one run): `
+      + 'the command reads, wires and writes a document at a time, so memory does not grow with the render';
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
 function cliFigures(): string {
   const n = CLI_N;
   const { plainMs, wireMs } = JSON.parse(execFileSync(process.execPath, ['--expose-gc', '-r', 'ts-node/register/transpile-only', __filename, '--cli'], {
@@ -229,7 +293,8 @@ function cliFigures(): string {
     startup = `${median(ms).toFixed(0)} ms for \`cdk8s-org-ca check\` (median of 5, node start included)`;
   }
   const spread = `${median(ratios).toFixed(2)}× (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})`;
-  return `wiring a ${2 * n}-object render (${n} Deployments, ${n} Services) ${median(wireMs).toFixed(0)} ms vs a plain parse + print of it ${median(plainMs).toFixed(0)} ms: ${spread} (paired, median of ${CLI_REPEATS}, in a process of its own, each sample after a full collection; budget ≤ 1.5×). Start-up: ${startup}`;
+  const memory = fs.existsSync(bin) ? cliMemory(bin) : 'peak memory not measured (run `npx projen compile` first)';
+  return `${memory}. Time: wiring a ${2 * n}-object render (${n} Deployments, ${n} Services) ${median(wireMs).toFixed(0)} ms vs a plain parse + print of it ${median(plainMs).toFixed(0)} ms: ${spread} (paired, median of ${CLI_REPEATS}, in a process of its own, each sample after a full collection; budget ≤ 1.5×). Start-up: ${startup}`;
 }
 
 function main() {

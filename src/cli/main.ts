@@ -16,14 +16,15 @@ import * as YAML from 'yaml';
 import { admitObjects } from './admit';
 import { audit, auditTable } from './audit';
 import { helmPluginFiles, packageVersion, writeHelmPlugin } from './helm-plugin';
-import { CliError, Distribution, distributionProps, parsePodTemplates, valuesOf, wireResourceList, wireYaml, WireSummary } from './wire';
+import { documentPieces, Spool, textOf } from './stream';
+import { CliError, Distribution, distributionProps, parsePodTemplates, valuesOf, wireResourceList, wireStream, WireSummary } from './wire';
 import { inCommandWords } from './words';
 import { parseStream, patchDocument, valueOfDocument } from './yaml-stream';
 import { CaSource } from '../bundle/ca-source';
 import { OrgCaBundle } from '../bundle/org-ca-bundle';
 import { JavaTrust } from '../pod/java-trust';
 import { BundleSource, OnInvalidBundle, WireAllOptions, WiringMode } from '../pod/wiring-options';
-import { readBoundedFd, readRegularFile } from '../util/read-file';
+import { copyBoundedFd, readRegularFile, regularFileSize } from '../util/read-file';
 import { setWarningSink } from '../util/warnings';
 import { TrustVerificationJob, VerificationHook } from '../verify/trust-verification-job';
 
@@ -51,7 +52,9 @@ Run 'cdk8s-org-ca <command> --help' for a command's options; --version prints th
 Reads a multi-document YAML stream (files in order, or stdin with - or no file), wires every
 workload (Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, Pod, RayCluster...,
 kind: List items too) and writes the stream to stdout in input order. Objects it does not touch
-come out unchanged in meaning; '# Source:' comments and empty documents are kept. As a KRM
+come out unchanged in meaning; '# Source:' comments and empty documents are kept. It works a
+document at a time: the wired stream is held in memory up to 8 MiB, past that in a temporary
+file under $TMPDIR, and written when every document is wired. As a KRM
 function (kpt, kustomize): stdin is a ResourceList; options come from functionConfig.data
 (ca: PEM text, or caFile; the other keys as below without '--').
 
@@ -303,11 +306,14 @@ function summaryLine(s: WireSummary, quiet: boolean, err: (l: string) => void, r
 const INPUT_LIMIT_BYTES = 256 * 1024 * 1024;
 const INPUT_WORDS = { what: 'the input', expected: 'a file of rendered YAML (or - for stdin)', tooLarge: 'split the render and wire it in parts' };
 
-/** Reads stdin as the command does: bounded, and never a device. */
-export function readStdin(): string {
+/** Reads stdin as the command does: bounded, never a device, held in memory only while small. */
+export function readStdin(): Spool {
+  const spool = new Spool();
   try {
-    return readBoundedFd(0, INPUT_LIMIT_BYTES, { ...INPUT_WORDS, what: 'stdin' }).toString('utf8');
+    copyBoundedFd(0, INPUT_LIMIT_BYTES, { ...INPUT_WORDS, what: 'stdin' }, b => spool.write(b));
+    return spool;
   } catch (e) {
+    spool.dispose();
     throw new CliError((e as Error).message);
   }
 }
@@ -419,8 +425,76 @@ function helmPlugin(p: Parsed, err: (l: string) => void): number {
   return 0;
 }
 
-/** Runs the command; returns the exit code. stdout receives the whole output at once, or nothing. */
-export function run(argv: string[], stdin: () => string, out: (s: string) => void, err: (l: string) => void): number {
+/** `wire`: a KRM ResourceList, or a YAML stream wired a document at a time. */
+function wireCommand(
+  p: Parsed, rest: string[], inputs: Array<string | Spool>, whole: () => string, source: string, out: (s: string) => void, err: (l: string) => void,
+): number {
+  const command = 'wire';
+  const pieces = () => documentPieces(textOf(inputs));
+  // a KRM function's input is one ResourceList document
+  const firstPiece = pieces().next();
+  const firstDocs = firstPiece.done ? [] : parseStream(firstPiece.value);
+  const head = firstDocs.length === 1 && !firstDocs[0].errors.length ? valueOfDocument(firstDocs[0]) : undefined;
+  const resourceList = head && head.kind === 'ResourceList' && /^config\.kubernetes\.io\//.test(head.apiVersion ?? '');
+  const text = resourceList || p.opts.has('--diff') ? whole() : undefined;
+  const docs = resourceList ? parseStream(text!) : [];
+  if (resourceList && docs.length === 1) {
+    const first = head;
+    try {
+      if (first.items !== undefined && first.items !== null && !Array.isArray(first.items)) {
+        throw new CliError(`the ResourceList's items is ${typeof first.items === 'object' ? 'a mapping' : `a ${typeof first.items}`}, not a list of objects`);
+      }
+      const fc = argsOfFunctionConfig(first.functionConfig);
+      const q = parseArgs(command, [...fc.argv, ...rest]);
+      const ca = fc.caPem !== undefined ? CaSource.fromPem(fc.caPem) : caOf(q, command);
+      const r = wireResourceList(docs[0], ca, distributionOf(q, command), wireOptionsOf(q, command));
+      summaryLine(r.summary, q.opts.has('--quiet'), err, one(q, '--report'));
+      out(r.yaml);
+      return 0;
+    } catch (e) {
+      // a KRM function reports in the ResourceList's results (kpt prints them), the items
+      // unchanged: a results entry is added to the parsed document, which keeps comments and
+      // writes strings, integers and tags as YAML 1.1 reads them (as the success path does)
+      const results = [...(Array.isArray(first.results) ? first.results : []), { message: inCommandWords((e as Error).message), severity: 'error' }];
+      out(withResults(docs, first, results));
+      throw e;
+    }
+  }
+  const ca = caOf(p, command);
+  const d = distributionOf(p, command);
+  const options = wireOptionsOf(p, command);
+  const report = one(p, '--report');
+  if (p.opts.has('--diff')) { // what wire would write, as a diff of the input
+    let wired = '';
+    const summary = wireStream(() => documentPieces([text!]), source, ca, d, options, s => { wired += s; }, report !== undefined);
+    summaryLine(summary, p.opts.has('--quiet'), err, report);
+    out(createTwoFilesPatch(source, `${source} (wired)`, text!, wired, undefined, undefined, { context: 3 }));
+    return 0;
+  }
+  // the wired stream is held back (in a temporary file once large) until every document is wired
+  const spool = new Spool();
+  try {
+    let blank = true;
+    const summary = wireStream(pieces, source, ca, d, options, s => {
+      if (blank && /\S/.test(s)) blank = false;
+      spool.write(s);
+    }, report !== undefined);
+    summaryLine(summary, p.opts.has('--quiet'), err, report);
+    for (const s of textOf([spool])) out(s);
+    // never empty output: Helm 4 takes an empty (whitespace-only) stream from a post-renderer as an error
+    if (blank) out('# cdk8s-org-ca wire: no manifests in the input\n');
+    return 0;
+  } finally {
+    spool.dispose();
+  }
+}
+
+/**
+ * Runs the command; returns the exit code. `stdin` gives the standard input (text, or what
+ * `readStdin` spooled). stdout receives the output only once the whole run has succeeded (in one
+ * or more calls), or nothing.
+ */
+export function run(argv: string[], stdin: () => string | Spool, out: (s: string) => void, err: (l: string) => void): number {
   // the library's warnings, in the command's words, on the command's stderr
   const previous = setWarningSink(w => err(`cdk8s-org-ca: warning: ${inCommandWords(w)}`));
   try {
@@ -430,7 +504,7 @@ export function run(argv: string[], stdin: () => string, out: (s: string) => voi
   }
 }
 
-function runCommand(argv: string[], stdin: () => string, out: (s: string) => void, err: (l: string) => void): number {
+function runCommand(argv: string[], stdin: () => string | Spool, out: (s: string) => void, err: (l: string) => void): number {
   const [command = '', ...rest] = argv;
   try {
     if (command === '--version') {
@@ -467,45 +541,35 @@ function runCommand(argv: string[], stdin: () => string, out: (s: string) => voi
         throw new CliError((e as Error).message);
       }
     };
-    const text = p.files.length === 0 || p.files.includes('-')
-      ? [stdin(), ...p.files.filter(f => f !== '-').map(readInput)].join('\n---\n')
-      : p.files.map(readInput).join('\n---\n');
-    const source = p.files.length ? p.files.map(f => (f === '-' ? 'stdin' : f)).join(', ') : 'stdin';
-    if (command === 'audit') return auditCommand(p, text, source, out);
-    if (command === 'admit') return admitCommand(p, text, source, readInput, out, err);
-    // wire
-    const docs = parseStream(text);
-    const first = docs.length === 1 && !docs[0].errors.length ? valueOfDocument(docs[0]) : undefined;
-    if (first && first.kind === 'ResourceList' && /^config\.kubernetes\.io\//.test(first.apiVersion ?? '')) {
-      try {
-        if (first.items !== undefined && first.items !== null && !Array.isArray(first.items)) {
-          throw new CliError(`the ResourceList's items is ${typeof first.items === 'object' ? 'a mapping' : `a ${typeof first.items}`}, not a list of objects`);
-        }
-        const fc = argsOfFunctionConfig(first.functionConfig);
-        const q = parseArgs(command, [...fc.argv, ...rest]);
-        const ca = fc.caPem !== undefined ? CaSource.fromPem(fc.caPem) : caOf(q, command);
-        const r = wireResourceList(docs[0], ca, distributionOf(q, command), wireOptionsOf(q, command));
-        summaryLine(r.summary, q.opts.has('--quiet'), err, one(q, '--report'));
-        out(r.yaml);
-        return 0;
-      } catch (e) {
-        // a KRM function reports in the ResourceList's results (kpt prints them), the items
-        // unchanged: a results entry is added to the parsed document, which keeps comments and
-        // writes strings, integers and tags as YAML 1.1 reads them (as the success path does)
-        const results = [...(Array.isArray(first.results) ? first.results : []), { message: inCommandWords((e as Error).message), severity: 'error' }];
-        out(withResults(docs, first, results));
-        throw e;
+    // the inputs in order (stdin where "-" is, first without files), joined by document markers;
+    // files are checked now and read a chunk at a time when the input is read
+    const useStdin = p.files.length === 0 || p.files.includes('-');
+    const spools: Spool[] = [];
+    try {
+      const inputs: Array<string | Spool> = [];
+      if (useStdin) {
+        const s = stdin();
+        if (typeof s !== 'string') spools.push(s);
+        inputs.push(s);
       }
+      for (const f of p.files.filter(x => x !== '-')) {
+        let size: number;
+        try {
+          size = regularFileSize(f, INPUT_LIMIT_BYTES, INPUT_WORDS);
+        } catch (e) {
+          throw new CliError((e as Error).message);
+        }
+        if (inputs.length) inputs.push('\n---\n');
+        inputs.push(Spool.ofFile(f, size));
+      }
+      const source = p.files.length ? p.files.map(f => (f === '-' ? 'stdin' : f)).join(', ') : 'stdin';
+      const whole = () => Array.from(textOf(inputs)).join('');
+      if (command === 'audit') return auditCommand(p, whole(), source, out);
+      if (command === 'admit') return admitCommand(p, whole(), source, readInput, out, err);
+      return wireCommand(p, rest, inputs, whole, source, out, err);
+    } finally {
+      spools.forEach(s => s.dispose());
     }
-    const r = wireYaml(text, docs, source, caOf(p, command), distributionOf(p, command), wireOptionsOf(p, command));
-    summaryLine(r.summary, p.opts.has('--quiet'), err, one(p, '--report'));
-    if (p.opts.has('--diff')) {
-      out(createTwoFilesPatch(source, `${source} (wired)`, text, r.yaml, undefined, undefined, { context: 3 }));
-      return 0;
-    }
-    // never empty output: Helm 4 takes an empty (whitespace-only) stream from a post-renderer as an error
-    out(r.yaml.trim() === '' ? `${r.yaml}# cdk8s-org-ca wire: no manifests in the input\n` : r.yaml);
-    return 0;
   } catch (e) {
     const usage = (e as any).usage === true;
     err(inCommandWords((e as Error).message.split('\n').join(' ')));
@@ -513,13 +577,29 @@ function runCommand(argv: string[], stdin: () => string, out: (s: string) => voi
   }
 }
 
+/**
+ * Writes all of `text` to `fd` before returning (a pipe may be non-blocking: wait while it is
+ * full), so the output is never queued in memory behind a slow reader.
+ */
+function writeFully(fd: number, text: string): void {
+  const b = Buffer.from(text, 'utf8');
+  for (let off = 0; off < b.length;) {
+    try {
+      off += fs.writeSync(fd, b, off, b.length - off);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EPIPE') throw new CliError(`cdk8s-org-ca: ${fd === 1 ? 'stdout' : 'stderr'} was closed before the whole output was written`);
+      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+    }
+  }
+}
+
 if (require.main === module) {
-  const chunks: string[] = [];
-  let stdout = '';
-  const code = run(process.argv.slice(2), readStdin, s => {
-    stdout += s;
-  }, l => chunks.push(l));
-  if (chunks.length) process.stderr.write(`${chunks.join('\n')}\n`);
-  process.stdout.write(stdout);
-  process.exitCode = code;
+  // stderr is written as best it can be: a closed stderr does not turn a success into a failure
+  process.exitCode = run(process.argv.slice(2), readStdin, s => writeFully(1, s), l => {
+    try {
+      writeFully(2, `${l}\n`);
+    } catch {
+    }
+  });
 }

@@ -7,10 +7,11 @@
  */
 import { App, Chart } from 'cdk8s';
 import * as YAML from 'yaml';
-import { patchDocument, sameValue, valueOfDocument, writeStream } from './yaml-stream';
+import { parseStream, patchDocument, sameValue, valueOfDocument, writeStream } from './yaml-stream';
 import { CaSource } from '../bundle/ca-source';
 import { OrgCaBundle, OrgCaBundleProps } from '../bundle/org-ca-bundle';
-import { wireManifestList } from '../pod/ca-trust';
+import { manifestWirer } from '../pod/ca-trust';
+import { ManifestEnvSources } from '../pod/env-sources';
 import { findTemplates } from '../pod/pod-templates';
 import { PodTemplateLocation, WireAllOptions } from '../pod/wiring-options';
 import { wiringPolicy } from '../pod/wiring-policy';
@@ -102,109 +103,174 @@ export function distributionProps(ca: CaSource, d: Distribution, namespaces: str
 }
 
 /** The values of parsed YAML documents (null for empty ones), or a CliError naming the bad one. */
-export function valuesOf(docs: YAML.Document.Parsed[], what: string): any[] {
+export function valuesOf(docs: YAML.Document.Parsed[], what: string, first = 0): any[] {
   return docs.map((doc, i) => {
     if (doc.errors.length > 0) {
-      throw new CliError(`${what}: document #${i + 1} is not valid YAML (${doc.errors[0].message.split('\n')[0]}); fix or remove it`);
+      throw new CliError(`${what}: document #${first + i + 1} is not valid YAML (${doc.errors[0].message.split('\n')[0]}); fix or remove it`);
     }
     return valueOfDocument(doc);
   });
 }
 
 /**
- * Wires `items` (manifest objects; other values are kept as they are) and returns them in the
- * same order, with a summary. `kind: List` documents are wired inside.
+ * What wiring needs to know of the whole input before it wires any document: the ConfigMaps and
+ * Secrets `envFrom` reads, and (plain ConfigMaps) every namespace the objects use. The command
+ * collects them in a first pass, parsing only the documents that can hold them.
+ * @internal
  */
-export function wireItems(
-  items: any[], ca: CaSource, d: Distribution, options: WireAllOptions,
-): { items: any[]; summary: WireSummary } {
-  // every object, lists flattened, with where it came from
-  const slots: Array<{ doc: number; inList?: number; value: any }> = [];
-  items.forEach((value, doc) => {
-    const add = (v: any, inList?: number) => {
-      const where = `document #${doc + 1}${inList !== undefined ? ` (List item #${inList + 1})` : ''}`;
-      if (v !== null && v !== undefined) {
-        if (typeof v !== 'object' || Array.isArray(v)) {
-          throw new CliError(`${where} is not a mapping (${Array.isArray(v) ? 'a sequence' : typeof v}); a manifest stream holds one object per document`);
-        }
-        if (!v.apiVersion || !v.kind) {
-          throw new CliError(`${where} has no ${!v.apiVersion ? 'apiVersion' : 'kind'}; every manifest object needs apiVersion, kind and metadata.name`);
-        }
-      }
-      slots.push({ doc, inList, value: v });
-    };
-    if (value && typeof value === 'object' && !Array.isArray(value) && value.kind === 'List' && Array.isArray(value.items)) {
-      value.items.forEach((it: any, j: number) => add(it, j));
-    } else {
-      add(value);
-    }
-  });
-  const objects = slots.map(s => s.value);
-  // the distribution only says what pods mount: plain ConfigMaps reach every namespace the objects
-  // use, and "default" for objects without one (the user creates them; the command only mounts them)
-  const namespaces = d.configMapKey !== undefined
-    ? Array.from(new Set<string>(['default', ...objects.map(v => v?.metadata?.namespace).filter(Boolean)]))
-    : [];
-  const bundle = new OrgCaBundle(new Chart(new App({ outdir: '/tmp' }), 'trust'), 'ca', distributionProps(ca, d, namespaces));
-  const docOf = (i: number) => `document #${slots[i].doc + 1}${slots[i].inList !== undefined ? ` (List item #${slots[i].inList! + 1})` : ''}`;
-  let wired;
-  try {
-    wired = wireManifestList(objects, bundle, options, docOf);
-  } catch (e) {
-    throw new CliError((e as Error).message);
+export class StreamFacts {
+  public readonly envSources = new ManifestEnvSources();
+  /** namespaces the objects use, and "default" for objects without one */
+  public readonly namespaces = new Set<string>(['default']);
+  private readonly relevant: RegExp;
+
+  constructor(private readonly d: Distribution) {
+    // a ConfigMap, Secret or List names its kind in the text, unless through an escape, an alias or a tag
+    this.relevant = d.configMapKey !== undefined ? /\b(ConfigMap|Secret|List)\b|namespace|[\\*!]/ : /\b(ConfigMap|Secret|List)\b|[\\*!]/;
   }
-  // put List items back in their lists
-  const out: any[] = [];
-  wired.manifests.forEach((r, i) => {
-    const s = slots[i];
-    if (s.inList === undefined) {
-      out[s.doc] = r;
-    } else {
-      out[s.doc] = out[s.doc] ?? { ...items[s.doc], items: [] };
-      out[s.doc].items[s.inList] = r;
+
+  /** Whether a piece of the input may hold something this keeps (else it need not be parsed). */
+  public mayMatter(text: string): boolean {
+    return this.relevant.test(text);
+  }
+
+  /** Keeps what `value` (a document's value) holds, List items included. */
+  public add(value: any): void {
+    for (const v of listItems(value) ?? [value]) {
+      if (v === null || typeof v !== 'object') continue;
+      this.envSources.add(v);
+      if (this.d.configMapKey !== undefined && typeof v.metadata?.namespace === 'string') this.namespaces.add(v.metadata.namespace);
     }
-  });
-  items.forEach((v, i) => {
-    if (out[i] === undefined) out[i] = v; // an empty List
-  });
-  const report = wired.report;
-  const indexOf = new Map(objects.map((_o, i) => [docOf(i), i]));
-  const templatePaths = wiringPolicy(options).templatePaths; // where the wiring looked for pod templates
-  const wiredCount = report.filter(e => e.outcome === WiringOutcome.WIRED).length;
-  return {
-    items: out,
-    summary: {
-      documents: items.length,
-      wired: wiredCount,
-      skipped: objects.filter(o => o !== null && o !== undefined).length - wiredCount,
-      reported: report.filter(e => e.outcome !== WiringOutcome.WIRED).map(e => `${e.outcome} ${e.kind} ${e.namespace ? `${e.namespace}/` : ''}${e.name}: ${e.detail}`),
-      objects: report.map((e): ObjectReport => {
-        const i = indexOf.get(e.path) ?? -1;
-        const paths = templatePaths.get(e.kind);
-        const wiredHere = i >= 0 && paths !== undefined && e.outcome === WiringOutcome.WIRED;
-        const c = wiredHere ? containersChanged(objects[i], wired.manifests[i], paths) : { changed: [], added: [] };
-        const where = { document: e.path, kind: e.kind, namespace: e.namespace, name: e.name };
-        return { ...where, outcome: e.outcome, detail: e.detail, containers: c.changed, added: c.added };
-      }),
-    },
-  };
+  }
+}
+
+/** The items of a `kind: List` document, or undefined for any other value. */
+const listItems = (value: any): any[] | undefined =>
+  (value && typeof value === 'object' && !Array.isArray(value) && value.kind === 'List' && Array.isArray(value.items) ? value.items : undefined);
+
+/**
+ * The wiring of a stream, one document at a time, with what it did so far (the summary).
+ * `report`: keep every object's outcome and the containers the wiring changed (for --report;
+ * without it the summary holds counts and the objects left alone, so memory does not grow with
+ * the stream).
+ * @internal
+ */
+export class DocumentWiring {
+  private readonly wire: ReturnType<typeof manifestWirer>;
+  private readonly templatePaths: ReadonlyMap<string, string[]>;
+  private documents = 0;
+  private wired = 0;
+  private objectCount = 0;
+  private readonly reported: string[] = [];
+  private readonly objects: ObjectReport[] = [];
+
+  constructor(ca: CaSource, d: Distribution, options: WireAllOptions, facts: StreamFacts, private readonly report: boolean) {
+    // the distribution only says what pods mount: plain ConfigMaps reach every namespace the objects
+    // use, and "default" for objects without one (the user creates them; the command only mounts them)
+    const namespaces = d.configMapKey !== undefined ? Array.from(facts.namespaces) : [];
+    const bundle = new OrgCaBundle(new Chart(new App({ outdir: '/tmp' }), 'trust'), 'ca', distributionProps(ca, d, namespaces));
+    try {
+      this.wire = manifestWirer(bundle, options, facts.envSources);
+    } catch (e) {
+      throw new CliError((e as Error).message);
+    }
+    this.templatePaths = wiringPolicy(options).templatePaths; // where the wiring looks for pod templates
+  }
+
+  /** Wires the value of the next document (`kind: List` items inside); returns the new value. */
+  public wireDocument(value: any): any {
+    const doc = ++this.documents;
+    const items = listItems(value);
+    if (!items) return this.wireObject(value, `document #${doc}`);
+    const out = items.map((v, j) => this.wireObject(v, `document #${doc} (List item #${j + 1})`));
+    return out.every((v, j) => v === items[j]) ? value : { ...value, items: out };
+  }
+
+  private wireObject(v: any, where: string): any {
+    if (v === null || v === undefined) return v;
+    if (typeof v !== 'object' || Array.isArray(v)) {
+      throw new CliError(`${where} is not a mapping (${Array.isArray(v) ? 'a sequence' : typeof v}); a manifest stream holds one object per document`);
+    }
+    if (!v.apiVersion || !v.kind) {
+      throw new CliError(`${where} has no ${!v.apiVersion ? 'apiVersion' : 'kind'}; every manifest object needs apiVersion, kind and metadata.name`);
+    }
+    this.objectCount++;
+    if (!this.wire) return v;
+    let r;
+    try {
+      r = this.wire(v, where);
+    } catch (e) {
+      throw new CliError((e as Error).message);
+    }
+    const e = r.entry;
+    if (!e) return r.manifest;
+    if (e.outcome === WiringOutcome.WIRED) this.wired++;
+    else this.reported.push(`${e.outcome} ${e.kind} ${e.namespace ? `${e.namespace}/` : ''}${e.name}: ${e.detail}`);
+    if (this.report) {
+      const paths = this.templatePaths.get(e.kind);
+      const c = paths !== undefined && e.outcome === WiringOutcome.WIRED ? containersChanged(v, r.manifest, paths) : { changed: [], added: [] };
+      const object = { document: e.path, kind: e.kind, namespace: e.namespace, name: e.name };
+      this.objects.push({ ...object, outcome: e.outcome, detail: e.detail, containers: c.changed, added: c.added });
+    }
+    return r.manifest;
+  }
+
+  public summary(): WireSummary {
+    return {
+      documents: this.documents,
+      wired: this.wired,
+      skipped: this.objectCount - this.wired,
+      reported: this.reported,
+      objects: this.objects,
+    };
+  }
+}
+
+/** Wires `items` (manifest objects; `kind: List` documents are wired inside) and returns them in the same order, with a summary. */
+export function wireItems(
+  items: any[], ca: CaSource, d: Distribution, options: WireAllOptions, report = true,
+): { items: any[]; summary: WireSummary } {
+  const facts = new StreamFacts(d);
+  items.forEach(v => facts.add(v));
+  const wiring = new DocumentWiring(ca, d, options, facts, report);
+  const out = items.map(v => wiring.wireDocument(v));
+  return { items: out, summary: wiring.summary() };
 }
 
 /**
- * Wires a parsed YAML stream (the caller parses `text` once, with `parseStream`); returns the
- * wired stream: documents the wiring leaves alone exactly as they came in, wired ones with only
- * what the wiring changed rewritten (see yaml-stream.ts).
+ * Wires a YAML stream, given as the pieces `documentPieces` cuts it into (`pieces()` is called
+ * twice: a first pass collects what the wiring needs of the whole input, the second wires), and
+ * writes the wired stream to `out`: documents the wiring leaves alone exactly as they came in,
+ * wired ones with only what the wiring changed rewritten (see yaml-stream.ts). Memory is bounded by
+ * the largest document, not the stream.
  */
-export function wireYaml(
-  text: string, docs: YAML.Document.Parsed[], what: string, ca: CaSource, d: Distribution, options: WireAllOptions,
-): { yaml: string; summary: WireSummary } {
-  const values = valuesOf(docs, what);
-  const { items, summary } = wireItems(values, ca, d, options);
-  const changed = values.map((v, i) => !sameValue(v, items[i]));
-  docs.forEach((doc, i) => {
-    if (changed[i]) patchOrFail(doc, values[i], items[i], `${what}: document #${i + 1}`, text.slice(doc.range[0], doc.range[2]));
-  });
-  return { yaml: writeStream(text, docs, changed), summary };
+export function wireStream(
+  pieces: () => Iterable<string>, what: string, ca: CaSource, d: Distribution, options: WireAllOptions, out: (s: string) => void, report = false,
+): WireSummary {
+  const facts = new StreamFacts(d);
+  for (const piece of pieces()) {
+    if (!facts.mayMatter(piece)) continue;
+    const docs = parseStream(piece);
+    // a document that does not parse is reported by the second pass, with its number
+    if (docs.every(doc => doc.errors.length === 0)) docs.forEach(doc => facts.add(valueOfDocument(doc)));
+  }
+  const wiring = new DocumentWiring(ca, d, options, facts, report);
+  let first = 0;
+  for (const piece of pieces()) {
+    const docs = parseStream(piece);
+    const values = valuesOf(docs, what, first);
+    first += docs.length;
+    const changed = values.map(v => {
+      const after = wiring.wireDocument(v);
+      // an object wired before comes out of the wiring equal, not the same: it is left as it came in
+      return after === v || sameValue(v, after) ? undefined : after;
+    });
+    docs.forEach((doc, i) => {
+      if (changed[i] !== undefined) patchOrFail(doc, values[i], changed[i], `${what}: document #${first - docs.length + i + 1}`, piece.slice(doc.range[0], doc.range[2]));
+    });
+    out(writeStream(piece, docs, changed.map(c => c !== undefined)));
+  }
+  return wiring.summary();
 }
 
 function patchOrFail(doc: YAML.Document, before: any, after: any, what: string, source?: string) {

@@ -1,8 +1,8 @@
 import { ApiObject, App, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { envSourcesOf, envSourcesOfManifests } from './env-sources';
+import { envSourcesOf, ManifestEnvSources } from './env-sources';
 import { MergedCaInitContainer } from './merged-ca-init-container';
-import { clone } from './pod-wiring';
+import { clone, EnvSources } from './pod-wiring';
 import { beforeChartSynth, registerWiring, registrationsOf } from './synth-hook';
 import { WireAllOptions } from './wiring-options';
 import { selectByKind, selectByObject, Verdict, verdictOf, WiringPolicy, wiringPolicy } from './wiring-policy';
@@ -99,7 +99,17 @@ export class CaTrust {
    * @param options the wiring and which objects it applies to
    */
   public static wireManifests(manifests: any[], bundle: OrgCaBundle, options: WireAllOptions = {}): ManifestWiring {
-    return wireManifestList(manifests, bundle, options);
+    const envSources = new ManifestEnvSources();
+    manifests.forEach(m => envSources.add(m));
+    const wire = manifestWirer(bundle, options, envSources);
+    if (!wire) return { manifests, report: [] };
+    const report: WiringReportEntry[] = [];
+    const out = manifests.map((m, i) => {
+      const r = wire(m, `manifests[${i}]`);
+      if (r.entry) report.push(r.entry);
+      return r.manifest;
+    });
+    return { manifests: out, report };
   }
 
   private constructor() {
@@ -153,41 +163,40 @@ function discoverer(scope: IConstruct, wiring: MergedCaInitContainer, policy: Wi
 /** `Kind namespace/name` of a manifest, for messages. */
 const nameOf = (m: any) => `${m.kind} ${m.metadata?.namespace ? `${m.metadata.namespace}/` : ''}${m.metadata?.name}`;
 
+/** One manifest through the wiring: the manifest (a wired copy, or the input), and its report entry. @internal */
+export interface ManifestResult {
+  readonly manifest: any;
+  readonly entry?: WiringReportEntry;
+}
+
 /**
- * `CaTrust.wireManifests`, with `place(i)` naming the i-th manifest in messages and the report
- * (the command names documents and List items).
+ * The wiring of one manifest at a time, with `wireManifests`' policy, for callers that see the
+ * manifests one by one (the command streams them); `envSources` are the ConfigMaps and Secrets of
+ * the whole input. Undefined when the wiring is disabled.
  * @internal
  */
-export function wireManifestList(
-  manifests: any[], bundle: OrgCaBundle, options: WireAllOptions, place: (i: number) => string = i => `manifests[${i}]`,
-): ManifestWiring {
+export function manifestWirer(
+  bundle: OrgCaBundle, options: WireAllOptions, envSources: EnvSources,
+): ((m: any, place: string) => ManifestResult) | undefined {
   const wiring = new MergedCaInitContainer(bundle, options);
-  if (!wiring.enabled) return { manifests, report: [] };
+  if (!wiring.enabled) return undefined;
   const policy = wiringPolicy(options);
-  const envSources = envSourcesOfManifests(manifests);
-  const report: WiringReportEntry[] = [];
-  const out = manifests.map((m, i) => {
-    if (m === null || typeof m !== 'object' || Array.isArray(m)) return m;
-    const base = { path: place(i), kind: `${m.apiVersion}/${m.kind}`, name: m.metadata?.name, namespace: m.metadata?.namespace };
-    const byKind = selectByKind(policy, m.apiVersion, m.kind, () => m, `${m.kind} "${m.metadata?.name}" (${m.apiVersion}, ${place(i)})`);
-    const passedOver = (v: Verdict) => {
-      report.push({ ...base, ...v });
-      return m;
-    };
-    if (!byKind) return m;
-    if ('outcome' in byKind) return passedOver(byKind);
+  return (m, place) => {
+    if (m === null || typeof m !== 'object' || Array.isArray(m)) return { manifest: m };
+    const base = { path: place, kind: `${m.apiVersion}/${m.kind}`, name: m.metadata?.name, namespace: m.metadata?.namespace };
+    const byKind = selectByKind(policy, m.apiVersion, m.kind, () => m, `${m.kind} "${m.metadata?.name}" (${m.apiVersion}, ${place})`);
+    if (!byKind) return { manifest: m };
+    if ('outcome' in byKind) return { manifest: m, entry: { ...base, ...byKind } };
     const skip = selectByObject(policy, m);
-    if (skip) return passedOver(skip);
+    if (skip) return { manifest: m, entry: { ...base, ...skip } };
     // a wired object keeps its key order, without its null values (which Kubernetes reads as unset)
     const json = clone(m);
     let verdict: Verdict;
     try {
       verdict = verdictOf(wiring._wireAt(json, byKind.paths, envSources));
     } catch (e) {
-      throw new Error(`${place(i)} (${nameOf(m)}): ${(e as Error).message}`);
+      throw new Error(`${place} (${nameOf(m)}): ${(e as Error).message}`);
     }
-    report.push({ ...base, ...verdict });
-    return verdict.outcome === WiringOutcome.WIRED ? json : m;
-  });
-  return { manifests: out, report };
+    return { manifest: verdict.outcome === WiringOutcome.WIRED ? json : m, entry: { ...base, ...verdict } };
+  };
 }

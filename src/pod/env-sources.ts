@@ -50,15 +50,22 @@ export function envSourcesOf(scope: IConstruct): EnvSources {
   });
 }
 
-/** The ConfigMaps and Secrets among plain manifests, for checking `envFrom`. @internal */
-export function envSourcesOfManifests(manifests: any[]): EnvSources {
-  let map: Map<string, Record<string, string>> | undefined;
-  return lookup(() => {
-    if (map) return map;
-    map = new Map();
-    for (const m of manifests) {
-      if (m && typeof m === 'object' && isEnvSource(m.apiVersion, m.kind)) map.set(keyOf(m.kind, m.metadata?.namespace, m.metadata?.name), variablesOf(m));
-    }
-    return map;
-  });
+/**
+ * The ConfigMaps and Secrets among plain manifests (Secret data decoded), for checking `envFrom`,
+ * added one at a time (`wireManifests` adds its input; the command reads them in a first pass over
+ * its input, then wires document by document).
+ * @internal
+ */
+export class ManifestEnvSources implements EnvSources {
+  /** `kind/namespace/name` → variables */
+  private readonly map = new Map<string, Record<string, string>>();
+
+  /** Keeps `m`'s variables if it is a ConfigMap or a Secret. */
+  public add(m: any): void {
+    if (m && typeof m === 'object' && isEnvSource(m.apiVersion, m.kind)) this.map.set(keyOf(m.kind, m.metadata?.namespace, m.metadata?.name), variablesOf(m));
+  }
+
+  public get(kind: string, namespace: string | undefined, name: string): Record<string, string> | undefined {
+    return this.map.get(keyOf(kind, namespace, name));
+  }
 }

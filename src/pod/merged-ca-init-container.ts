@@ -19,6 +19,9 @@ const SOURCE_FILE = 'org-ca.crt';
 const DEFAULT_MERGED_DIR = MERGE_DEFAULTS.mergedDir;
 const DEFAULT_MERGED_FILE = MERGE_DEFAULTS.mergedFileName;
 
+
+/** Wiring descriptions kept per MergedCaInitContainer (one per namespace and merge image). */
+const DESCRIBED_CACHE_SIZE = 256;
 /**
  * Wires the org CA into pods: a merge init container (placed first) writes the image's system
  * bundle plus the org CA into an emptyDir; every app container and every later init container gets
@@ -149,7 +152,8 @@ export class MergedCaInitContainer extends CaPodWiring {
 
   /**
    * The wiring description (data) for a pod in `namespace` (whose init containers run `image`),
-   * computed once per namespace and image from one resolution of the bundle's ConfigMap.
+   * computed once per namespace and image from one resolution of the bundle's ConfigMap (the
+   * last DESCRIBED_CACHE_SIZE pairs are kept).
    * @internal
    */
   public _describe(namespace: string | undefined, image?: string): WiringDescription {
@@ -176,6 +180,8 @@ export class MergedCaInitContainer extends CaPodWiring {
           initContainer: 'initContainerName',
         },
       };
+      // a bounded cache: a render of many images (one per app) must not grow memory with its size
+      if (this.described.size >= DESCRIBED_CACHE_SIZE) this.described.delete(this.described.keys().next().value!);
       this.described.set(key, d);
     }
     return d;

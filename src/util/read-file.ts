@@ -20,6 +20,24 @@ export interface ReadWords {
 
 /** Reads `file` (a regular file of at most `limit` bytes), or throws an error in `words`. @internal */
 export function readRegularFile(file: string, limit: number, words: ReadWords): Buffer {
+  return withRegularFile(file, limit, words, (fd, size) => {
+    const buf = Buffer.alloc(size);
+    let off = 0;
+    while (off < size) {
+      const n = fs.readSync(fd, buf, off, size - off, off);
+      if (n === 0) break;
+      off += n;
+    }
+    return buf.subarray(0, off);
+  });
+}
+
+/** The size of `file`, checked as `readRegularFile` checks it (a regular file, at most `limit` bytes), without reading it. @internal */
+export function regularFileSize(file: string, limit: number, words: ReadWords): number {
+  return withRegularFile(file, limit, words, (_fd, size) => size);
+}
+
+function withRegularFile<T>(file: string, limit: number, words: ReadWords, use: (fd: number, size: number) => T): T {
   const full = path.resolve(file);
   const cannot = (e: unknown) => new Error(`cannot read ${words.what} at path "${file}" (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); check the path`);
   const notAFile = (kind: string) => new Error(`${words.what} path "${file}" is ${kind}; point it at ${words.expected}`);
@@ -40,14 +58,7 @@ export function readRegularFile(file: string, limit: number, words: ReadWords): 
     }
     if (!st.isFile()) throw notAFile(kindOf(st));
     if (st.size > limit) throw new Error(`${words.what} at "${file}" is ${st.size} bytes, over the ${limit}-byte read limit; ${words.tooLarge}`);
-    const buf = Buffer.alloc(st.size);
-    let off = 0;
-    while (off < st.size) {
-      const n = fs.readSync(fd, buf, off, st.size - off, off);
-      if (n === 0) break;
-      off += n;
-    }
-    return buf.subarray(0, off);
+    return use(fd, st.size);
   } finally {
     fs.closeSync(fd);
   }
@@ -59,18 +70,18 @@ export function kindOf(st: fs.Stats): string {
 }
 
 /**
- * Reads a file descriptor that may be a pipe (stdin) up to `limit` bytes: a device (e.g. stdin
- * redirected from /dev/zero) is refused, a regular file is size-checked first, and a pipe that
- * goes on past the limit is an error, not an ever-growing buffer.
+ * Reads a file descriptor that may be a pipe (stdin) up to `limit` bytes, handing each chunk read
+ * to `sink`; returns the byte count. A device (e.g. stdin redirected from /dev/zero) is refused, a
+ * regular file is size-checked first, and a pipe that goes on past the limit is an error, not an
+ * ever-growing buffer.
  * @internal
  */
-export function readBoundedFd(fd: number, limit: number, words: ReadWords): Buffer {
+export function copyBoundedFd(fd: number, limit: number, words: ReadWords, sink: (b: Buffer) => void): number {
   const st = fs.fstatSync(fd);
   if (st.isCharacterDevice() || st.isBlockDevice() || st.isDirectory()) {
     throw new Error(`${words.what} is ${kindOf(st)}; give ${words.expected}`);
   }
   if (st.isFile() && st.size > limit) throw new Error(`${words.what} is ${st.size} bytes, over the ${limit}-byte read limit; ${words.tooLarge}`);
-  const chunks: Buffer[] = [];
   let total = 0;
   const chunk = Buffer.alloc(1024 * 1024);
   for (;;) {
@@ -85,7 +96,7 @@ export function readBoundedFd(fd: number, limit: number, words: ReadWords): Buff
     if (n === 0) break;
     total += n;
     if (total > limit) throw new Error(`${words.what} goes on past the ${limit}-byte read limit; ${words.tooLarge}`);
-    chunks.push(Buffer.from(chunk.subarray(0, n)));
+    sink(Buffer.from(chunk.subarray(0, n)));
   }
-  return Buffer.concat(chunks, total);
+  return total;
 }

@@ -176,6 +176,47 @@ describe('cdk8s-org-ca wire: input that would hang or grow without end is refuse
   });
 });
 
+describe('cdk8s-org-ca wire: a large render is wired a document at a time', () => {
+  const pair = (i: number) => [
+    `# Source: chart/templates/app-${i}.yaml`, 'apiVersion: apps/v1', 'kind: Deployment', `metadata: {name: app-${i}, namespace: apps}`, 'spec:',
+    `  selector: {matchLabels: {app: app-${i}}}`, '  template:', `    metadata: {labels: {app: app-${i}}}`, '    spec:',
+    `      containers: [{name: app, image: "registry.example.com/app-${i}:1.0", env: [{name: MODE, value: "on"}]}]`,
+    '---', `apiVersion: v1\nkind: Service\nmetadata: {name: app-${i}, namespace: apps}\nspec: {selector: {app: app-${i}}, ports: [{port: 80}]}`,
+  ].join('\n');
+  const N = 1500; // the wired stream (about 6 KiB a Deployment) goes past the 8 MiB held in memory
+
+  function wireIn(tmp: string, input: string, args: string[] = []) {
+    const r = spawnSync(process.execPath, [BIN, 'wire', '--ca', CA, ...args, '-'], { input, encoding: 'utf8', timeout: 120_000, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, TMPDIR: tmp } });
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  }
+
+  test('the wired stream, past the memory limit, is held in a temporary file that is gone afterwards; each document as if wired alone', () => {
+    const tmp = fs.mkdtempSync(path.join(dir, 'tmp-'));
+    const input = Array.from({ length: N }, (_x, i) => pair(i)).join('\n---\n');
+    const r = wireIn(tmp, input);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`${2 * N} document(s): ${N} object(s) wired, ${N} left alone, 0 reported`);
+    expect(Buffer.byteLength(r.stdout)).toBeGreaterThan(8 * 1024 * 1024);
+    expect(fs.readdirSync(tmp)).toEqual([]);
+    const out = docs(r.stdout);
+    expect(out.length).toBe(2 * N);
+    expect(out.filter(o => o.kind === 'Deployment' && o.spec.template.spec.initContainers?.length === 1).length).toBe(N);
+    // the document in the middle of the stream comes out as it does from a stream of its own
+    const alone = wireIn(tmp, pair(777));
+    expect(alone.stdout.split('# Source: chart/templates/app-777.yaml').length).toBe(2); // its comment once
+    expect(r.stdout).toContain(alone.stdout);
+  }, 120_000);
+
+  test('a bad last document: exit 1 naming it, nothing on stdout, no temporary file left', () => {
+    const tmp = fs.mkdtempSync(path.join(dir, 'tmp-'));
+    const input = `${Array.from({ length: N }, (_x, i) => pair(i)).join('\n---\n')}\n---\nkind: [unclosed\n`;
+    const r = wireIn(tmp, input);
+    expect({ code: r.code, stdout: r.stdout }).toEqual({ code: 1, stdout: '' });
+    expect(r.stderr).toContain(`stdin: document #${2 * N + 1} is not valid YAML`);
+    expect(fs.readdirSync(tmp)).toEqual([]);
+  }, 120_000);
+});
+
 describe('cdk8s-org-ca check and bundle', () => {
   test('check prints its report on stdout (so check > report.txt keeps it), as text or --json', () => {
     const r = cli(['check', '--ca', CA]);

@@ -107,6 +107,15 @@ describe('the command leaves alone what it does not wire', () => {
     expect(r.stdout).toMatch(/^# Source: chart\/templates\/app\.yaml$/m);
   });
 
+  test('a document wired before (an equal value after wiring) comes out byte for byte, its layout and comments kept', () => {
+    const once = wire(WIRED).stdout;
+    const edited = once.replace('kind: Deployment', 'kind:    Deployment   # spaced by hand');
+    expect(edited).not.toBe(once);
+    const again = wire(edited);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toBe(edited);
+  });
+
   test.each([
     ['a mapping', 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: c, image: "debian:12"}]\n'],
     ['a List', 'apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: Pod, metadata: {name: p}, spec: {containers: [{name: c, image: "debian:12"}]}}\n'],
