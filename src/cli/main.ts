@@ -74,8 +74,12 @@ wiring:
   --extra-variables A,B      variables added to the defaults
   --skip-variables A,B       variables a container may keep at its own value
   --image IMAGE              image of the merge init container
-  --java keytool|pkcs12      a JVM trust store
+  --java keytool|pkcs12      a JVM trust store: keytool imports the CA into the image's own
+                             cacerts; pkcs12 mounts the trust-manager Bundle's PKCS#12 store
   --java-password PW         its store password
+  --pkcs12-key KEY           the Bundle's PKCS#12 key that --java pkcs12 mounts (default
+                             truststore.p12; create the Bundle with 'bundle --pkcs12-key KEY')
+  --pkcs12-password PW       the password trust-manager gives that store (default: none)
   --openshift                no runAsUser (OpenShift assigns it)
   --system-bundle-overlay    mount the merged bundle over the image's system bundle files too
                              (for clients that read no variable: R curl, wget, PHP curl),
@@ -156,18 +160,19 @@ CA by its absolute path). Then:
 
   --plugin-name NAME         the plugin's name (default org-ca)
   wire options               as 'cdk8s-org-ca wire --help' lists them`,
-  'bundle': `usage: cdk8s-org-ca bundle --ca FILE [--bundle-name NAME] [--use-default-cas]
+  'bundle': `usage: cdk8s-org-ca bundle --ca FILE [--bundle-name NAME] [--use-default-cas] [--pkcs12-key KEY [--pkcs12-password PW]]
                           [--configmap NAME:KEY --namespace NS...] [--ctb VERSION [--ctb-name NAME] [--allow-beta]]
 
 Prints the distribution objects as YAML: a trust-manager Bundle (default), plain ConfigMaps in
-the given namespaces, and/or a ClusterTrustBundle.`,
+the given namespaces, and/or a ClusterTrustBundle. --pkcs12-key adds a PKCS#12 target to the
+Bundle (what 'wire --java pkcs12' mounts; with --use-default-cas it keeps public roots trusted).`,
 };
 
 const FLAGS = new Set(['--allow-beta', '--use-default-cas', '--openshift', '--system-bundle-overlay', '--fail-on-invalid-bundle', '--fail-on-unknown-kinds', '--quiet', '--json',
   '--allow-weak-keys', '--diff', '--help', '-h']);
 const VALUED = new Set(['--ca', '--bundle-name', '--configmap', '--ctb', '--ctb-name', '--mode', '--namespace', '--kind', '--pod-template', '--variables',
   '--extra-variables', '--skip-variables', '--image', '--java', '--java-password', '--plugin-name', '--expiry-days', '--report',
-  '--org-url', '--public-url', '--job-image', '--hook', '--job-name', '--policy']);
+  '--org-url', '--public-url', '--job-image', '--hook', '--job-name', '--policy', '--pkcs12-key', '--pkcs12-password']);
 
 interface Parsed {
   readonly opts: Map<string, string[]>;
@@ -224,6 +229,9 @@ function distributionOf(p: Parsed, command: string): Distribution {
     configMapName = m[1];
     configMapKey = m[2];
   }
+  if (one(p, '--pkcs12-key') !== undefined && (cm || (one(p, '--ctb') && !configMapName))) {
+    usageError(command, `cdk8s-org-ca ${command}: --pkcs12-key is a target of the trust-manager Bundle, which ${cm ? '--configmap' : '--ctb without --bundle-name'} replaces; drop one of them`);
+  }
   return {
     configMapName,
     configMapKey,
@@ -232,6 +240,9 @@ function distributionOf(p: Parsed, command: string): Distribution {
     ctbAllowBeta: p.opts.has('--allow-beta'),
     useDefaultCAs: p.opts.has('--use-default-cas'),
     allowWeakKeys: p.opts.has('--allow-weak-keys'),
+    // --java pkcs12 mounts the Bundle's PKCS#12 target: truststore.p12 unless named
+    pkcs12Key: one(p, '--pkcs12-key') ?? (one(p, '--java') === 'pkcs12' ? 'truststore.p12' : undefined),
+    pkcs12Password: one(p, '--pkcs12-password'),
   };
 }
 

@@ -31,6 +31,10 @@ export interface Distribution {
   readonly useDefaultCAs?: boolean;
   /** accept RSA keys under 2048 bits */
   readonly allowWeakKeys?: boolean;
+  /** the trust-manager Bundle's PKCS#12 target key (what `--java pkcs12` mounts) */
+  readonly pkcs12Key?: string;
+  /** its password */
+  readonly pkcs12Password?: string;
 }
 
 /** An error that names the document; the command prints it as one line and exits 1. @internal */
@@ -96,7 +100,11 @@ export function distributionProps(ca: CaSource, d: Distribution, namespaces: str
     source: ca,
     printWarnings: false,
     allowWeakKeys: d.allowWeakKeys,
-    trustManager: noBundle ? { enabled: false } : { name: d.configMapName, useDefaultCAs: d.useDefaultCAs },
+    trustManager: noBundle ? { enabled: false } : {
+      name: d.configMapName,
+      useDefaultCAs: d.useDefaultCAs,
+      pkcs12: d.pkcs12Key !== undefined ? { key: d.pkcs12Key, password: d.pkcs12Password } : undefined,
+    },
     configMaps: d.configMapKey !== undefined && namespaces.length > 0 ? [{ namespaces, name: d.configMapName, key: d.configMapKey }] : undefined,
     clusterTrustBundle: ctb,
   };
