@@ -10,7 +10,6 @@ import { makeCa, privateKeyFixtures } from '../util/certs';
 import { envOf, podOf } from '../util/fixtures';
 import { helm4PostRender, loadPlugin } from '../util/helm4';
 import { expectAllValid } from '../util/schema';
-import { requireTools } from '../util/tools';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const RENDER = path.join(__dirname, 'fixtures', 'render.yaml');
@@ -350,26 +349,6 @@ describe('cdk8s-org-ca check and bundle', () => {
     expectAllValid([...tm, ...plain, ...ctb]);
   });
 });
-
-const haveKpt = requireTools('the kpt KRM function test', ['kpt']);
-(haveKpt ? test : test.skip)('as a KRM exec function under kpt: kpt fn eval DIR --exec wires the package in place', () => {
-  const pkg = path.join(dir, 'kpt-pkg');
-  fs.mkdirSync(pkg);
-  // kpt takes named KRM resources only: the render without its (nameless) List
-  const objects = docs(fs.readFileSync(RENDER, 'utf8')).filter(o => o && o.kind !== 'List');
-  fs.writeFileSync(path.join(pkg, 'resources.yaml'), objects.map(o => YAML.stringify(o)).join('---\n'));
-  // README's recipe: the script helm-plugin writes is the exec function too (it runs wire on a ResourceList)
-  const fnDir = path.join(dir, 'kpt-fn');
-  expect(cli(['helm-plugin', fnDir, '--ca', CA, '--pod-template', 'argoproj.io/v1alpha1/Rollout=/spec/template']).code).toBe(0);
-  const fnConfig = path.join(dir, 'fn-config.yaml');
-  fs.writeFileSync(fnConfig, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: org-ca\ndata:\n  openshift: "true"\n');
-  execFileSync('kpt', ['fn', 'eval', pkg, '--exec', path.join(fnDir, 'post-render'), '--fn-config', fnConfig], { stdio: 'pipe', timeout: 120_000 });
-  const out = fs.readdirSync(pkg).filter(f => f.endsWith('.yaml')).flatMap(f => docs(fs.readFileSync(path.join(pkg, f), 'utf8')));
-  const deployment = out.find(o => o?.kind === 'Deployment');
-  expect(podOf(deployment).initContainers[0].name).toBe('merge-ca-bundle');
-  expect(podOf(deployment).initContainers[0].securityContext.runAsUser).toBeUndefined();
-  expect(out.find(o => o?.kind === 'Rollout').spec.template.spec.initContainers[0].name).toBe('merge-ca-bundle');
-}, 180_000);
 
 /** A chart's render as Helm 4 hands it to a post-renderer: hooks in the same stream, each document annotated with its template. */
 const HELM4_RENDER = `---
