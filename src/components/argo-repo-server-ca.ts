@@ -6,6 +6,7 @@ import { editAtSynth, ICaPodWiring } from '../pod/ca-pod-wiring';
 import { CaVariables } from '../pod/ca-variables';
 import { MergedCaInitContainer } from '../pod/merged-ca-init-container';
 import { OnInvalidBundle } from '../pod/wiring-options';
+import { targetObjects } from '../util/targets';
 
 /**
  * Properties of `ArgoRepoServerCa`.
@@ -107,18 +108,22 @@ export class ArgoRepoServerCa extends Construct implements ICaPodWiring {
   }
 
   /**
-   * Wire an `argocd-repo-server` Deployment already in the chart (e.g. loaded with `Include`).
+   * Wire the `argocd-repo-server` Deployment or an argocd-operator `ArgoCD` resource already in
+   * the chart: the ApiObject, or an `Include` of the Argo CD render (the repo-server in it).
    */
   public applyTo(repoServer: IConstruct): void {
-    const obj = ApiObject.of(repoServer);
-    if (obj.apiVersion === 'argoproj.io/v1beta1' && obj.kind === 'ArgoCD') {
-      this.applyToOperator(obj);
-      return;
+    const operator = (o: ApiObject) => o.apiVersion === 'argoproj.io/v1beta1' && o.kind === 'ArgoCD';
+    const isRepoServer = (o: ApiObject) => o.kind === 'Deployment' && o.name.endsWith('repo-server');
+    const wanted = 'the Argo CD repo-server Deployment (a name ending in "repo-server") or an argocd-operator ArgoCD resource';
+    for (const obj of targetObjects(repoServer, 'ArgoRepoServerCa.applyTo', wanted, o => operator(o) || isRepoServer(o))) {
+      if (operator(obj)) {
+        this.applyToOperator(obj);
+      } else if (isRepoServer(obj)) {
+        this.wiring._applyTo(obj, 'ArgoRepoServerCa');
+      } else {
+        throw new Error(`ArgoRepoServerCa only wires ${wanted}, not ${obj.kind} "${obj.name}"`);
+      }
     }
-    if (obj.kind !== 'Deployment' || !obj.name.endsWith('repo-server')) {
-      throw new Error(`ArgoRepoServerCa only wires the Argo CD repo-server Deployment or an argocd-operator ArgoCD resource, not ${obj.kind} "${obj.name}"`);
-    }
-    this.wiring._applyTo(obj, 'ArgoRepoServerCa');
   }
 
   /**

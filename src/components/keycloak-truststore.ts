@@ -4,6 +4,7 @@ import { CaConfigMapRef, OrgCaBundle } from '../bundle/org-ca-bundle';
 import * as k8s from '../imports/k8s';
 import { CaConfigMapMount } from '../pod/ca-configmap-mount';
 import { editAtSynth, ICaPodWiring } from '../pod/ca-pod-wiring';
+import { targetObjects } from '../util/targets';
 
 /**
  * Which Keycloak Helm chart `KeycloakTruststore.helmValues` renders values for.
@@ -108,11 +109,18 @@ export class KeycloakTruststore extends Construct implements ICaPodWiring {
    * `/opt/keycloak/conf/truststores`, which Keycloak reads).
    */
   public applyTo(keycloak: IConstruct): void {
-    const obj = ApiObject.of(keycloak);
-    if (`${obj.apiVersion}/${obj.kind}` !== KeycloakTruststore.OPERATOR_KIND) {
-      this.wiring._applyTo(keycloak, 'KeycloakTruststore');
-      return;
+    // an Include of a render: the Keycloak resource, or the Deployments/StatefulSets that run a Keycloak image
+    const operator = (o: ApiObject) => `${o.apiVersion}/${o.kind}` === KeycloakTruststore.OPERATOR_KIND;
+    const runsKeycloak = (o: ApiObject) => ['Deployment', 'StatefulSet'].includes(o.kind)
+      && (o.toJson().spec?.template?.spec?.containers ?? []).some((c: any) => /keycloak/i.test(String(c?.image ?? '')));
+    const wanted = 'a Keycloak Deployment or StatefulSet (a container image named like keycloak) or a Keycloak Operator Keycloak resource';
+    for (const obj of targetObjects(keycloak, 'KeycloakTruststore.applyTo', wanted, o => operator(o) || runsKeycloak(o))) {
+      if (operator(obj)) this.applyToOperator(obj);
+      else this.wiring._applyTo(obj, 'KeycloakTruststore');
     }
+  }
+
+  private applyToOperator(obj: ApiObject): void {
     const ns = obj.metadata.namespace ?? Chart.of(obj).namespace ?? this.namespace;
     if (!ns) {
       throw new Error(`Keycloak "${obj.name}" has no namespace: the truststore Secret must be created in it; set metadata.namespace or the chart's namespace`);

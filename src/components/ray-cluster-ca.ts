@@ -1,9 +1,11 @@
+import { ApiObject } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { CaConfigMapRef, OrgCaBundle } from '../bundle/org-ca-bundle';
 import { ICaPodWiring } from '../pod/ca-pod-wiring';
 import { CaVariables } from '../pod/ca-variables';
 import { MergedCaInitContainer } from '../pod/merged-ca-init-container';
 import { OnInvalidBundle } from '../pod/wiring-options';
+import { targetObjects } from '../util/targets';
 
 /**
  * Properties of `RayClusterCa`.
@@ -80,10 +82,13 @@ export class RayClusterCa extends Construct implements ICaPodWiring {
   }
 
   /**
-   * Wire a RayCluster, RayJob or RayService (an ApiObject, e.g. from `Include`): the head group
-   * and every worker group.
+   * Wire a RayCluster, RayJob or RayService (an ApiObject, or an `Include` holding them: each
+   * one in it): the head group and every worker group.
    */
   public applyTo(rayCluster: IConstruct): void {
-    this.wiring._applyTo(rayCluster, 'RayClusterCa');
+    const ray = (o: ApiObject) => o.apiVersion === 'ray.io/v1' && ['RayCluster', 'RayJob', 'RayService'].includes(o.kind);
+    for (const obj of targetObjects(rayCluster, 'RayClusterCa.applyTo', 'a RayCluster, RayJob or RayService (ray.io/v1)', ray)) {
+      this.wiring._applyTo(obj, 'RayClusterCa');
+    }
   }
 }

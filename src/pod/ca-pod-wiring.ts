@@ -1,9 +1,10 @@
 import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { envSourcesOf } from './env-sources';
-import { templatePathsFor } from './pod-templates';
+import { findTemplates, knowsPodTemplate, templatePathsFor } from './pod-templates';
 import { EnvSources, TemplateOutcome, wireObject, wirePodTemplate, WiringDescription } from './pod-wiring';
 import { optionsSignature, registerWiring } from './synth-hook';
+import { targetObjects } from '../util/targets';
 import { checkPointer } from '../util/validate';
 
 /**
@@ -55,7 +56,7 @@ export abstract class CaPodWiring implements ICaPodWiring {
 
   /**
    * Wire `target`: a cdk8s-plus workload or any construct whose default child is an ApiObject,
-   * or an ApiObject. Does nothing when disabled. Wiring the same object twice with the same
+   * an ApiObject, or an `Include` (every object in it with a pod template). Does nothing when disabled. Wiring the same object twice with the same
    * options is the same as once; with other options it is an error naming both.
    */
   public applyTo(target: IConstruct): void {
@@ -68,13 +69,18 @@ export abstract class CaPodWiring implements ICaPodWiring {
    */
   public _applyTo(target: IConstruct, label: string): void {
     if (!this.enabled) return;
-    const obj = ApiObject.of(target);
-    const paths = templatePathsFor(obj.apiVersion, obj.kind, obj.name, this.podTemplatePaths);
+    const override = this.podTemplatePaths;
+    const known = (o: ApiObject) =>
+      knowsPodTemplate(o.apiVersion, o.kind) || (override !== undefined && findTemplates(o.toJson(), override).length > 0);
+    // an Include of a render: every object in it with a pod template
     const id = this._identity();
-    registerWiring(obj, id.slot, { signature: id.signature, source: label, explicit: true, options: id.options }, json => {
-      this._wireAt(json, paths, envSourcesOf(obj));
-      return json;
-    });
+    for (const obj of targetObjects(target, `${label}.applyTo`, 'an object with a pod template (a Deployment, StatefulSet, Job, Pod, ...)', known)) {
+      const paths = templatePathsFor(obj.apiVersion, obj.kind, obj.name, this.podTemplatePaths);
+      registerWiring(obj, id.slot, { signature: id.signature, source: label, explicit: true, options: id.options }, json => {
+        this._wireAt(json, paths, envSourcesOf(obj));
+        return json;
+      });
+    }
   }
 
   /**

@@ -39,6 +39,11 @@ export const KINDS_WITHOUT_POD_TEMPLATES = new Set([
   'trust.cert-manager.io/v1alpha1/Bundle', 'certificates.k8s.io/v1/ClusterTrustBundle', 'certificates.k8s.io/v1beta1/ClusterTrustBundle',
 ]);
 
+/** Whether the library knows where `apiVersion/kind` keeps its pod templates. @internal */
+export function knowsPodTemplate(apiVersion: string, kind: string): boolean {
+  return BUILTIN_TEMPLATE_PATHS[`${apiVersion}/${kind}`] !== undefined;
+}
+
 /**
  * The pod template pointers of an object: `override` when given, else the built-in paths of its
  * kind; an unknown kind without `override` is an error naming the fix.

@@ -36,7 +36,7 @@ describe('ArgoRepoServerCa', () => {
   test('refuses anything but the repo-server Deployment', () => {
     const { chart, bundle } = chartWithBundle(ca.certPem);
     const ctl = new ApiObject(chart, 'ctl', { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'argocd-application-controller' }, spec: {} });
-    expect(() => new ArgoRepoServerCa(chart, 'argo', { bundle }).applyTo(ctl)).toThrow(/only wires the Argo CD repo-server Deployment or an argocd-operator ArgoCD resource, not StatefulSet "argocd-application-controller"/);
+    expect(() => new ArgoRepoServerCa(chart, 'argo', { bundle }).applyTo(ctl)).toThrow(/only wires the Argo CD repo-server Deployment \(a name ending in "repo-server"\) or an argocd-operator ArgoCD resource, not StatefulSet "argocd-application-controller"/);
   });
 
   test('helmValues: the four repoServer keys as plain JSON, with the image; an empty image is an error', () => {
