@@ -150,7 +150,7 @@ project.addTask('import', {
 });
 
 // the README snippet test writes its modules here, and removes them
-project.gitignore.exclude('/test/readme/.snippet-*');
+project.gitignore.exclude('/test/readme/.snippet-*', '/test/readme/.free-*', '/test/readme/.run-*');
 
 project.addTask('test:fast', {
   description: 'The unit tests only (no end-to-end pods, no packaging): a quick check while developing; npm test runs everything',
