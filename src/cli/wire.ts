@@ -7,7 +7,7 @@
  */
 import { App, Chart } from 'cdk8s';
 import * as YAML from 'yaml';
-import { parseStream, patchDocument, sameValue, valueOfDocument, writeStream } from './yaml-stream';
+import { parseStream, patchDocument, sameValue, valueOfDocument, writeAnew, writeStream } from './yaml-stream';
 import { CaSource } from '../bundle/ca-source';
 import { OrgCaBundle, OrgCaBundleProps } from '../bundle/org-ca-bundle';
 import { manifestWirer } from '../pod/ca-trust';
@@ -273,10 +273,15 @@ export function wireStream(
       // an object wired before comes out of the wiring equal, not the same: it is left as it came in
       return after === v || sameValue(v, after) ? undefined : after;
     });
-    docs.forEach((doc, i) => {
-      if (changed[i] !== undefined) patchOrFail(doc, values[i], changed[i], `${what}: document #${first - docs.length + i + 1}`, piece.slice(doc.range[0], doc.range[2]));
+    const written = docs.map((doc, i) => {
+      if (changed[i] === undefined) return false;
+      // written anew where that keeps every meaning and comment (fast), else the syntax tree patched
+      const anew = writeAnew(doc, piece, changed[i]);
+      if (anew !== undefined) return anew;
+      patchOrFail(doc, values[i], changed[i], `${what}: document #${first - docs.length + i + 1}`, piece.slice(doc.range[0], doc.range[2]));
+      return true;
     });
-    out(writeStream(piece, docs, changed.map(c => c !== undefined)));
+    out(writeStream(piece, docs, written));
   }
   return wiring.summary();
 }

@@ -8,7 +8,11 @@
  *
  * - every document the wiring leaves alone as the exact text it came in (comments, quoting,
  *   integers above 2^53, tags and all);
- * - a wired document as its own syntax tree with only the changed nodes replaced: untouched
+ * - a wired document without comments (but those above it), anchors, aliases, tags or directives,
+ *   whose numbers JavaScript holds exactly, written anew from its value (`writeAnew`: block style,
+ *   strings plain only where YAML 1.1 reads them as the same string), its `---` line and leading
+ *   comments kept;
+ * - any other wired document as its own syntax tree with only the changed nodes replaced: untouched
  *   scalars keep their source form, and new strings are quoted wherever YAML 1.1 would read them as
  *   something else. Aliases in a wired document are expanded first (so wiring one use of an anchor
  *   never changes another), and a key present only through a merge key becomes an explicit key
@@ -162,15 +166,18 @@ function dropLeadingComments(doc: YAML.Document.Parsed, start: number): void {
 
 /**
  * The output stream: each document whose value did not change as the exact text it came in, each
- * changed one as its patched tree, in input order, with the text between documents kept.
+ * changed one as its patched tree (or, where `changed[i]` is text, as that text: `writeAnew`), in
+ * input order, with the text between documents kept.
  */
-export function writeStream(text: string, docs: YAML.Document.Parsed[], changed: boolean[]): string {
+export function writeStream(text: string, docs: YAML.Document.Parsed[], changed: Array<boolean | string>): string {
   let out = '';
   let prev = 0;
   docs.forEach((doc, i) => {
     const [start, , end] = doc.range;
     if (!changed[i]) {
       out += text.slice(prev, end);
+    } else if (typeof changed[i] === 'string') {
+      out += text.slice(prev, start) + changed[i]; // written anew (writeAnew)
     } else {
       const prefix = text.slice(prev, start);
       // a comment before the document's range is in the prefix already
@@ -180,4 +187,102 @@ export function writeStream(text: string, docs: YAML.Document.Parsed[], changed:
     prev = end;
   });
   return out + text.slice(prev);
+}
+
+/**
+ * A wired document written anew from its value, `after`, when that cannot change what anything in
+ * it means or drop a comment: the document's own text up to its contents (the `---` line and the
+ * comments above the first key) is kept, and the mapping is written in block style, every string
+ * plain only where YAML 1.1 reads it as that string, else double-quoted (or a literal block for
+ * multi-line text). Undefined (the caller patches the syntax tree instead) for a document with a
+ * directive, a tag, an anchor or alias, a comment after its start, a non-mapping value, or a
+ * number JavaScript does not hold exactly. Much faster than patching and writing the tree.
+ */
+export function writeAnew(doc: YAML.Document.Parsed, text: string, after: any): string | undefined {
+  const [start, , end] = doc.range;
+  const contents = doc.contents as YAML.Node | null;
+  if (!YAML.isMap(contents) || !contents.range || !isPlainObject(after)) return undefined;
+  if (doc.directives?.yaml?.explicit || Object.keys(doc.directives?.tags ?? {}).some(h => h !== '!!' && h !== '!')) return undefined;
+  const body = text.slice(contents.range[0], end);
+  // tags, anchors, aliases; comments (a "#" anywhere, strings too: those documents are patched)
+  if (/[!&*#]/.test(body)) return undefined;
+  const lines: string[] = [];
+  if (!blockMap(after, '', lines)) return undefined;
+  return `${text.slice(start, contents.range[0])}${lines.join('\n')}\n`;
+}
+
+/** Strings YAML 1.1 resolves to something else when plain (booleans, null), besides numbers. */
+const YAML11_WORDS = /^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|null|Null|NULL)$/;
+/** A plain scalar that YAML 1.1 reads as this string: starts with a letter, "_" or "/", no ": " or " #". */
+const PLAIN = /^[A-Za-z_/][A-Za-z0-9_./-]*$/;
+
+/** A scalar as YAML 1.1 text, or undefined when the value is not one this writer keeps exact. */
+function scalar(v: unknown): string | undefined {
+  if (v === null) return 'null';
+  if (typeof v === 'boolean') return String(v);
+  if (typeof v === 'number') {
+    if (Number.isSafeInteger(v)) return String(v);
+    return Number.isFinite(v) && /^-?\d+\.\d+$/.test(String(v)) ? String(v) : undefined;
+  }
+  if (typeof v !== 'string') return undefined;
+  if (PLAIN.test(v) && !YAML11_WORDS.test(v)) return v;
+  // JSON's string syntax is YAML's double-quoted scalar, once the characters YAML 1.1 reads as line
+  // breaks (NEL, LS, PS) or does not allow unescaped (DEL, C1 controls, BOM) are escaped too
+  return JSON.stringify(v).replace(/[\u007f-\u009f\u2028\u2029\ufeff]/g, c => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** A literal block (`|` or `|-`) for multi-line text it keeps exactly, else undefined. */
+function literalBlock(v: string, indent: string): string | undefined {
+  const trimmed = v.endsWith('\n') ? v.slice(0, -1) : v;
+  // one final line break at most; the first line must set the indentation; no line of blanks only
+  if (trimmed.endsWith('\n') || /^[ \t]/.test(trimmed) || /[\r\u0085\u2028\u2029\ufeff\u0000-\u0008\u000b-\u001f\u007f-\u009f]/.test(trimmed)) return undefined;
+  const lines = trimmed.split('\n');
+  if (lines.some(l => l !== '' && /^[ \t]*$/.test(l))) return undefined;
+  return `${v.endsWith('\n') ? '|' : '|-'}\n${lines.map(l => (l === '' ? '' : `${indent}${l}`)).join('\n')}`;
+}
+
+/** A value after "key:" or "- ": inline text, or undefined when not writable here. */
+function inline(v: any, indent: string): string | undefined {
+  if (typeof v === 'string' && v.includes('\n')) return literalBlock(v, `${indent}  `) ?? scalar(v);
+  if (Array.isArray(v) && v.length === 0) return '[]';
+  if (isPlainObject(v) && Object.keys(v).length === 0) return '{}';
+  return scalar(v);
+}
+
+/** Writes the mapping `m` at `indent` into `out`; false when a value is not one this writer keeps exact. */
+function blockMap(m: Record<string, any>, indent: string, out: string[]): boolean {
+  for (const [k, v] of Object.entries(m)) {
+    const key = scalar(k);
+    if (key === undefined || key.includes('\n')) return false;
+    if (isPlainObject(v) && Object.keys(v).length > 0) {
+      out.push(`${indent}${key}:`);
+      if (!blockMap(v, `${indent}  `, out)) return false;
+    } else if (Array.isArray(v) && v.length > 0) {
+      out.push(`${indent}${key}:`);
+      if (!blockSeq(v, indent, out)) return false;
+    } else {
+      const text = inline(v, indent);
+      if (text === undefined) return false;
+      out.push(`${indent}${key}: ${text}`);
+    }
+  }
+  return true;
+}
+
+/** Writes the sequence `a` with its "- " at `indent` into `out`. */
+function blockSeq(a: any[], indent: string, out: string[]): boolean {
+  for (const v of a) {
+    if (isPlainObject(v) && Object.keys(v).length > 0) {
+      const at = out.length;
+      if (!blockMap(v, `${indent}  `, out)) return false;
+      out[at] = `${indent}- ${out[at].slice(indent.length + 2)}`;
+    } else if (Array.isArray(v) && v.length > 0) {
+      return false; // a list of lists: not in Kubernetes objects; the tree is patched instead
+    } else {
+      const text = inline(v, `${indent}  `);
+      if (text === undefined) return false;
+      out.push(`${indent}- ${text}`);
+    }
+  }
+  return true;
 }

@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as YAML from 'yaml';
 import { run } from '../../src/cli/main';
-import { parseStream, patchDocument, valueOfDocument } from '../../src/cli/yaml-stream';
+import { parseStream, patchDocument, valueOfDocument, writeAnew } from '../../src/cli/yaml-stream';
 import { makeCa } from '../util/certs';
 import { requireTools } from '../util/tools';
 
@@ -212,4 +212,43 @@ test('the YAML library used by the tests still parses the output as the same str
   // a guard on the test itself: the output is one document per input document
   const r = wire(UNTOUCHED + WIRED);
   expect(YAML.parseAllDocuments(r.stdout)).toHaveLength(YAML.parseAllDocuments(UNTOUCHED + WIRED).length);
+});
+
+describe('a wired document written anew (no comment, anchor, tag or directive in it): every value as YAML 1.1 reads it', () => {
+  const TRICKY = ['yes', 'Yes', 'on', 'OFF', 'y', 'N', 'null', '~', '', '1_000', '0b101', '0x1F', '017', '12:30', '.inf', '-.5', '+1', '1e3', '2001-12-14',
+    '#x', 'a #b', 'a: b', 'a:b', '- x', '? x', '[x]', '{x}', '*x', '&x', '!x', '|x', '>x', '%x', '@x', '`x', '"x"', "'x'", ' lead', 'trail ', 'tab\tin',
+    'é ✓ 日本', 'line\nbreak', 'two\n\nblank', 'ends\n', 'ends twice\n\n', '\nleads', '  indented\nblock', 'nel\u0085', 'ls\u2028', 'del\u007f', 'bom\ufeff',
+    '/etc/org-ca', 'app.kubernetes.io/name', 'merge-ca-bundle', '_x', 'a/b.c-d_e', '#!/bin/sh\nset -eu\necho "$X" # c\n'];
+  const source = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: tricky\ndata:\n  seed: "1"\n';
+
+  test('writeAnew applies, and the library reads back each string', () => {
+    const [doc] = parseStream(source);
+    const data = Object.fromEntries(TRICKY.map((v, i) => [`k${i}`, v]));
+    for (const k of ['on', 'yes', 'y', 'null', 'true', '1_000']) data[k] = k; // keys YAML 1.1 would resolve
+    const after = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'tricky', labels: { n: 3, f: 0.5, t: true, z: null, e: [], o: {} } }, data };
+    const text = writeAnew(doc, source, after);
+    expect(text).toBeDefined();
+    expect(valueOfDocument(parseStream(text!)[0])).toEqual(after);
+  });
+
+  (haveKubectl ? test : test.skip)('kubectl (go-yaml, YAML 1.1) decodes each string as the same string, and each key as that key', () => {
+    const [doc] = parseStream(source);
+    const data = Object.fromEntries(TRICKY.map((v, i) => [`k${i}`, v]));
+    for (const k of ['on', 'yes', 'y', 'null', 'true', '1_000']) data[k] = k;
+    const text = writeAnew(doc, source, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'tricky' }, data })!;
+    expect(kubectlView(text)[0].data).toEqual(data);
+  });
+
+  test('what it cannot keep exact falls back to patching the tree: a comment, an anchor, a tag, a big integer, a list of lists', () => {
+    const after = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' }, data: { a: 'b' } };
+    for (const src of ['apiVersion: v1\nkind: ConfigMap # c\nmetadata: {name: x}\n', 'apiVersion: v1\nkind: ConfigMap\nmetadata: &m {name: x}\n', 'apiVersion: !!str v1\nkind: ConfigMap\n']) {
+      expect(writeAnew(parseStream(src)[0], src, after)).toBeUndefined();
+    }
+    const plain = 'apiVersion: v1\nkind: ConfigMap\n';
+    expect(writeAnew(parseStream(plain)[0], plain, { ...after, big: 9007199254740993 })).toBeUndefined();
+    expect(writeAnew(parseStream(plain)[0], plain, { ...after, nested: [[1]] })).toBeUndefined();
+    // the document's own start (its --- line and the comments above its first key) is kept as it was
+    const helm = '---\n# Source: chart/templates/cm.yaml\napiVersion: v1\nkind: ConfigMap\n';
+    expect(writeAnew(parseStream(helm)[0], helm, after)!.startsWith('---\n# Source: chart/templates/cm.yaml\napiVersion: v1\n')).toBe(true);
+  });
 });
