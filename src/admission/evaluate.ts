@@ -13,6 +13,7 @@ import { celEnv, CelScalar, isCelError, isCelList, isCelMap, mapType, parse, pla
 import { ConstantSchema, ExprSchema } from '@bufbuild/cel-spec/cel/expr/syntax_pb.js';
 import { create, createFileRegistry, Registry, toJson } from '@bufbuild/protobuf';
 import { file_google_protobuf_struct, FileDescriptorProtoSchema } from '@bufbuild/protobuf/wkt';
+import { pointerSegments } from '../pod/pod-templates';
 
 /** A registry with Kubernetes' `JSONPatch` type (no package), its value a `google.protobuf.Value`. */
 function jsonPatchRegistry(): Registry {
@@ -118,7 +119,7 @@ export function applyJsonPatch(doc: any, ops: any[]): any {
   const tokens = (p: string) => {
     if (p === '') return [];
     if (!p.startsWith('/')) throw new Error(`JSON pointer "${p}" does not start with "/"`);
-    return p.slice(1).split('/').map(t => t.replace(/~1/g, '/').replace(/~0/g, '~'));
+    return pointerSegments(p);
   };
   const parentOf = (p: string) => {
     const t = tokens(p);

@@ -9,6 +9,7 @@
  * up to a maximum (no extension library is needed, so any API server with the policy API runs it).
  * @internal
  */
+import { escapePointer } from '../pod/pod-templates';
 import { ourInitContainers, REWRITES_SYSTEM_BUNDLE, SHELL_LESS_IMAGES, WiringDescription } from '../pod/pod-wiring';
 import { METADATA } from '../util/metadata';
 
@@ -165,7 +166,3 @@ function containerPatch(list: string, i: number, at: string, wire: string, optio
   return `(${exists} && ${wire} ? [${list}[${i}]].map(c, [${want}].map(w, ${mounts} + ${env})[0])[0] : [])`;
 }
 
-/** A JSON pointer segment (RFC 6901): "~" as "~0", "/" as "~1". */
-export function escapePointer(key: string): string {
-  return key.replace(/~/g, '~0').replace(/\//g, '~1');
-}

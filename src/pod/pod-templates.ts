@@ -63,12 +63,21 @@ export interface FoundTemplate {
   readonly template: any;
 }
 
+/** A JSON pointer segment (RFC 6901): "~" as "~0", "/" as "~1". @internal */
+export function escapePointer(key: string): string {
+  return key.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+/** The keys a JSON pointer (RFC 6901) names, unescaped: "" is the whole document. @internal */
+export function pointerSegments(p: string): string[] {
+  return p === '' ? [] : p.slice(1).split('/').map(s => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
 /** Resolves pointers (with `*`) against `json`; missing paths yield nothing. @internal */
 export function findTemplates(json: any, pointers: string[]): FoundTemplate[] {
   const out: FoundTemplate[] = [];
   for (const p of pointers) {
-    const segs = p === '' ? [] : p.slice(1).split('/').map(s => s.replace(/~1/g, '/').replace(/~0/g, '~'));
-    walk(json, segs, '', out);
+    walk(json, pointerSegments(p), '', out);
   }
   return out;
 }
@@ -103,7 +112,7 @@ export function sniffPodTemplate(json: any): string | undefined {
     }
     for (const [k, v] of Object.entries(node)) {
       if (at === '' && (k === 'metadata' || k === 'status')) continue;
-      stack.push({ node: v, at: `${at}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`, depth: depth + 1 });
+      stack.push({ node: v, at: `${at}/${escapePointer(k)}`, depth: depth + 1 });
     }
   }
   return undefined;
